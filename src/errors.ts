@@ -1,0 +1,44 @@
+// Error classes for qrun's own failures and the table of exit codes, in one place.
+
+/** Exit codes, following GNU parallel's convention (documented in the README). */
+export const ExitCode = {
+  /** Every job succeeded. */
+  ok: 0,
+  /** 1-100: that many jobs failed; 101: more than 100 failed. */
+  manyFailed: 101,
+  /** qrun's own error: bad option, unreadable input, internal failure. */
+  error: 255,
+} as const;
+
+/** Signal numbers used for 128+signo exit codes (Linux numbering). */
+export const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGPIPE: 13, SIGTERM: 15 } as const;
+
+/** A signal that interrupts a run. */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** Maps the number of failed jobs to GNU parallel's exit status. */
+export function exitCodeForFailures(failed: number): number {
+  return failed > 100 ? ExitCode.manyFailed : failed;
+}
+
+/** A mistake in how qrun was called: bad option, unreadable input file. Exit 255. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A failure of qrun itself while running (a worker crashed, output could not be spilled). Exit 255. */
+export class RunError extends Error {
+  override readonly name = 'RunError';
+  /** Jobs that had finished when the run failed, for the message and the log. */
+  readonly finished: number;
+  constructor(message: string, options: { cause?: unknown; finished: number }) {
+    super(message, { cause: options.cause });
+    this.finished = options.finished;
+  }
+}
+
+/** The one-line text of any thrown value, without a stack. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}
