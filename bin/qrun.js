@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// qrun's executable: hands the process's streams and signals to main() and ends the process as it says.
+import module from 'node:module';
+import { constants } from 'node:os';
+
+// Node 22.1+ caches compiled code between runs; older Nodes simply start without it.
+module.enableCompileCache?.();
+
+const { main } = await import('../dist/src/cli/cli.js');
+const outcome = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  signals: process,
+  inheritable: true,
+});
+if (outcome.reraise) {
+  // Die by the same signal, so a calling shell sees an interrupt (exit status 128+signo).
+  process.kill(process.pid, outcome.reraise);
+  // Should the signal be blocked, still end with the status a shell would show for it.
+  setTimeout(() => process.exit(128 + constants.signals[outcome.reraise]), 1000).unref();
+} else {
+  // stdout and stderr writes are synchronous for files and pipes on Linux: nothing is cut off.
+  process.exit(outcome.exitCode);
+}

@@ -1,0 +1,44 @@
+// The command line: argv -> options -> run -> exit status. A thin layer over runJobs.
+
+import type { Readable } from 'node:stream';
+import { ExitCode, UsageError, messageOf, type InterruptSignal } from '../errors.js';
+import { closeSources, openSources, readSources } from '../input/sources.js';
+import { splitRecords } from '../input/split-records.js';
+import { runJobs, type RunIO } from '../main.js';
+import { checkShell } from './check-shell.js';
+import { parseOptions } from './options.js';
+import { parseArgs } from './program.js';
+
+/** The process-level things the CLI uses, passed in by bin/qrun.js. */
+export interface CliIO extends RunIO {
+  readonly stdin: Readable;
+}
+
+/** How the process should end: an exit code, or a signal to re-raise so the caller sees it. */
+export interface Outcome {
+  readonly exitCode: number;
+  readonly reraise: InterruptSignal | undefined;
+}
+
+/** Runs qrun with user arguments; never throws: errors become a one-line message and 255. */
+export async function main(argv: readonly string[], io: CliIO): Promise<Outcome> {
+  try {
+    const parsed = parseArgs(argv, io.stdout);
+    if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
+    const options = parseOptions(parsed.raw);
+    checkShell(options.shell, io.env.PATH);
+    const sources = await openSources(options.argFiles);
+    let summary;
+    try {
+      summary = await runJobs(options, splitRecords(readSources(sources, io.stdin), options.separator), io);
+    } finally {
+      await closeSources(sources).catch(() => undefined);
+    }
+    if (summary.error !== undefined) io.stderr.write(`qrun: ${summary.error}\n`);
+    return { exitCode: summary.exitCode, reraise: summary.error === undefined ? summary.interruptedBy : undefined };
+  } catch (error) {
+    const message = error instanceof UsageError ? messageOf(error) : `internal error: ${messageOf(error)}`;
+    io.stderr.write(`qrun: ${message}\n`);
+    return { exitCode: ExitCode.error, reraise: undefined };
+  }
+}

@@ -1,0 +1,43 @@
+// Cuts a byte stream into records: newline-separated (CR before LF dropped) or NUL-separated.
+
+/** How records are separated in the input. */
+export type RecordSeparator = 'newline' | 'null';
+
+/**
+ * Yields each non-blank record of `chunks` as a string, pulling chunks only as records are
+ * wanted, so a slow consumer pauses the reading. At most one partial record is held.
+ */
+export async function* splitRecords(
+  chunks: AsyncIterable<Buffer | string>,
+  separator: RecordSeparator,
+): AsyncGenerator<string> {
+  const byte = separator === 'null' ? 0 : 10;
+  let partial: Buffer[] = [];
+  for await (const raw of chunks) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    let start = 0;
+    let end = chunk.indexOf(byte, start);
+    while (end !== -1) {
+      let record = chunk.subarray(start, end);
+      if (partial.length > 0) {
+        record = Buffer.concat([...partial, record]);
+        partial = [];
+      }
+      const text = decode(record, separator);
+      if (text !== '') yield text;
+      start = end + 1;
+      end = chunk.indexOf(byte, start);
+    }
+    if (start < chunk.length) partial.push(chunk.subarray(start));
+  }
+  if (partial.length > 0) {
+    const text = decode(Buffer.concat(partial), separator);
+    if (text !== '') yield text;
+  }
+}
+
+function decode(record: Buffer, separator: RecordSeparator): string {
+  const length = separator === 'newline' && record[record.length - 1] === 13 ? record.length - 1 : record.length;
+  // Invalid UTF-8 becomes U+FFFD: a command line is handed to the shell as a string.
+  return record.toString('utf8', 0, length);
+}

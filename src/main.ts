@@ -1,0 +1,180 @@
+// The composition root: builds each stage of a run and wires them in flow order.
+//   records -> producer -> bounded queue -> workers -> runner (execa) -> events -> sinks
+
+import type { Writable } from 'node:stream';
+import type { RunOptions } from './cli/options.js';
+import { ExitCode, exitCodeForFailures, messageOf, signalNumbers, type InterruptSignal } from './errors.js';
+import type { Job } from './jobs/job.js';
+import { startPool, type Pool } from './pool/pool.js';
+import { fanOut, type RunEvent } from './report/events.js';
+import { noLog, openLog, type RunLog } from './report/logger.js';
+import { MemoryBudget } from './report/output/output-buffer.js';
+import { OutputSink } from './report/output/output-sink.js';
+import { SpillFile } from './report/output/spill-file.js';
+import { noProgress, startProgress, wantsProgress, type Progress, type TerminalStream } from './report/progress.js';
+import { RunStats } from './report/stats.js';
+import { formatSummary } from './report/summary.js';
+import { ProcessGroups } from './runner/process-groups.js';
+import { createRunner } from './runner/run-job.js';
+import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
+
+/** The process-level things a run uses, passed in. */
+export interface RunIO {
+  readonly stdout: Writable;
+  readonly stderr: TerminalStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Where SIGINT/SIGTERM/SIGHUP come from (the process, for the CLI); none for a library run. */
+  readonly signals?: SignalSource | undefined;
+  /** Aborting it acts like a first SIGINT (library use). */
+  readonly abort?: AbortSignal | undefined;
+  /** stdout/stderr are this process's fd 1 and 2, so ungrouped jobs may write to them directly. */
+  readonly inheritable: boolean;
+  /** Directory for the private spill directory (default: the OS temp dir). */
+  readonly tmpDir?: string | undefined;
+}
+
+/** How a run ended. */
+export interface RunSummary {
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly canceled: number;
+  readonly notStarted: number;
+  readonly elapsedMs: number;
+  readonly interruptedBy: InterruptSignal | undefined;
+  /** qrun's own failure, if any (the exit code is then 255). */
+  readonly error: string | undefined;
+  /** Downstream closed stdout early. */
+  readonly brokenPipe: boolean;
+  /** GNU parallel's convention: 0, 1-100 failed jobs, 101, 128+signal, 255. */
+  readonly exitCode: number;
+}
+
+/** Memory all held output may use before it spills to disk, and one job stream's share. */
+const outputMemory = 32 * 1024 * 1024;
+const perBufferMemory = 1024 * 1024;
+
+/** Runs every record as a job and resolves with the summary; never rejects for a failed job. */
+export async function runJobs(options: RunOptions, records: AsyncIterable<string>, io: RunIO): Promise<RunSummary> {
+  const startedAt = Date.now();
+  const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
+  const stats = new RunStats(startedAt);
+  let progress: Progress = noProgress;
+  let pool: Pool | undefined;
+  const shutdown = new Shutdown(io.signals, (phase, reason) => log.info({ phase, reason }, `shutdown: ${phase}`));
+  shutdown.follow(io.abort);
+  const groups = new ProcessGroups();
+  const spill = new SpillFile(io.tmpDir);
+  // Safety net for paths that skip the cleanup below (e.g. process.exit from elsewhere).
+  const onExit = (): void => {
+    groups.killAll();
+    spill.dispose();
+  };
+  process.once('exit', onExit);
+  let brokenPipe = false;
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') brokenPipe = true;
+    shutdown.terminate(error.code ?? 'stdout error');
+  };
+  io.stdout.on('error', onStdoutError);
+
+  const sink = new OutputSink({
+    mode: options.output,
+    keepOrder: options.keepOrder,
+    tag: options.tag,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    inheritable: io.inheritable,
+    spill,
+    budget: new MemoryBudget(outputMemory),
+    perBufferLimit: perBufferMemory,
+    maxLineBytes: perBufferMemory,
+    beforeWrite: () => progress.beforeWrite(),
+  });
+  const emit = fanOut([stats.handle, log.handle]);
+  const runJob = createRunner({
+    shell: options.shell,
+    timeoutMs: options.timeoutMs,
+    killAfterMs: options.killAfterMs,
+    kill: shutdown.kill,
+    groups,
+    env: io.env,
+    cwd: io.cwd,
+    output: (job) => sink.target(job),
+  });
+
+  const execute = async (job: Job, slot: number): Promise<void> => {
+    emit({ kind: 'job-started', job, slot });
+    const result = await runJob(job, slot);
+    try {
+      await sink.finish(job);
+    } catch (error) {
+      // The job's output could not be kept: it is not reported as a success.
+      emit({ kind: 'job-finished', result: { ...result, error: `output lost: ${messageOf(error)}` } });
+      throw error;
+    }
+    emit({ kind: 'job-finished', result });
+  };
+  const notStarted = (job: Job): void => {
+    emit({ kind: 'job-not-started', job });
+    sink.skip(job);
+  };
+  const crashed = (error: unknown, job: Job | undefined): void => {
+    emit({ kind: 'run-error', message: messageOf(error), job } satisfies RunEvent);
+    shutdown.fail(error);
+  };
+
+  log.info({ options: { ...options } }, 'run started');
+  try {
+    pool = startPool({
+      records,
+      concurrency: options.concurrency,
+      queueSize: options.queueSize,
+      stop: shutdown.stop,
+      execute,
+      onNotStarted: notStarted,
+      onCrash: crashed,
+    });
+    const queueDepth = pool.queueDepth;
+    if (wantsProgress(options.progress, io.stderr, io.env.CI !== undefined && io.env.CI !== '', options.output === 'ungroup')) {
+      progress = await startProgress(io.stderr, stats, queueDepth);
+    }
+    await pool.done.catch((error: unknown) => crashed(new Error(`reading input failed: ${messageOf(error)}`, { cause: error }), undefined));
+    await sink.close().catch((error: unknown) => crashed(error, undefined));
+  } finally {
+    progress.stop();
+    groups.killAll();
+    spill.dispose();
+    process.off('exit', onExit);
+    io.stdout.off('error', onStdoutError);
+    shutdown.dispose();
+  }
+
+  const elapsedMs = Date.now() - startedAt;
+  const summary: RunSummary = {
+    succeeded: stats.succeeded,
+    failed: stats.failed,
+    timedOut: stats.timedOut,
+    canceled: stats.canceled,
+    notStarted: stats.notStarted,
+    elapsedMs,
+    interruptedBy: shutdown.interruptedBy,
+    error: shutdown.failure,
+    brokenPipe,
+    exitCode: exitCodeFor(stats.failed, shutdown, brokenPipe),
+  };
+  log.info({ ...summary }, 'run finished');
+  log.flush();
+  if (!options.quiet && stats.finished + stats.notStarted > 0) {
+    io.stderr.write(formatSummary(stats, elapsedMs, shutdown.interruptedBy));
+  }
+  return summary;
+}
+
+function exitCodeFor(failed: number, shutdown: Shutdown, brokenPipe: boolean): number {
+  if (shutdown.failure !== undefined) return ExitCode.error;
+  if (shutdown.interruptedBy !== undefined) return 128 + signalNumbers[shutdown.interruptedBy];
+  if (brokenPipe) return 128 + signalNumbers.SIGPIPE;
+  return exitCodeForFailures(failed);
+}

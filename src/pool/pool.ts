@@ -1,0 +1,37 @@
+// The pool: one producer and N workers around a bounded queue.
+
+import type { Job } from '../jobs/job.js';
+import { BoundedQueue } from '../queue/bounded-queue.js';
+import { produce } from './producer.js';
+import type { QueueItem } from './sentinel.js';
+import { workerLoop } from './worker.js';
+
+/** How the pool is wired. */
+export interface PoolDeps {
+  readonly records: AsyncIterable<string>;
+  readonly concurrency: number;
+  readonly queueSize: number;
+  readonly stop: AbortSignal;
+  readonly execute: (job: Job, slot: number) => Promise<void>;
+  readonly onNotStarted: (job: Job) => void;
+  readonly onCrash: (error: unknown, job: Job | undefined) => void;
+}
+
+/** A running pool: its queue depth for progress, and a promise of the end. */
+export interface Pool {
+  readonly queueDepth: () => number;
+  /** Resolves when every worker has exited; rejects only if reading the input failed. */
+  readonly done: Promise<void>;
+}
+
+/** Starts the producer and `concurrency` workers (slots 1..N). */
+export function startPool(deps: PoolDeps): Pool {
+  const queue = new BoundedQueue<QueueItem<Job>>(deps.queueSize);
+  const producing = produce({ ...deps, queue, workers: deps.concurrency });
+  const workers = Array.from({ length: deps.concurrency }, (_, i) => workerLoop(i + 1, { ...deps, queue }));
+  // The producer always queues the sentinels, even when reading fails: workers finish first.
+  const done = Promise.allSettled([producing, ...workers]).then(([produced]) => {
+    if (produced?.status === 'rejected') throw produced.reason;
+  });
+  return { queueDepth: () => queue.size, done };
+}

@@ -1,0 +1,36 @@
+// One worker loop: take a job, run it, report it; exit on the sentinel.
+
+import type { Job } from '../jobs/job.js';
+import type { BoundedQueue } from '../queue/bounded-queue.js';
+import { endOfJobs, type QueueItem } from './sentinel.js';
+
+/** What a worker needs; `execute` runs one job and reports it (and never rejects for a failed job). */
+export interface WorkerDeps {
+  readonly queue: BoundedQueue<QueueItem<Job>>;
+  readonly stop: AbortSignal;
+  readonly execute: (job: Job, slot: number) => Promise<void>;
+  readonly onNotStarted: (job: Job) => void;
+  /** An unexpected error while handling a job: the pool stops the run. */
+  readonly onCrash: (error: unknown, job: Job) => void;
+}
+
+/**
+ * Runs jobs until it takes the sentinel. After `stop` aborts, jobs it still takes are
+ * reported as not started. A crash is reported, and the loop keeps going to its sentinel,
+ * so the producer's one-sentinel-per-worker count always matches.
+ */
+export async function workerLoop(slot: number, deps: WorkerDeps): Promise<void> {
+  for (;;) {
+    const item = await deps.queue.get();
+    if (item === endOfJobs) return;
+    if (deps.stop.aborted) {
+      deps.onNotStarted(item);
+      continue;
+    }
+    try {
+      await deps.execute(item, slot);
+    } catch (error) {
+      deps.onCrash(error, item);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+// The events a run emits, as one union tagged by `kind`; sinks consume them.
+
+import type { Job, JobResult } from '../jobs/job.js';
+
+/** Everything that happens to jobs during a run. */
+export type RunEvent =
+  | { readonly kind: 'job-started'; readonly job: Job; readonly slot: number }
+  | { readonly kind: 'job-finished'; readonly result: JobResult }
+  | { readonly kind: 'job-not-started'; readonly job: Job }
+  | { readonly kind: 'run-error'; readonly message: string; readonly job: Job | undefined };
+
+/** Something that reacts to events (stats, progress, log). */
+export type EventSink = (event: RunEvent) => void;
+
+/** One sink that hands each event to every given sink, in order. */
+export function fanOut(sinks: readonly EventSink[]): EventSink {
+  return (event) => {
+    for (const sink of sinks) sink(event);
+  };
+}

@@ -1,0 +1,66 @@
+// The structured NDJSON log of a run (pino), written only when --log-file is given.
+
+import { openSync } from 'node:fs';
+import { UsageError, messageOf } from '../errors.js';
+import { describeEnd, isFailure } from '../jobs/job.js';
+import type { EventSink } from './events.js';
+
+/** The log as the run sees it: an event sink, free-form records, and a final flush. */
+export interface RunLog {
+  readonly handle: EventSink;
+  readonly info: (fields: Record<string, unknown>, message: string) => void;
+  readonly error: (fields: Record<string, unknown>, message: string) => void;
+  /** Writes out anything pending; call before exiting, also on a signal. */
+  readonly flush: () => void;
+}
+
+/** A log that records nothing. */
+export const noLog: RunLog = { handle: () => undefined, info: () => undefined, error: () => undefined, flush: () => undefined };
+
+/** Opens `path` for appending (user-only permissions) and logs to it at `level`. */
+export async function openLog(path: string, level: string): Promise<RunLog> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a', 0o600);
+  } catch (error) {
+    throw new UsageError(`--log-file '${path}' cannot be written: ${messageOf(error)}`);
+  }
+  const { pino } = await import('pino');
+  const destination = pino.destination({ fd, sync: true });
+  // Environment values can hold secrets: never write them.
+  const logger = pino({ level, base: { pid: process.pid }, redact: ['env', '*.env'] }, destination);
+  return {
+    handle: (event) => {
+      switch (event.kind) {
+        case 'job-started':
+          logger.debug({ seq: event.job.seq, slot: event.slot, cmd: event.job.command }, 'job started');
+          break;
+        case 'job-finished': {
+          const { result } = event;
+          const fields = {
+            seq: result.job.seq,
+            slot: result.slot,
+            cmd: result.job.command,
+            exitCode: result.exitCode,
+            signal: result.signal,
+            timedOut: result.timedOut,
+            canceled: result.canceled,
+            durationMs: Math.round(result.durationMs),
+          };
+          if (isFailure(result)) logger.warn(fields, `job failed: ${describeEnd(result)}`);
+          else logger.info(fields, 'job succeeded');
+          break;
+        }
+        case 'job-not-started':
+          logger.warn({ seq: event.job.seq, cmd: event.job.command }, 'job not started');
+          break;
+        case 'run-error':
+          logger.error({ seq: event.job?.seq }, event.message);
+          break;
+      }
+    },
+    info: (fields, message) => logger.info(fields, message),
+    error: (fields, message) => logger.error(fields, message),
+    flush: () => destination.flushSync(),
+  };
+}

@@ -1,0 +1,212 @@
+// Job output -> qrun's stdout/stderr, in the chosen mode: group, line or ungroup, optionally in input order.
+
+import type { Writable } from 'node:stream';
+import type { Job } from '../../jobs/job.js';
+import type { OutputTarget } from '../../runner/run-job.js';
+import { OutputBuffer, type MemoryBudget } from './output-buffer.js';
+import { SerialWriter, writeChunk } from './serial-writer.js';
+import type { SpillFile } from './spill-file.js';
+import { LineTagger } from './tagger.js';
+
+/** group: each job's output whole when it ends; line: whole lines as they come; ungroup: as is. */
+export type OutputMode = 'group' | 'line' | 'ungroup';
+
+/** How the sink is set up. */
+export interface OutputSinkOptions {
+  readonly mode: OutputMode;
+  readonly keepOrder: boolean;
+  readonly tag: boolean;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** The streams are this process's own fd 1 and 2, so ungrouped jobs may inherit them. */
+  readonly inheritable: boolean;
+  readonly spill: SpillFile;
+  readonly budget: MemoryBudget;
+  /** Bytes one stream of one job may hold in memory before it spills. */
+  readonly perBufferLimit: number;
+  /** A line longer than this is written in pieces (line mode). */
+  readonly maxLineBytes: number;
+  /** Called before anything is written (the progress line clears itself). */
+  readonly beforeWrite: () => void;
+}
+
+/** One stream (stdout or stderr) of one job. */
+class StreamState {
+  readonly buffer: OutputBuffer;
+  readonly tagger: LineTagger | undefined;
+  /** Line mode: the unfinished last line. */
+  tail: Buffer[] = [];
+  tailBytes = 0;
+
+  constructor(
+    readonly out: Writable,
+    seq: number,
+    options: OutputSinkOptions,
+  ) {
+    this.buffer = new OutputBuffer(options.budget, options.spill, options.perBufferLimit);
+    this.tagger = options.tag ? new LineTagger(Buffer.from(`${seq}\t`)) : undefined;
+  }
+
+  /** Writes a chunk (tagged if --tag) to this stream's destination. */
+  write(chunk: Buffer): Promise<void> | undefined {
+    return writeChunk(this.out, this.tagger ? this.tagger.tag(chunk) : chunk);
+  }
+
+  takeTail(): Buffer | undefined {
+    if (this.tailBytes === 0) return undefined;
+    const line = this.tail.length === 1 ? (this.tail[0] as Buffer) : Buffer.concat(this.tail);
+    this.tail = [];
+    this.tailBytes = 0;
+    return line;
+  }
+}
+
+/** The output of one job, from its start until it has been written. */
+class JobOutput {
+  readonly streams: readonly [StreamState, StreamState];
+  finished = false;
+  /** In line mode: writes go straight out (else they are held until the job's turn). */
+  live: boolean;
+  /** The first error holding output (e.g. the spill file's disk is full). */
+  error: unknown;
+
+  constructor(
+    readonly seq: number,
+    options: OutputSinkOptions,
+    live: boolean,
+  ) {
+    this.streams = [new StreamState(options.stdout, seq, options), new StreamState(options.stderr, seq, options)];
+    this.live = live;
+  }
+}
+
+/** Receives job output from the runner and writes it out so that the mode's promise holds. */
+export class OutputSink {
+  private readonly writer: SerialWriter;
+  /** Jobs started and not yet written out, by seq. */
+  private readonly open = new Map<number, JobOutput>();
+  /** With --keep-order: the seq whose output is written next. */
+  private nextSeq = 1;
+
+  constructor(private readonly options: OutputSinkOptions) {
+    this.writer = new SerialWriter(options.beforeWrite);
+  }
+
+  /** Where the runner should send this job's output. */
+  target(job: Job): OutputTarget {
+    const { mode, tag, inheritable, keepOrder } = this.options;
+    if (mode === 'ungroup' && !tag && inheritable) {
+      return { stdout: 'inherit', stderr: 'inherit', onStdout: ignore, onStderr: ignore };
+    }
+    const output = new JobOutput(job.seq, this.options, mode === 'line' && (!keepOrder || job.seq === this.nextSeq));
+    this.open.set(job.seq, output);
+    const [out, err] = output.streams;
+    return {
+      stdout: 'pipe',
+      stderr: 'pipe',
+      onStdout: (chunk) => this.receive(output, out, chunk),
+      onStderr: (chunk) => this.receive(output, err, chunk),
+    };
+  }
+
+  /**
+   * The job has ended and its pipes are closed: write what the mode allows now. Resolves once
+   * written (or parked until its turn with --keep-order); rejects if its output was lost.
+   */
+  async finish(job: Job): Promise<void> {
+    const output = this.open.get(job.seq);
+    if (!output) return;
+    output.finished = true;
+    if (this.options.keepOrder && this.options.mode !== 'ungroup') {
+      await this.writer.run(() => this.advance());
+    } else {
+      this.open.delete(job.seq);
+      await this.writer.run(() => this.writeOut(output));
+    }
+    if (output.error !== undefined) throw output.error;
+  }
+
+  /** A job that never ran: with --keep-order, later jobs must not wait for it. */
+  skip(job: Job): void {
+    if (!this.options.keepOrder || this.options.mode === 'ungroup') return;
+    const output = new JobOutput(job.seq, this.options, false);
+    output.finished = true;
+    this.open.set(job.seq, output);
+    void this.writer.run(() => this.advance());
+  }
+
+  /** End of run: writes whatever is still held, in input order, and waits for the writes. */
+  async close(): Promise<void> {
+    await this.writer.run(async () => {
+      const remaining = [...this.open.values()].sort((a, b) => a.seq - b.seq);
+      this.open.clear();
+      for (const output of remaining) await this.writeOut(output);
+    });
+  }
+
+  private receive(output: JobOutput, stream: StreamState, chunk: Buffer): void {
+    const { mode } = this.options;
+    if (mode === 'ungroup') {
+      void this.writer.run(() => stream.write(chunk));
+    } else if (mode === 'line' && output.live) {
+      this.forwardLines(output, stream, chunk);
+    } else {
+      try {
+        stream.buffer.append(chunk);
+      } catch (error) {
+        output.error ??= error;
+      }
+    }
+  }
+
+  /** Line mode: writes the whole lines in `chunk` (with any held start), holds the rest. */
+  private forwardLines(output: JobOutput, stream: StreamState, chunk: Buffer): void {
+    // With --keep-order only the oldest job is live, so nothing can come between its pieces.
+    if (this.options.keepOrder) {
+      void this.writer.run(() => stream.write(chunk));
+      return;
+    }
+    const newline = chunk.lastIndexOf(10);
+    if (newline === -1) {
+      stream.tail.push(chunk);
+      stream.tailBytes += chunk.length;
+      if (stream.tailBytes < this.options.maxLineBytes) return;
+      const piece = stream.takeTail() as Buffer;
+      void this.writer.run(() => stream.write(piece));
+      return;
+    }
+    stream.tail.push(chunk.subarray(0, newline + 1));
+    stream.tailBytes += newline + 1;
+    const lines = stream.takeTail() as Buffer;
+    if (newline + 1 < chunk.length) {
+      stream.tail.push(chunk.subarray(newline + 1));
+      stream.tailBytes = chunk.length - newline - 1;
+    }
+    void this.writer.run(() => stream.write(lines));
+  }
+
+  /** Writes every finished job whose turn it is, then lets the new oldest job write live. */
+  private async advance(): Promise<void> {
+    for (let head = this.open.get(this.nextSeq); head?.finished; head = this.open.get(this.nextSeq)) {
+      this.open.delete(this.nextSeq);
+      this.nextSeq++;
+      await this.writeOut(head);
+    }
+    const head = this.open.get(this.nextSeq);
+    if (head && this.options.mode === 'line' && !head.live) {
+      head.live = true;
+      for (const stream of head.streams) await stream.buffer.drainTo((chunk) => stream.write(chunk));
+    }
+  }
+
+  /** Writes everything a job holds: its stdout, then its stderr, each whole. */
+  private async writeOut(output: JobOutput): Promise<void> {
+    for (const stream of output.streams) {
+      await stream.buffer.drainTo((chunk) => stream.write(chunk));
+      const tail = stream.takeTail();
+      if (tail) await stream.write(tail);
+    }
+  }
+}
+
+function ignore(): void {}

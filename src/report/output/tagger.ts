@@ -1,0 +1,22 @@
+// --tag: puts "<seq>\t" in front of every output line.
+
+/** Prefixes each line that starts in `chunk`; remembers whether the next chunk starts a line. */
+export class LineTagger {
+  private atLineStart = true;
+  constructor(private readonly prefix: Buffer) {}
+
+  tag(chunk: Buffer): Buffer {
+    if (chunk.length === 0) return chunk;
+    const parts: Buffer[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      if (this.atLineStart) parts.push(this.prefix);
+      const newline = chunk.indexOf(10, start);
+      const end = newline === -1 ? chunk.length : newline + 1;
+      parts.push(chunk.subarray(start, end));
+      this.atLineStart = newline !== -1;
+      start = end;
+    }
+    return Buffer.concat(parts);
+  }
+}

@@ -1,0 +1,49 @@
+// The live status line on a terminal (ora), loaded only when it will be shown.
+
+import type { Writable } from 'node:stream';
+import type { RunStats } from './stats.js';
+
+/** What the rest of the run sees of the progress display. */
+export interface Progress {
+  /** Erases the status line so job output never mixes with it. */
+  readonly beforeWrite: () => void;
+  readonly stop: () => void;
+}
+
+/** The display used when progress is off: does nothing. */
+export const noProgress: Progress = { beforeWrite: () => undefined, stop: () => undefined };
+
+/** A terminal stream as far as progress cares: a Writable that may know it is a TTY. */
+export type TerminalStream = Writable & { isTTY?: boolean; columns?: number };
+
+/**
+ * Whether to show progress: asked for (or, unasked, a terminal outside CI), never in ungroup
+ * mode, and only on a TTY with a known non-zero width (ora loops on a 0-column terminal).
+ */
+export function wantsProgress(asked: boolean | undefined, stream: TerminalStream, ci: boolean, ungroup: boolean): boolean {
+  if (ungroup || asked === false) return false;
+  if (stream.isTTY !== true || !(typeof stream.columns === 'number' && stream.columns > 0)) return false;
+  return asked === true || !ci;
+}
+
+/** Starts the spinner on `stream`, refreshing its counts a few times a second. */
+export async function startProgress(stream: TerminalStream, stats: RunStats, queueDepth: () => number): Promise<Progress> {
+  const { default: ora } = await import('ora');
+  // discardStdin: false, since stdin carries the job records.
+  const spinner = ora({ stream, discardStdin: false, isEnabled: true, text: 'starting' }).start();
+  const refresh = (): void => {
+    const seconds = (Date.now() - stats.startedAtMs) / 1000;
+    const rate = seconds > 0 ? (stats.finished / seconds).toFixed(1) : '0.0';
+    spinner.text = `running ${stats.running}, queued ${queueDepth()}, done ${stats.succeeded}, failed ${stats.failed}, ${rate} jobs/s`;
+  };
+  const timer = setInterval(refresh, 250);
+  return {
+    beforeWrite: () => {
+      spinner.clear();
+    },
+    stop: () => {
+      clearInterval(timer);
+      spinner.stop();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+// The end-of-run summary printed on stderr.
+
+import { formatDuration } from '../duration.js';
+import { describeEnd } from '../jobs/job.js';
+import type { RunStats } from './stats.js';
+
+/** The summary text: counts, elapsed time, and the first failed commands. */
+export function formatSummary(stats: RunStats, elapsedMs: number, interruptedBy: string | undefined): string {
+  const total = stats.finished + stats.notStarted;
+  const parts = [`${stats.succeeded} succeeded`, `${stats.failed} failed`];
+  if (stats.timedOut > 0) parts.push(`${stats.timedOut} timed out`);
+  if (stats.canceled > 0) parts.push(`${stats.canceled} canceled`);
+  parts.push(`${stats.notStarted} not started`);
+  const head = interruptedBy ? `interrupted by ${interruptedBy}: ` : '';
+  const lines = [`qrun: ${head}${total} ${total === 1 ? 'job' : 'jobs'} in ${formatDuration(elapsedMs)}: ${parts.join(', ')}`];
+  if (stats.notStarted > 0) {
+    const range = stats.firstNotStarted === stats.lastNotStarted ? `#${stats.firstNotStarted}` : `#${stats.firstNotStarted}-#${stats.lastNotStarted}`;
+    lines.push(`  not started: ${range}`);
+  }
+  for (const failure of stats.failures) {
+    lines.push(`  failed #${failure.job.seq} (${describeEnd(failure)}): ${oneLine(failure.job.command)}`);
+  }
+  if (stats.failed > stats.failures.length) lines.push(`  ... and ${stats.failed - stats.failures.length} more failed`);
+  return `${lines.join('\n')}\n`;
+}
+
+function oneLine(command: string): string {
+  const flat = command.replace(/\s*\n\s*/g, ' ');
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+}

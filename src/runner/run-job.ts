@@ -1,0 +1,102 @@
+// The only place that starts processes: one job -> one JobResult, through execa.
+
+import { execa, type Options } from 'execa';
+import type { Job, JobResult } from '../jobs/job.js';
+import { signalGroup, type ProcessGroups } from './process-groups.js';
+
+/** Where a job's output goes: qrun's own stdout/stderr inherited, or chunks handed to callbacks. */
+export interface OutputTarget {
+  readonly stdout: 'pipe' | 'inherit';
+  readonly stderr: 'pipe' | 'inherit';
+  readonly onStdout: (chunk: Buffer) => void;
+  readonly onStderr: (chunk: Buffer) => void;
+}
+
+/** Settings and collaborators shared by every job of a run. */
+export interface RunnerDeps {
+  readonly shell: string;
+  /** Per-job timeout in ms, or undefined for none. */
+  readonly timeoutMs: number | undefined;
+  /** Delay between SIGTERM and SIGKILL to a group. */
+  readonly killAfterMs: number;
+  /** Aborts when running jobs must be terminated (second signal, qrun failure). */
+  readonly kill: AbortSignal;
+  readonly groups: ProcessGroups;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly output: (job: Job) => OutputTarget;
+}
+
+/** Runs one job to completion; a failing job resolves with its result, never rejects. */
+export type RunJob = (job: Job, slot: number) => Promise<JobResult>;
+
+/** Builds the runner: each job is `<shell> -c <command>` in its own process group. */
+export function createRunner(deps: RunnerDeps): RunJob {
+  return async (job, slot) => {
+    const target = deps.output(job);
+    const startedAt = Date.now();
+    const started = performance.now();
+    const options: Options = {
+      // Own process group: Ctrl-C on a terminal reaches only qrun, and timeouts kill the whole tree.
+      detached: true,
+      // qrun tracks and cleans up its groups itself (ProcessGroups.killAll on exit).
+      cleanup: false,
+      buffer: false,
+      reject: false,
+      stdin: 'ignore',
+      stdout: target.stdout,
+      stderr: target.stderr,
+      env: { ...deps.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
+      extendEnv: false,
+      cwd: deps.cwd,
+    };
+    const subprocess = execa(deps.shell, ['-c', job.command], options);
+    const pgid = subprocess.pid;
+    let timedOut = false;
+    let canceled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const terminate = (): void => {
+      if (pgid === undefined || killTimer !== undefined) return;
+      signalGroup(pgid, 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), deps.killAfterMs);
+    };
+    const onKill = (): void => {
+      canceled = true;
+      terminate();
+    };
+    let timeoutTimer: NodeJS.Timeout | undefined;
+    if (pgid !== undefined) {
+      deps.groups.add(pgid);
+      if (deps.timeoutMs !== undefined) {
+        timeoutTimer = setTimeout(() => {
+          timedOut = true;
+          terminate();
+        }, deps.timeoutMs);
+      }
+      deps.kill.addEventListener('abort', onKill, { once: true });
+      if (deps.kill.aborted) onKill();
+      // When the shell exits, whatever it left in its group (e.g. `sleep 100 &`) is killed,
+      // so it cannot hold the output pipe, and qrun, open.
+      subprocess.once('exit', () => signalGroup(pgid, 'SIGKILL'));
+      if (target.stdout === 'pipe') subprocess.stdout?.on('data', target.onStdout);
+      if (target.stderr === 'pipe') subprocess.stderr?.on('data', target.onStderr);
+    }
+    const result = await subprocess;
+    clearTimeout(timeoutTimer);
+    clearTimeout(killTimer);
+    deps.kill.removeEventListener('abort', onKill);
+    if (pgid !== undefined) deps.groups.delete(pgid);
+    const spawnError = pgid === undefined || (result.exitCode === undefined && result.signal === undefined);
+    return {
+      job,
+      slot,
+      exitCode: result.exitCode ?? null,
+      signal: (result.signal as NodeJS.Signals | undefined) ?? null,
+      timedOut,
+      canceled,
+      error: spawnError ? `could not start: ${(result as { code?: string }).code ?? result.shortMessage}` : null,
+      startedAt,
+      durationMs: performance.now() - started,
+    };
+  };
+}

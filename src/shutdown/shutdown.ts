@@ -1,0 +1,84 @@
+// Signals -> shutdown phases. The first signal stops new jobs; the second terminates running ones.
+
+import { messageOf, type InterruptSignal } from '../errors.js';
+
+/** The part of `process` shutdown listens to (passed in, so tests can use an EventEmitter). */
+export interface SignalSource {
+  on(signal: InterruptSignal, listener: () => void): unknown;
+  off(signal: InterruptSignal, listener: () => void): unknown;
+}
+
+const interruptSignals: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Owns the run's two abort phases. `stop`: start no more jobs (queued ones are reported as not
+ * started, running ones finish). `kill`: terminate running jobs' process groups too.
+ * Everything else only reads the two signals.
+ */
+export class Shutdown {
+  private readonly stopping = new AbortController();
+  private readonly killing = new AbortController();
+  private readonly listeners = new Map<InterruptSignal, () => void>();
+  /** The first interrupting signal received, if any. */
+  interruptedBy: InterruptSignal | undefined;
+  /** The first failure of qrun itself, if any. */
+  failure: string | undefined;
+
+  constructor(
+    private readonly source: SignalSource | undefined,
+    private readonly onPhase: (phase: 'stop' | 'kill', reason: string) => void = () => undefined,
+  ) {
+    for (const signal of interruptSignals) {
+      const listener = (): void => this.interrupt(signal);
+      this.listeners.set(signal, listener);
+      source?.on(signal, listener);
+    }
+  }
+
+  get stop(): AbortSignal {
+    return this.stopping.signal;
+  }
+
+  get kill(): AbortSignal {
+    return this.killing.signal;
+  }
+
+  /** A signal arrived: the first one stops, any later one kills. */
+  interrupt(signal: InterruptSignal): void {
+    if (this.stopping.signal.aborted) {
+      this.terminate(signal);
+      return;
+    }
+    this.interruptedBy ??= signal;
+    this.stopping.abort(signal);
+    this.onPhase('stop', signal);
+  }
+
+  /** Stops taking jobs and terminates the running ones at once. */
+  terminate(reason: string): void {
+    if (!this.stopping.signal.aborted) this.stopping.abort(reason);
+    if (this.killing.signal.aborted) return;
+    this.killing.abort(reason);
+    this.onPhase('kill', reason);
+  }
+
+  /** qrun itself failed (a worker crashed, output could not be written): stop everything. */
+  fail(error: unknown): void {
+    this.failure ??= messageOf(error);
+    this.terminate('failure');
+  }
+
+  /** An external AbortSignal (library use) acts like a first signal. */
+  follow(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const onAbort = (): void => this.interrupt('SIGINT');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  /** Removes the signal listeners; call on every exit path. */
+  dispose(): void {
+    for (const [signal, listener] of this.listeners) this.source?.off(signal, listener);
+    this.listeners.clear();
+  }
+}
