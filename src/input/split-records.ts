@@ -4,7 +4,7 @@
 export type RecordSeparator = 'newline' | 'null';
 
 /**
- * Yields each non-blank record of `chunks` as a string, pulling chunks only as records are
+ * Yields each non-blank (not empty, not only whitespace) record of `chunks` as a string, pulling chunks only as records are
  * wanted, so a slow consumer pauses the reading. At most one partial record is held.
  */
 export async function* splitRecords(
@@ -24,7 +24,7 @@ export async function* splitRecords(
         partial = [];
       }
       const text = decode(record, separator);
-      if (text !== '') yield text;
+      if (!isBlank(text)) yield text;
       start = end + 1;
       end = chunk.indexOf(byte, start);
     }
@@ -32,8 +32,13 @@ export async function* splitRecords(
   }
   if (partial.length > 0) {
     const text = decode(Buffer.concat(partial), separator);
-    if (text !== '') yield text;
+    if (!isBlank(text)) yield text;
   }
+}
+
+/** Empty or only whitespace: nothing to run. */
+function isBlank(text: string): boolean {
+  return text === '' || text.trim() === '';
 }
 
 function decode(record: Buffer, separator: RecordSeparator): string {

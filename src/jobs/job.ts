@@ -31,11 +31,10 @@ export function isFailure(result: JobResult): boolean {
   return result.exitCode !== 0 || result.signal !== null || result.timedOut || result.error !== null;
 }
 
-/** A short description of how a job ended: "exit 3", "timed out (SIGTERM)", "signal SIGKILL". */
+/** A short description of how a job ended: "exit 3", "signal SIGKILL", "timed out (SIGTERM)". */
 export function describeEnd(result: JobResult): string {
   if (result.error !== null) return result.error;
-  const how = result.signal !== null ? `signal ${result.signal}` : `exit ${result.exitCode ?? '?'}`;
-  if (result.timedOut) return `timed out (${how})`;
-  if (result.canceled) return `canceled (${how})`;
-  return how;
+  if (result.timedOut) return `timed out (${result.signal ?? `exit ${result.exitCode}`})`;
+  if (result.canceled) return `canceled (${result.signal ?? `exit ${result.exitCode}`})`;
+  return result.signal !== null ? `signal ${result.signal}` : `exit ${result.exitCode ?? '?'}`;
 }

@@ -18,7 +18,7 @@ export function formatSummary(stats: RunStats, elapsedMs: number, interruptedBy:
     lines.push(`  not started: ${range}`);
   }
   for (const failure of stats.failures) {
-    lines.push(`  failed #${failure.job.seq} (${describeEnd(failure)}): ${oneLine(failure.job.command)}`);
+    lines.push(`  failed #${failure.job.seq}, ${describeEnd(failure)}: ${oneLine(failure.job.command)}`);
   }
   if (stats.failed > stats.failures.length) lines.push(`  ... and ${stats.failed - stats.failures.length} more failed`);
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,7 @@
 // The registry of live job process groups, so none outlives qrun.
 
-/** Sends `signal` to a whole process group; a group that is already gone is not an error. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+/** Sends `signal` (0: only check) to a whole process group; false if no process of it is left. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
     return true;

@@ -55,10 +55,16 @@ export function createRunner(deps: RunnerDeps): RunJob {
     let timedOut = false;
     let canceled = false;
     let killTimer: NodeJS.Timeout | undefined;
+    let killed: Promise<void> | undefined;
+    // SIGTERM to the whole group now, SIGKILL after the grace period; once per job.
     const terminate = (): void => {
-      if (pgid === undefined || killTimer !== undefined) return;
-      signalGroup(pgid, 'SIGTERM');
-      killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), deps.killAfterMs);
+      if (pgid === undefined || killed !== undefined || !signalGroup(pgid, 'SIGTERM')) return;
+      killed = new Promise((resolve) => {
+        killTimer = setTimeout(() => {
+          signalGroup(pgid, 'SIGKILL');
+          resolve();
+        }, deps.killAfterMs);
+      });
     };
     const onKill = (): void => {
       canceled = true;
@@ -75,17 +81,21 @@ export function createRunner(deps: RunnerDeps): RunJob {
       }
       deps.kill.addEventListener('abort', onKill, { once: true });
       if (deps.kill.aborted) onKill();
-      // When the shell exits, whatever it left in its group (e.g. `sleep 100 &`) is killed,
-      // so it cannot hold the output pipe, and qrun, open.
-      subprocess.once('exit', () => signalGroup(pgid, 'SIGKILL'));
+      // When the shell exits, whatever it left in its group (e.g. `sleep 100 &`) is terminated
+      // too, so it cannot hold the output pipe, and qrun, open.
+      subprocess.once('exit', terminate);
       if (target.stdout === 'pipe') subprocess.stdout?.on('data', target.onStdout);
       if (target.stderr === 'pipe') subprocess.stderr?.on('data', target.onStderr);
     }
     const result = await subprocess;
     clearTimeout(timeoutTimer);
-    clearTimeout(killTimer);
     deps.kill.removeEventListener('abort', onKill);
-    if (pgid !== undefined) deps.groups.delete(pgid);
+    if (pgid !== undefined) {
+      // Members that ignore SIGTERM get their grace period, then SIGKILL.
+      if (killed !== undefined && signalGroup(pgid, 0)) await killed;
+      clearTimeout(killTimer);
+      deps.groups.delete(pgid);
+    }
     const spawnError = pgid === undefined || (result.exitCode === undefined && result.signal === undefined);
     return {
       job,

@@ -1,0 +1,111 @@
+// Spawns the built qrun binary as a user would, and inspects what it leaves behind.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs from dist/test/e2e/). */
+export const root = fileURLToPath(new URL('../../../', import.meta.url));
+export const qrunBin = `${root}bin/qrun.js`;
+export const fixture = (name: string): string => `${root}fixtures/${name}`;
+
+/** What a finished qrun run produced. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+  elapsedMs: number;
+}
+
+export interface StartOptions {
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** A qrun process that is running, with its output collected as it comes. */
+export class Qrun {
+  readonly child: ChildProcess;
+  private readonly out: Buffer[] = [];
+  private err = '';
+  private readonly started = performance.now();
+  readonly done: Promise<RunResult>;
+
+  constructor(args: readonly string[], options: StartOptions = {}) {
+    this.child = spawn(process.execPath, [qrunBin, ...args], {
+      cwd: options.cwd ?? root,
+      env: { ...process.env, CI: 'true', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => this.out.push(chunk));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.err += chunk.toString()));
+    this.child.stdin?.on('error', () => undefined);
+    if (options.input !== undefined) this.child.stdin?.end(options.input);
+    this.done = new Promise((resolve) => {
+      this.child.on('close', (code, signal) =>
+        resolve({ code, signal, stdout: Buffer.concat(this.out), stderr: this.err, elapsedMs: performance.now() - this.started }),
+      );
+    });
+  }
+
+  get stdout(): string {
+    return Buffer.concat(this.out).toString();
+  }
+
+  get stderr(): string {
+    return this.err;
+  }
+
+  /** Resolves once `predicate` holds for the output so far (checked as output arrives). */
+  async waitFor(predicate: (stdout: string, stderr: string) => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.stdout, this.stderr)) {
+      if (Date.now() > deadline || this.child.exitCode !== null) {
+        throw new Error(`gave up waiting for ${what}; stdout: ${this.stdout} stderr: ${this.stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
+
+/** Runs qrun to the end. */
+export function runQrun(args: readonly string[], options: StartOptions = {}): Promise<RunResult> {
+  return new Qrun(args, options).done;
+}
+
+/** Pids of live (not zombie) processes whose command line contains `token`. */
+export function liveProcesses(token: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
+      if (cmdline.includes(token) && state !== 'Z') found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+/** A pid is alive (and not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** A token unique to one test, to find its processes (e.g. as a sleep's odd duration). */
+let counter = 0;
+export function uniqueSleep(): string {
+  counter++;
+  return `${(30 + (process.pid % 1000) / 1000 + counter / 1_000_000).toFixed(6)}`;
+}
