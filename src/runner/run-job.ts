@@ -2,7 +2,7 @@
 
 import { execa, type Options } from 'execa';
 import type { Job, JobResult } from '../jobs/job.js';
-import { signalGroup, type ProcessGroups } from './process-groups.js';
+import { groupGone, signalGroup, type ProcessGroups } from './process-groups.js';
 
 /** Where a job's output goes: qrun's own stdout/stderr inherited, or chunks handed to callbacks. */
 export interface OutputTarget {
@@ -92,7 +92,7 @@ export function createRunner(deps: RunnerDeps): RunJob {
     deps.kill.removeEventListener('abort', onKill);
     if (pgid !== undefined) {
       // Members that ignore SIGTERM get their grace period, then SIGKILL.
-      if (killed !== undefined && signalGroup(pgid, 0)) await killed;
+      if (killed !== undefined) await groupGone(pgid, 50, killed);
       clearTimeout(killTimer);
       deps.groups.delete(pgid);
     }
