@@ -1,0 +1,37 @@
+// End to end: the packed tarball installs elsewhere and works as `npx qrun` and as a library.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { root } from './helpers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-pack-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('npm pack', () => {
+  it('installs from the tarball: npx qrun runs jobs, import { run } works, types ship', { timeout: 180_000 }, () => {
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' }),
+    ) as { filename: string; files: { path: string }[] }[];
+    const files = packed[0]?.files.map((file) => file.path) ?? [];
+    assert.ok(files.includes('bin/qrun.js') && files.includes('dist/src/index.d.ts'));
+    assert.ok(!files.some((path) => path.startsWith('test/') || path.startsWith('dist/test/')), 'no tests in the tarball');
+
+    const app = join(scratch, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', join(scratch, packed[0]?.filename ?? '')], { cwd: app, stdio: 'ignore' });
+    assert.ok(existsSync(join(app, 'node_modules/qrun/dist/src/index.d.ts')));
+
+    const cli = spawnSync('npx', ['--no-install', 'qrun', '-c', '2', '-k'], { cwd: app, input: 'echo one\necho two\n', encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal(cli.stdout, 'one\ntwo\n');
+
+    const script = "import { run } from 'qrun'; const s = await run({ records: ['exit 4', 'true'] }); console.log(s.failed, s.exitCode);";
+    const lib = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' });
+    assert.equal(lib.stdout, '1 1\n', lib.stderr);
+  });
+});
