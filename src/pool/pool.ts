@@ -3,7 +3,7 @@
 import type { Job } from '../jobs/job.js';
 import { BoundedQueue } from '../queue/bounded-queue.js';
 import { produce } from './producer.js';
-import type { QueueItem } from './sentinel.js';
+import { endOfJobs, type QueueItem } from './sentinel.js';
 import { workerLoop } from './worker.js';
 
 /** How the pool is wired. */
@@ -17,7 +17,7 @@ export interface PoolDeps {
   readonly onCrash: (error: unknown, job: Job | undefined) => void;
 }
 
-/** A running pool: its queue depth for progress, and a promise of the end. */
+/** A running pool: how many jobs wait in the queue (for progress), and a promise of the end. */
 export interface Pool {
   readonly queueDepth: () => number;
   /** Resolves when every worker has exited; rejects only if reading the input failed. */
@@ -33,5 +33,5 @@ export function startPool(deps: PoolDeps): Pool {
   const done = Promise.allSettled([producing, ...workers]).then(([produced]) => {
     if (produced?.status === 'rejected') throw produced.reason;
   });
-  return { queueDepth: () => queue.size, done };
+  return { queueDepth: () => queue.count((item) => item !== endOfJobs), done };
 }

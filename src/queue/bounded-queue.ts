@@ -24,6 +24,13 @@ export class BoundedQueue<T> {
     return this.items.length;
   }
 
+  /** Queued items that satisfy `predicate` (e.g. jobs, not sentinels); O(size), for progress displays. */
+  count(predicate: (item: T) => boolean): number {
+    let n = 0;
+    for (const item of this.items) if (predicate(item)) n++;
+    return n;
+  }
+
   /**
    * Adds an item, waiting while the queue is full. Resolves true once the item is in
    * (or handed to a waiting getter), false if `signal` aborted first: the item was not added.

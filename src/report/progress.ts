@@ -29,8 +29,9 @@ export function wantsProgress(asked: boolean | undefined, stream: TerminalStream
 /** Starts the spinner on `stream`, refreshing its counts a few times a second. */
 export async function startProgress(stream: TerminalStream, stats: RunStats, queueDepth: () => number): Promise<Progress> {
   const { default: ora } = await import('ora');
-  // discardStdin: false, since stdin carries the job records.
-  const spinner = ora({ stream, discardStdin: false, isEnabled: true, text: 'starting' }).start();
+  // discardStdin: false, since stdin carries the job records. hideCursor: false, since hiding
+  // it makes ora install exit and signal hooks of its own; shutdown owns the signals.
+  const spinner = ora({ stream, discardStdin: false, hideCursor: false, isEnabled: true, text: 'starting' }).start();
   const refresh = (): void => {
     const seconds = (Date.now() - stats.startedAtMs) / 1000;
     const rate = seconds > 0 ? (stats.finished / seconds).toFixed(1) : '0.0';

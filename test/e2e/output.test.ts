@@ -87,6 +87,17 @@ describe('group mode (default)', () => {
   });
 });
 
+describe('output that cannot be kept', () => {
+  it('an unusable temp dir: exit 255, one-line reason, none of the cut output, running jobs stopped', async () => {
+    const result = await runQrun(['-c', '2'], { input: 'head -c 3000000 /dev/zero\nsleep 5; echo later\necho x\n', env: { TMPDIR: '/nonexistent-qrun-tmp' } });
+    assert.equal(result.code, 255);
+    assert.equal(result.stdout.length, 0);
+    assert.match(result.stderr, /^qrun: cannot create a spill file for job output in \/nonexistent-qrun-tmp: ENOENT$/m);
+    assert.match(result.stderr, /0 succeeded, 2 failed, 1 canceled, 1 not started/);
+    assert.ok(result.elapsedMs < 4000, 'the running job was terminated, not awaited');
+  });
+});
+
 describe('line mode', () => {
   it('forwards whole lines as they come; a line is never split by another job', async () => {
     const input = Array.from({ length: 6 }, (_, i) => `${fixture('chatty.sh')} job${i} 300`).join('\n');

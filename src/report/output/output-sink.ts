@@ -117,6 +117,13 @@ export class OutputSink {
     const output = this.open.get(job.seq);
     if (!output) return;
     output.finished = true;
+    if (output.error !== undefined) {
+      // Part of the output is gone: write none of it rather than a silently cut copy.
+      for (const stream of output.streams) {
+        stream.buffer.release();
+        stream.takeTail();
+      }
+    }
     if (this.options.keepOrder && this.options.mode !== 'ungroup') {
       await this.writer.run(() => this.advance());
     } else {

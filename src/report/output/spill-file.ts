@@ -28,8 +28,12 @@ export class SpillFile {
     const fd = this.open();
     const segment = { offset: this.position, length: chunk.length };
     let written = 0;
-    while (written < chunk.length) {
-      written += writeSync(fd, chunk, written, chunk.length - written, this.position + written);
+    try {
+      while (written < chunk.length) {
+        written += writeSync(fd, chunk, written, chunk.length - written, this.position + written);
+      }
+    } catch (error) {
+      throw new Error(`cannot write job output to the spill file in ${this.parentDir}: ${errorCode(error)}`, { cause: error });
     }
     this.position += chunk.length;
     this.liveBytes += chunk.length;
@@ -72,10 +76,18 @@ export class SpillFile {
 
   private open(): number {
     if (this.fd === undefined) {
-      // mkdtemp makes the directory with mode 0700; the file itself is 0600.
-      this.dir = mkdtempSync(join(this.parentDir, 'qrun-'));
-      this.fd = openSync(join(this.dir, 'spill'), 'w+', 0o600);
+      try {
+        // mkdtemp makes the directory with mode 0700; the file itself is 0600.
+        this.dir = mkdtempSync(join(this.parentDir, 'qrun-'));
+        this.fd = openSync(join(this.dir, 'spill'), 'w+', 0o600);
+      } catch (error) {
+        throw new Error(`cannot create a spill file for job output in ${this.parentDir}: ${errorCode(error)}`, { cause: error });
+      }
     }
     return this.fd;
   }
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
 }

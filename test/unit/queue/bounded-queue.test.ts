@@ -61,6 +61,12 @@ describe('BoundedQueue', () => {
     assert.equal(queue.size, 1);
   });
 
+  it('counts queued items that match', async () => {
+    const queue = new BoundedQueue<number>(4);
+    for (const n of [1, 2, 3]) await queue.put(n);
+    assert.equal(queue.count((n) => n !== 2), 2);
+  });
+
   it('rejects a capacity that is not a whole number of 1 or more', () => {
     assert.throws(() => new BoundedQueue(0), RangeError);
     assert.throws(() => new BoundedQueue(1.5), RangeError);
