@@ -2,6 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import { parseOptions, type RawOptions, type RunOptions } from './cli/options.js';
+import type { InputRecord } from './input/split-records.js';
 import { runJobs, type RunSummary } from './main.js';
 
 export type { RunOptions, RawOptions } from './cli/options.js';
@@ -25,8 +26,12 @@ export interface RunParams extends Omit<RawOptions, 'argFile' | 'null'> {
   signal?: AbortSignal;
 }
 
-async function* nonEmpty(records: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
-  for await (const record of records) if (record !== '') yield record;
+async function* nonEmpty(records: Iterable<string> | AsyncIterable<string>): AsyncGenerator<InputRecord> {
+  let line = 0;
+  for await (const text of records) {
+    line++;
+    if (text.trim() !== '') yield { text, line };
+  }
 }
 
 /**

@@ -5,8 +5,17 @@ import type { Writable } from 'node:stream';
 import type { RunOptions } from './cli/options.js';
 import { ExitCode, exitCodeForFailures, messageOf, signalNumbers, type InterruptSignal } from './errors.js';
 import type { Job } from './jobs/job.js';
+import { makeJobs } from './jobs/make-jobs.js';
+import { readResumeSet } from './jobs/resume.js';
+import { parseTemplate, renderTemplate } from './jobs/template.js';
+import type { InputRecord } from './input/split-records.js';
+import { createExecute } from './pool/execute.js';
+import { Pacer } from './pool/pacer.js';
 import { startPool, type Pool } from './pool/pool.js';
 import { fanOut, type RunEvent } from './report/events.js';
+import { Joblog } from './report/joblog.js';
+import { ResultsWriter } from './report/results.js';
+import { HaltMonitor } from './shutdown/halt.js';
 import { noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
 import { OutputSink } from './report/output/output-sink.js';
@@ -41,6 +50,12 @@ export interface RunSummary {
   readonly timedOut: number;
   readonly canceled: number;
   readonly notStarted: number;
+  /** Jobs left out because the resumed joblog has them done. */
+  readonly skipped: number;
+  /** Jobs that needed more than one attempt. */
+  readonly retried: number;
+  /** What made --halt stop the run, if it did. */
+  readonly haltedBy: string | undefined;
   readonly elapsedMs: number;
   readonly interruptedBy: InterruptSignal | undefined;
   /** qrun's own failure, if any (the exit code is then 255). */
@@ -55,9 +70,16 @@ export interface RunSummary {
 const outputMemory = 32 * 1024 * 1024;
 const perBufferMemory = 1024 * 1024;
 
-/** Runs every record as a job and resolves with the summary; never rejects for a failed job. */
-export async function runJobs(options: RunOptions, records: AsyncIterable<string>, io: RunIO): Promise<RunSummary> {
+/**
+ * Runs every record as a job and resolves with the summary; never rejects for a failed job.
+ * `totalJobs` is the number of records, when it was counted beforehand (--halt with a percentage).
+ */
+export async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>, io: RunIO, totalJobs?: number): Promise<RunSummary> {
   const startedAt = Date.now();
+  // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
+  const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume) : undefined;
+  const results = options.results !== undefined && !options.dryRun ? new ResultsWriter(options.results) : undefined;
+  const joblog = options.joblog !== undefined && !options.dryRun ? Joblog.open(options.joblog, options.resume !== undefined) : undefined;
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
   let progress: Progress = noProgress;
@@ -85,14 +107,16 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<string
     tag: options.tag,
     stdout: io.stdout,
     stderr: io.stderr,
-    inheritable: io.inheritable,
+    // --results needs every byte to pass through qrun.
+    inheritable: io.inheritable && results === undefined,
     spill,
     budget: new MemoryBudget(outputMemory),
     perBufferLimit: perBufferMemory,
     maxLineBytes: perBufferMemory,
     beforeWrite: () => progress.beforeWrite(),
   });
-  const emit = fanOut([stats.handle, log.handle]);
+  const halt = new HaltMonitor(options.halt, totalJobs, (now) => shutdown.halt(now));
+  const emit = fanOut([stats.handle, halt.handle, log.handle]);
   const runJob = createRunner({
     shell: options.shell,
     timeoutMs: options.timeoutMs,
@@ -101,25 +125,51 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<string
     groups,
     env: io.env,
     cwd: io.cwd,
-    output: (job) => sink.target(job),
+    output: (job) => {
+      const target = sink.target(job);
+      if (results === undefined) return target;
+      const files = results.start(job);
+      return {
+        ...target,
+        onStdout: (chunk) => {
+          target.onStdout(chunk);
+          files.onStdout(chunk);
+        },
+        onStderr: (chunk) => {
+          target.onStderr(chunk);
+          files.onStderr(chunk);
+        },
+      };
+    },
   });
+  const template = options.command.length > 0 ? parseTemplate(options.command) : undefined;
 
-  const execute = async (job: Job, slot: number): Promise<void> => {
-    emit({ kind: 'job-started', job, slot });
-    const result = await runJob(job, slot);
-    try {
-      await sink.finish(job);
-    } catch (error) {
-      // The job's output could not be kept: it is not reported as a success.
-      emit({ kind: 'job-finished', result: { ...result, error: `output lost: ${messageOf(error)}` } });
-      throw error;
-    }
-    emit({ kind: 'job-finished', result });
-  };
   const notStarted = (job: Job): void => {
     emit({ kind: 'job-not-started', job });
     sink.skip(job);
   };
+  const execute = createExecute({
+    runJob,
+    commandFor: template ? (job, slot) => renderTemplate(template, job.record, job.seq, slot) : (job) => job.record,
+    retries: options.retries,
+    retryDelayMs: options.retryDelayMs,
+    stop: shutdown.stop,
+    pacer: new Pacer(options.delayMs),
+    emit,
+    output: sink,
+    results,
+    joblog,
+    dryRun: options.dryRun,
+    onNotStarted: notStarted,
+  });
+  const jobs = makeJobs(records, {
+    ndjson: options.ndjson,
+    skip: (seq) => resumed?.has(seq) ?? false,
+    onSkipped: (job) => {
+      emit({ kind: 'job-skipped', job });
+      sink.skip(job);
+    },
+  });
   const crashed = (error: unknown, job: Job | undefined): void => {
     emit({ kind: 'run-error', message: messageOf(error), job } satisfies RunEvent);
     shutdown.fail(error);
@@ -128,7 +178,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<string
   log.info({ options: { ...options } }, 'run started');
   try {
     pool = startPool({
-      records,
+      jobs,
       concurrency: options.concurrency,
       queueSize: options.queueSize,
       stop: shutdown.stop,
@@ -146,6 +196,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<string
     progress.stop();
     groups.killAll();
     spill.dispose();
+    joblog?.close();
     process.off('exit', onExit);
     io.stdout.off('error', onStdoutError);
     shutdown.dispose();
@@ -158,23 +209,26 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<string
     timedOut: stats.timedOut,
     canceled: stats.canceled,
     notStarted: stats.notStarted,
+    skipped: stats.skipped,
+    retried: stats.retried,
+    haltedBy: halt.reason,
     elapsedMs,
     interruptedBy: shutdown.interruptedBy,
     error: shutdown.failure,
     brokenPipe,
-    exitCode: exitCodeFor(stats.failed, shutdown, brokenPipe),
+    exitCode: exitCodeFor(stats.failed, shutdown, brokenPipe, halt.exitCode()),
   };
   log.info({ ...summary }, 'run finished');
   log.flush();
-  if (!options.quiet && stats.finished + stats.notStarted > 0) {
-    io.stderr.write(formatSummary(stats, elapsedMs, shutdown.interruptedBy));
+  if (!options.quiet && !options.dryRun && stats.finished + stats.notStarted + stats.skipped > 0) {
+    io.stderr.write(formatSummary(stats, elapsedMs, { interruptedBy: shutdown.interruptedBy, haltedBy: halt.reason }));
   }
   return summary;
 }
 
-function exitCodeFor(failed: number, shutdown: Shutdown, brokenPipe: boolean): number {
+function exitCodeFor(failed: number, shutdown: Shutdown, brokenPipe: boolean, halted: number | undefined): number {
   if (shutdown.failure !== undefined) return ExitCode.error;
   if (shutdown.interruptedBy !== undefined) return 128 + signalNumbers[shutdown.interruptedBy];
   if (brokenPipe) return 128 + signalNumbers.SIGPIPE;
-  return exitCodeForFailures(failed);
+  return halted ?? exitCodeForFailures(failed);
 }

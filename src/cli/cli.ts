@@ -2,6 +2,7 @@
 
 import type { Readable } from 'node:stream';
 import { ExitCode, UsageError, messageOf, type InterruptSignal } from '../errors.js';
+import { countRecords } from '../input/count.js';
 import { closeSources, openSources, readSources } from '../input/sources.js';
 import { splitRecords } from '../input/split-records.js';
 import { runJobs, type RunIO } from '../main.js';
@@ -23,16 +24,25 @@ export interface Outcome {
 /** Runs qrun with user arguments; never throws: errors become a one-line message and 255. */
 export async function main(argv: readonly string[], io: CliIO): Promise<Outcome> {
   try {
-    const parsed = parseArgs(argv, io.stdout);
+    const parsed = parseArgs(argv, io.stdout, io.env);
     if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
-    const options = parseOptions(parsed.raw);
+    const options = parseOptions(parsed.raw, undefined, parsed.names);
     checkShell(options.shell, io.env.PATH);
-    const sources = await openSources(options.argFiles);
+    let sources = await openSources(options.argFiles);
     let summary;
+    let dispose = (): void => undefined;
     try {
-      summary = await runJobs(options, splitRecords(readSources(sources, io.stdin), options.separator), io);
+      let total: number | undefined;
+      if (options.halt.when !== 'never' && options.halt.percent) {
+        // GNU parallel reads all input first to know what N% of the jobs is; so does qrun (to disk).
+        const counted = await countRecords(sources, io.stdin, options.separator);
+        ({ sources, dispose } = counted);
+        total = counted.count;
+      }
+      summary = await runJobs(options, splitRecords(readSources(sources, io.stdin), options.separator), io, total);
     } finally {
       await closeSources(sources).catch(() => undefined);
+      dispose();
     }
     if (summary.error !== undefined) io.stderr.write(`qrun: ${summary.error}\n`);
     return { exitCode: summary.exitCode, reraise: summary.error === undefined ? summary.interruptedBy : undefined };

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { RecordSeparator } from '../input/split-records.js';
+import type { ResumeMode } from '../jobs/resume.js';
+import { parseHalt, type HaltSpec } from '../shutdown/halt.js';
 import type { OutputMode } from '../report/output/output-sink.js';
 
 /** Everything a run is configured by, validated. */
@@ -24,6 +26,17 @@ export interface RunOptions {
   readonly quiet: boolean;
   readonly argFiles: readonly string[];
   readonly separator: RecordSeparator;
+  /** Command template words (empty: each record is a shell line). */
+  readonly command: readonly string[];
+  readonly ndjson: boolean;
+  readonly joblog: string | undefined;
+  readonly resume: ResumeMode | undefined;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly halt: HaltSpec;
+  readonly delayMs: number;
+  readonly dryRun: boolean;
+  readonly results: string | undefined;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -64,6 +77,28 @@ function oneOf<T extends string>(flag: string, values: readonly T[]) {
   });
 }
 
+/** A whole number of 0 or more. */
+function count(flag: string) {
+  return z.unknown().transform((value, ctx) => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (Number.isSafeInteger(n) && n >= 0) return n;
+    ctx.addIssue({ code: 'custom', message: `${flag} must be a whole number of 0 or more, got ${shown(value)}` });
+    return z.NEVER;
+  });
+}
+
+function halt() {
+  return z.unknown().transform((value, ctx) => {
+    const spec = typeof value === 'string' ? parseHalt(value.trim()) : typeof value === 'number' ? parseHalt(String(value)) : undefined;
+    if (spec) return spec;
+    ctx.addIssue({
+      code: 'custom',
+      message: `--halt must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got ${shown(value)}`,
+    });
+    return z.NEVER;
+  });
+}
+
 function flag(name: string) {
   return z.unknown().transform((value, ctx) => {
     if (value === undefined || typeof value === 'boolean') return value;
@@ -97,18 +132,43 @@ const rawSchema = z.strictObject({
   quiet: flag('--quiet').optional(),
   argFile: z.array(text('--arg-file')).optional(),
   null: flag('--null').optional(),
+  command: z.array(z.string()).optional(),
+  ndjson: flag('--ndjson').optional(),
+  joblog: text('--joblog').optional(),
+  resume: flag('--resume').optional(),
+  resumeFailed: flag('--resume-failed').optional(),
+  retries: count('--retries').optional(),
+  retryDelay: duration('--retry-delay', true).optional(),
+  halt: halt().optional(),
+  delay: duration('--delay', true).optional(),
+  dryRun: flag('--dry-run').optional(),
+  results: text('--results').optional(),
 });
 
 /** Options as given before validation (CLI strings, or typed values from the library). */
 export type RawOptions = z.input<typeof rawSchema>;
 
-/** Validates raw options and fills in defaults; throws UsageError naming the first bad option. */
-export function parseOptions(raw: Record<string, unknown>, cpus: number = availableParallelism()): RunOptions {
+/**
+ * Validates raw options and fills in defaults; throws UsageError naming the first bad option.
+ * `names` gives another name for options that did not come from the command line (QRUN_X).
+ */
+export function parseOptions(raw: Record<string, unknown>, cpus: number = availableParallelism(), names: Record<string, string> = {}): RunOptions {
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UsageError(parsed.error.issues[0]?.message ?? 'invalid options');
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? '');
+    const message = issue?.message ?? 'invalid options';
+    const name = names[key];
+    throw new UsageError(name === undefined ? message : message.replace(/^--[a-z-]+/, name));
   }
   const o = parsed.data;
+  if (o.resume === true && o.resumeFailed === true) throw new UsageError('--resume and --resume-failed cannot be used together');
+  if ((o.resume === true || o.resumeFailed === true) && o.joblog === undefined) {
+    throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs --joblog <file> (the log of the run to resume)`);
+  }
+  if (o.ndjson === true && (o.command?.length ?? 0) > 0) {
+    throw new UsageError('--ndjson records carry their own cmd; a command template cannot be used with them');
+  }
   if (o.concurrency !== undefined && o.jobs !== undefined && o.concurrency !== o.jobs) {
     throw new UsageError(`--jobs is another name for --concurrency; give one, got ${o.concurrency} and ${o.jobs}`);
   }
@@ -135,5 +195,15 @@ export function parseOptions(raw: Record<string, unknown>, cpus: number = availa
     quiet: o.quiet ?? false,
     argFiles: o.argFile ?? [],
     separator: o.null === true ? 'null' : 'newline',
+    command: o.command ?? [],
+    ndjson: o.ndjson ?? false,
+    joblog: o.joblog,
+    resume: o.resume === true ? 'resume' : o.resumeFailed === true ? 'resume-failed' : undefined,
+    retries: o.retries ?? 0,
+    retryDelayMs: o.retryDelay ?? 0,
+    halt: o.halt ?? { when: 'never' },
+    delayMs: o.delay ?? 0,
+    dryRun: o.dryRun ?? false,
+    results: o.results,
   };
 }

@@ -1,51 +1,78 @@
-// The commander program: argv -> raw option values (strings), with help and version.
+// The commander program: argv (and QRUN_* environment variables) -> raw option values, with help and version.
 
 import { Command, CommanderError, Option } from 'commander';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { version } from '../version.js';
 
-/** What commander produced: raw values to validate, or a request that was already answered. */
-export type ParsedArgs = { kind: 'run'; raw: Record<string, unknown> } | { kind: 'answered' };
+/** What commander produced: raw values to validate (and where each came from), or a request already answered. */
+export type ParsedArgs =
+  | { kind: 'run'; raw: Record<string, unknown>; names: Record<string, string> }
+  | { kind: 'answered' };
 
 const examples = `
 Examples:
   qrun -c 8 < jobs.txt                 run each line of jobs.txt, 8 at a time
   qrun -a jobs.txt -t 30s              from a file; kill any job still running after 30 s
-  find . -name '*.gz' -print0 | sed 's/^/gzip -t /' | tr '\\n' '\\0' | qrun -0
+  ls *.log | qrun gzip -9              a template: runs gzip -9 <name> for each name (quoted)
+  find . -name '*.jpg' -print0 | qrun -0 'convert {} {.}.png'
+  qrun --joblog run.log --resume -a jobs.txt     skip what run.log shows done, run the rest
+  qrun --halt now,fail=1 --retries 2 < jobs.txt  retry failures twice; stop all at the first final failure
   qrun -k --tag -c 4 < jobs.txt        output in input order, each line prefixed by the job number
+
+Replacement strings: {} record, {.} without extension, {/} basename, {//} dirname,
+{/.} basename without extension, {#} job number, {%} worker slot.
 
 Exit status: 0 all jobs succeeded; 1-100 that many jobs failed; 101 more than 100 failed;
 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; 255 qrun's own error (bad option or input).
+With --halt: the halting job's status (fail=1), 0 (success=N), as GNU parallel.
 `;
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** Options that take no value: their environment variable is read as true or false. */
+const switches = new Set(['null', 'keepOrder', 'tag', 'progress', 'quiet', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
-  return new Command('qrun')
+  const program = new Command('qrun')
     .description('Run shell command lines from stdin or files, N at a time.')
+    .usage('[options] [--] [command template...]')
+    .argument('[command...]', 'a command template: each record is substituted into it (default: run each record as a shell line)')
     .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
     .option('-c, --concurrency <n>', 'how many jobs run at once (default: number of CPUs)')
     .option('-j, --jobs <n>', 'another name for --concurrency')
     .option('-a, --arg-file <file>', 'read job records from <file> (repeatable, in order; "-" is stdin)', collect)
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
+    .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}')
     .option('--queue-size <n>', 'jobs read ahead into the bounded queue (default: 2 x concurrency)')
     .option('-t, --timeout <duration>', 'per-job time limit: 500ms, 30s, 5m, 1h; a bare number is seconds')
-    .option('--kill-after <duration>', 'after SIGTERM to a job, SIGKILL it this much later', '2s')
-    .option('--shell <path>', 'shell that runs each record as <shell> -c <record>', '/bin/sh')
-    .addOption(new Option('--output <mode>', 'group: whole job output at once; line: whole lines; ungroup: as is').default('group'))
+    .option('--kill-after <duration>', 'after SIGTERM to a job, SIGKILL it this much later (default: 2s)')
+    .option('--retries <n>', 'run a failed job up to n more times (default: 0)')
+    .option('--retry-delay <duration>', 'wait this long before the first retry, doubling each time (default: 0)')
+    .option('--halt <spec>', 'stop early: never, now|soon,fail|success|done=N or =N% (default: never)')
+    .option('--delay <duration>', 'at least this long between job starts (default: 0)')
+    .option('--joblog <file>', "write GNU parallel's job log to <file>")
+    .option('--resume', 'skip jobs the --joblog shows as run; append to it')
+    .option('--resume-failed', 'skip jobs the --joblog shows as succeeded; rerun failed ones')
+    .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
+    .option('--shell <path>', 'shell that runs each job as <shell> -c <command> (default: /bin/sh)')
+    .addOption(new Option('--output <mode>', 'group: whole job output at once; line: whole lines; ungroup: as is (default: group)'))
     .option('-k, --keep-order', 'write job output in input order (group and line modes)')
     .option('--tag', 'prefix each output line with the job number and a tab')
     .option('--progress', 'show a live status line on stderr (default: when stderr is a terminal and CI is unset)')
     .option('--no-progress', 'never show the status line')
+    .option('--dry-run', 'print each job\'s command line instead of running it')
     .option('--log-file <path>', 'append a structured NDJSON log of the run to <path>')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: info)')
     .option('-q, --quiet', 'no summary at the end')
-    .addHelpText('after', examples)
+    // Everything after the first template word belongs to the template: qrun gzip -9.
+    .passThroughOptions();
+  program
+    .addHelpText('after', `${examples}\nEnvironment: every option can be set as QRUN_<OPTION>; the command line wins.\n  ${envNames(program).join(' ')}\n  Switches take 1/true/yes or 0/false/no, e.g. QRUN_KEEP_ORDER=1.\n`)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => stdout.write(text),
@@ -53,10 +80,45 @@ function buildProgram(stdout: Writable): Command {
       writeErr: () => undefined,
       outputError: () => undefined,
     });
+  return program;
+}
+
+/** The option's environment variable: --keep-order -> QRUN_KEEP_ORDER. */
+function envName(option: Option): string {
+  return `QRUN_${(option.long ?? '').replace(/^--(no-)?/, '').replaceAll('-', '_').toUpperCase()}`;
+}
+
+function settable(program: Command): Option[] {
+  return program.options.filter((option) => !['help', 'version'].includes(option.attributeName()) && !option.negate);
+}
+
+function envNames(program: Command): string[] {
+  return settable(program).map(envName);
+}
+
+function parseSwitch(name: string, value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off|)$/i.test(value)) return false;
+  throw new UsageError(`${name} must be 1/true/yes or 0/false/no, got '${value}'`);
+}
+
+/** Values from QRUN_* variables for options the command line did not set. */
+function fromEnv(program: Command, env: NodeJS.ProcessEnv): { raw: Record<string, unknown>; names: Record<string, string> } {
+  const raw: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  for (const option of settable(program)) {
+    const key = option.attributeName();
+    const name = envName(option);
+    const value = env[name];
+    if (value === undefined || program.getOptionValueSource(key) === 'cli') continue;
+    raw[key] = switches.has(key) ? parseSwitch(name, value) : key === 'argFile' ? [value] : value;
+    names[key] = name;
+  }
+  return { raw, names };
 }
 
 /** Parses user arguments (without node and script path). Throws UsageError on a bad call. */
-export function parseArgs(argv: readonly string[], stdout: Writable): ParsedArgs {
+export function parseArgs(argv: readonly string[], stdout: Writable, env: NodeJS.ProcessEnv = {}): ParsedArgs {
   const program = buildProgram(stdout);
   try {
     program.parse([...argv], { from: 'user' });
@@ -67,5 +129,11 @@ export function parseArgs(argv: readonly string[], stdout: Writable): ParsedArgs
     }
     throw error;
   }
-  return { kind: 'run', raw: program.opts() };
+  const fromVariables = fromEnv(program, env);
+  const cli: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program.opts())) {
+    if (program.getOptionValueSource(key) === 'cli') cli[key] = value;
+  }
+  if (program.args.length > 0) cli.command = program.args;
+  return { kind: 'run', raw: { ...fromVariables.raw, ...cli }, names: fromVariables.names };
 }

@@ -5,14 +5,16 @@ import type { Readable } from 'node:stream';
 import { UsageError, messageOf } from '../errors.js';
 
 /** An opened input: a file handle, or stdin for "-". */
-export type InputSource = { kind: 'file'; path: string; handle: FileHandle } | { kind: 'stdin' };
+export type InputSource =
+  | { kind: 'file'; path: string; handle: FileHandle; /** a regular file, which can be read again from the start */ regular: boolean }
+  | { kind: 'stdin' };
 
 /** Opens every `--arg-file` in order ("-" is stdin; none at all means stdin). */
 export async function openSources(paths: readonly string[]): Promise<InputSource[]> {
   const sources: InputSource[] = [];
   try {
     for (const path of paths.length === 0 ? ['-'] : paths) {
-      sources.push(path === '-' ? { kind: 'stdin' } : { kind: 'file', path, handle: await openFile(path) });
+      sources.push(path === '-' ? { kind: 'stdin' } : { kind: 'file', path, ...(await openFile(path)) });
     }
     return sources;
   } catch (error) {
@@ -21,12 +23,13 @@ export async function openSources(paths: readonly string[]): Promise<InputSource
   }
 }
 
-async function openFile(path: string): Promise<FileHandle> {
+async function openFile(path: string): Promise<{ handle: FileHandle; regular: boolean }> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
-    if ((await handle.stat()).isDirectory()) throw new Error('it is a directory');
-    return handle;
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new Error('it is a directory');
+    return { handle, regular: stat.isFile() };
   } catch (error) {
     await handle?.close();
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(error);
@@ -50,7 +53,7 @@ export async function* readSources(sources: readonly InputSource[], stdin: Reada
         continue;
       }
       // autoClose: the stream closes the handle once it ends or is destroyed.
-      const stream = source.handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: true });
+      const stream = source.handle.createReadStream({ start: source.regular ? 0 : undefined, highWaterMark: 64 * 1024, autoClose: true });
       try {
         for await (const chunk of stream) yield chunk as Buffer;
       } catch (error) {

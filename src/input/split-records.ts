@@ -3,16 +3,23 @@
 /** How records are separated in the input. */
 export type RecordSeparator = 'newline' | 'null';
 
+/** One record and where it was: its 1-based number in the input, blank ones included. */
+export interface InputRecord {
+  readonly text: string;
+  readonly line: number;
+}
+
 /**
- * Yields each non-blank (not empty, not only whitespace) record of `chunks` as a string, pulling chunks only as records are
+ * Yields each non-blank (not empty, not only whitespace) record of `chunks` with its number, pulling chunks only as records are
  * wanted, so a slow consumer pauses the reading. At most one partial record is held.
  */
 export async function* splitRecords(
   chunks: AsyncIterable<Buffer | string>,
   separator: RecordSeparator,
-): AsyncGenerator<string> {
+): AsyncGenerator<InputRecord> {
   const byte = separator === 'null' ? 0 : 10;
   let partial: Buffer[] = [];
+  let line = 0;
   for await (const raw of chunks) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
     let start = 0;
@@ -24,7 +31,8 @@ export async function* splitRecords(
         partial = [];
       }
       const text = decode(record, separator);
-      if (!isBlank(text)) yield text;
+      line++;
+      if (!isBlank(text)) yield { text, line };
       start = end + 1;
       end = chunk.indexOf(byte, start);
     }
@@ -32,7 +40,7 @@ export async function* splitRecords(
   }
   if (partial.length > 0) {
     const text = decode(Buffer.concat(partial), separator);
-    if (!isBlank(text)) yield text;
+    if (!isBlank(text)) yield { text, line: line + 1 };
   }
 }
 

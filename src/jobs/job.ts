@@ -1,29 +1,49 @@
-// The unit of work: one record from the input, numbered in input order.
+// The unit of work: one record from the input, numbered in input order, and what became of it.
 
-/** One job: its 1-based sequence number in input order and the shell line it runs. */
-export interface Job {
+/** Per-job settings an NDJSON record may carry; each overrides the command-line default. */
+export interface JobSettings {
+  readonly id?: string | undefined;
+  readonly timeoutMs?: number | undefined;
+  readonly retries?: number | undefined;
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  readonly cwd?: string | undefined;
+}
+
+/** One job: its 1-based sequence number in input order and what it runs. */
+export interface Job extends JobSettings {
   readonly seq: number;
-  readonly command: string;
+  /** Where the record was in the input (1-based, blank records counted). */
+  readonly line: number;
+  /** The shell line to run; with a command template, the value substituted into it. */
+  readonly record: string;
+  /** Set when the record was rejected (invalid NDJSON): why. Such a job is not run. */
+  readonly invalid?: string | undefined;
 }
 
 /** What became of a job that ran: failure is data here, never an exception. */
 export interface JobResult {
   readonly job: Job;
+  /** The command line as run (after template substitution). */
+  readonly command: string;
   /** The worker slot (1..N) that ran the job. */
   readonly slot: number;
   /** The shell's exit code, or null when it died by a signal or never started. */
   readonly exitCode: number | null;
   /** The signal that ended the shell, or null. */
   readonly signal: NodeJS.Signals | null;
-  /** The job hit `--timeout` and qrun terminated its process group. */
+  /** The job hit its timeout and qrun terminated its process group. */
   readonly timedOut: boolean;
-  /** qrun terminated the job during a shutdown (second signal, or a failure of qrun itself). */
+  /** qrun terminated the job during a shutdown (second signal, halt now, or a failure of qrun). */
   readonly canceled: boolean;
   /** What went wrong around the job itself (it could not start, its output was lost), or null. */
   readonly error: string | null;
   /** Wall-clock start, in epoch milliseconds. */
   readonly startedAt: number;
   readonly durationMs: number;
+  /** Bytes the job wrote to stdout (0 when its output was not piped through qrun). */
+  readonly stdoutBytes: number;
+  /** Attempts made, retries included (1 without retries). */
+  readonly attempts: number;
 }
 
 /** True when the job counts as failed: non-zero exit, death by signal, timeout, or an error around it. */

@@ -8,7 +8,7 @@ import { workerLoop } from './worker.js';
 
 /** How the pool is wired. */
 export interface PoolDeps {
-  readonly records: AsyncIterable<string>;
+  readonly jobs: AsyncIterable<Job>;
   readonly concurrency: number;
   readonly queueSize: number;
   readonly stop: AbortSignal;

@@ -1,13 +1,13 @@
-// The producer: records -> numbered jobs -> bounded queue, then one sentinel per worker.
+// The producer: jobs -> bounded queue, then one sentinel per worker.
 
 import type { Job } from '../jobs/job.js';
 import type { BoundedQueue } from '../queue/bounded-queue.js';
 import { unlessAborted } from './abortable.js';
 import { endOfJobs, type QueueItem } from './sentinel.js';
 
-/** What the producer needs: where records come from, where jobs go, and when to stop. */
+/** What the producer needs: where jobs come from, where they go, and when to stop. */
 export interface ProducerDeps {
-  readonly records: AsyncIterable<string>;
+  readonly jobs: AsyncIterable<Job>;
   readonly queue: BoundedQueue<QueueItem<Job>>;
   readonly workers: number;
   /** Aborts when the run stops taking new jobs (first signal, or a failure). */
@@ -22,17 +22,18 @@ const stopped = Symbol('stopped');
  * Fills the queue until the records end or `stop` aborts. `put` waits while the queue is
  * full, so reading pauses too. On stop, queued jobs are taken back and reported as not
  * started. Always ends by queueing one sentinel per worker, so every worker wakes and exits.
- * Resolves to the number of jobs produced; rejects if reading the input failed.
+ * Resolves to the number of jobs queued; rejects if reading the input failed.
  */
 export async function produce(deps: ProducerDeps): Promise<number> {
   const { queue, stop } = deps;
-  const iterator = deps.records[Symbol.asyncIterator]();
-  let seq = 0;
+  const iterator = deps.jobs[Symbol.asyncIterator]();
+  let produced = 0;
   try {
     for (;;) {
       const next = await unlessAborted(iterator.next(), stop, stopped);
       if (next === stopped || next.done === true) break;
-      const job: Job = { seq: ++seq, command: next.value };
+      const job = next.value;
+      produced++;
       if (!(await queue.put(job, stop))) {
         deps.onNotStarted(job);
         break;
@@ -46,5 +47,5 @@ export async function produce(deps: ProducerDeps): Promise<number> {
     }
     for (let i = 0; i < deps.workers; i++) await queue.put(endOfJobs);
   }
-  return seq;
+  return produced;
 }

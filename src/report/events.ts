@@ -4,8 +4,12 @@ import type { Job, JobResult } from '../jobs/job.js';
 
 /** Everything that happens to jobs during a run. */
 export type RunEvent =
-  | { readonly kind: 'job-started'; readonly job: Job; readonly slot: number }
+  | { readonly kind: 'job-started'; readonly job: Job; readonly command: string; readonly slot: number }
   | { readonly kind: 'job-finished'; readonly result: JobResult }
+  /** An attempt failed and the job will be run again after `delayMs`. */
+  | { readonly kind: 'job-retry'; readonly result: JobResult; readonly delayMs: number }
+  /** The joblog of a resumed run says this job is done already. */
+  | { readonly kind: 'job-skipped'; readonly job: Job }
   | { readonly kind: 'job-not-started'; readonly job: Job }
   | { readonly kind: 'run-error'; readonly message: string; readonly job: Job | undefined };
 

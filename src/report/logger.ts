@@ -33,14 +33,16 @@ export async function openLog(path: string, level: string): Promise<RunLog> {
     handle: (event) => {
       switch (event.kind) {
         case 'job-started':
-          logger.debug({ seq: event.job.seq, slot: event.slot, cmd: event.job.command }, 'job started');
+          logger.debug({ seq: event.job.seq, id: event.job.id, slot: event.slot, cmd: event.command }, 'job started');
           break;
         case 'job-finished': {
           const { result } = event;
           const fields = {
             seq: result.job.seq,
+            id: result.job.id,
             slot: result.slot,
-            cmd: result.job.command,
+            cmd: result.command,
+            attempts: result.attempts,
             exitCode: result.exitCode,
             signal: result.signal,
             timedOut: result.timedOut,
@@ -51,8 +53,14 @@ export async function openLog(path: string, level: string): Promise<RunLog> {
           else logger.info(fields, 'job succeeded');
           break;
         }
+        case 'job-retry':
+          logger.info({ seq: event.result.job.seq, attempt: event.result.attempts, delayMs: event.delayMs }, `job will be retried: ${describeEnd(event.result)}`);
+          break;
+        case 'job-skipped':
+          logger.debug({ seq: event.job.seq }, 'job skipped: done in the joblog');
+          break;
         case 'job-not-started':
-          logger.warn({ seq: event.job.seq, cmd: event.job.command }, 'job not started');
+          logger.warn({ seq: event.job.seq, id: event.job.id, record: event.job.record }, 'job not started');
           break;
         case 'run-error':
           logger.error({ seq: event.job?.seq }, event.message);

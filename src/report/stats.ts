@@ -14,6 +14,10 @@ export class RunStats {
   timedOut = 0;
   canceled = 0;
   notStarted = 0;
+  /** Jobs that needed more than one attempt. */
+  retried = 0;
+  /** Jobs left out because a resumed joblog has them done. */
+  skipped = 0;
   firstNotStarted: number | undefined;
   lastNotStarted: number | undefined;
   /** The first few failed jobs, for the summary. */
@@ -32,8 +36,15 @@ export class RunStats {
         this.running++;
         break;
       case 'job-finished':
-        this.running--;
+        // An invalid record (no attempt) never counted as running.
+        if (event.result.attempts > 0) this.running--;
+        if (event.result.attempts > 1) this.retried++;
         this.count(event.result);
+        break;
+      case 'job-skipped':
+        this.skipped++;
+        break;
+      case 'job-retry':
         break;
       case 'job-not-started':
         this.notStarted++;

@@ -5,20 +5,22 @@ import { describeEnd } from '../jobs/job.js';
 import type { RunStats } from './stats.js';
 
 /** The summary text: counts, elapsed time, and the first failed commands. */
-export function formatSummary(stats: RunStats, elapsedMs: number, interruptedBy: string | undefined): string {
+export function formatSummary(stats: RunStats, elapsedMs: number, why: { interruptedBy: string | undefined; haltedBy: string | undefined }): string {
   const total = stats.finished + stats.notStarted;
   const parts = [`${stats.succeeded} succeeded`, `${stats.failed} failed`];
   if (stats.timedOut > 0) parts.push(`${stats.timedOut} timed out`);
   if (stats.canceled > 0) parts.push(`${stats.canceled} canceled`);
   parts.push(`${stats.notStarted} not started`);
-  const head = interruptedBy ? `interrupted by ${interruptedBy}: ` : '';
+  if (stats.retried > 0) parts.push(`${stats.retried} retried`);
+  if (stats.skipped > 0) parts.push(`${stats.skipped} skipped (done in the joblog)`);
+  const head = why.interruptedBy ? `interrupted by ${why.interruptedBy}: ` : why.haltedBy ? `halted (${why.haltedBy}): ` : '';
   const lines = [`qrun: ${head}${total} ${total === 1 ? 'job' : 'jobs'} in ${formatDuration(elapsedMs)}: ${parts.join(', ')}`];
   if (stats.notStarted > 0) {
     const range = stats.firstNotStarted === stats.lastNotStarted ? `#${stats.firstNotStarted}` : `#${stats.firstNotStarted}-#${stats.lastNotStarted}`;
     lines.push(`  not started: ${range}`);
   }
   for (const failure of stats.failures) {
-    lines.push(`  failed #${failure.job.seq}, ${describeEnd(failure)}: ${oneLine(failure.job.command)}`);
+    lines.push(`  failed #${failure.job.seq}, ${describeEnd(failure)}: ${oneLine(failure.command)}`);
   }
   if (stats.failed > stats.failures.length) lines.push(`  ... and ${stats.failed - stats.failures.length} more failed`);
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,7 @@
 // The only place that starts processes: one job -> one JobResult, through execa.
 
 import { execa, type Options } from 'execa';
+import { resolve } from 'node:path';
 import type { Job, JobResult } from '../jobs/job.js';
 import { groupGone, signalGroup, type ProcessGroups } from './process-groups.js';
 
@@ -15,7 +16,7 @@ export interface OutputTarget {
 /** Settings and collaborators shared by every job of a run. */
 export interface RunnerDeps {
   readonly shell: string;
-  /** Per-job timeout in ms, or undefined for none. */
+  /** Default per-job timeout in ms (a job may set its own), or undefined for none. */
   readonly timeoutMs: number | undefined;
   /** Delay between SIGTERM and SIGKILL to a group. */
   readonly killAfterMs: number;
@@ -27,13 +28,22 @@ export interface RunnerDeps {
   readonly output: (job: Job) => OutputTarget;
 }
 
-/** Runs one job to completion; a failing job resolves with its result, never rejects. */
-export type RunJob = (job: Job, slot: number) => Promise<JobResult>;
+/** Runs one job's command to completion; a failing job resolves with its result, never rejects. */
+export type RunJob = (job: Job, command: string, slot: number) => Promise<JobResult>;
 
 /** Builds the runner: each job is `<shell> -c <command>` in its own process group. */
 export function createRunner(deps: RunnerDeps): RunJob {
-  return async (job, slot) => {
-    const target = deps.output(job);
+  return async (job, command, slot) => {
+    const output = deps.output(job);
+    let stdoutBytes = 0;
+    const target: OutputTarget = {
+      ...output,
+      onStdout: (chunk) => {
+        stdoutBytes += chunk.length;
+        output.onStdout(chunk);
+      },
+    };
+    const timeoutMs = job.timeoutMs ?? deps.timeoutMs;
     const startedAt = Date.now();
     const started = performance.now();
     const options: Options = {
@@ -46,11 +56,11 @@ export function createRunner(deps: RunnerDeps): RunJob {
       stdin: 'ignore',
       stdout: target.stdout,
       stderr: target.stderr,
-      env: { ...deps.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
+      env: { ...deps.env, ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
       extendEnv: false,
-      cwd: deps.cwd,
+      cwd: job.cwd === undefined ? deps.cwd : resolve(deps.cwd, job.cwd),
     };
-    const subprocess = execa(deps.shell, ['-c', job.command], options);
+    const subprocess = execa(deps.shell, ['-c', command], options);
     const pgid = subprocess.pid;
     let timedOut = false;
     let canceled = false;
@@ -73,11 +83,11 @@ export function createRunner(deps: RunnerDeps): RunJob {
     let timeoutTimer: NodeJS.Timeout | undefined;
     if (pgid !== undefined) {
       deps.groups.add(pgid);
-      if (deps.timeoutMs !== undefined) {
+      if (timeoutMs !== undefined) {
         timeoutTimer = setTimeout(() => {
           timedOut = true;
           terminate();
-        }, deps.timeoutMs);
+        }, timeoutMs);
       }
       deps.kill.addEventListener('abort', onKill, { once: true });
       if (deps.kill.aborted) onKill();
@@ -99,6 +109,7 @@ export function createRunner(deps: RunnerDeps): RunJob {
     const spawnError = pgid === undefined || (result.exitCode === undefined && result.signal === undefined);
     return {
       job,
+      command,
       slot,
       exitCode: result.exitCode ?? null,
       signal: (result.signal as NodeJS.Signals | undefined) ?? null,
@@ -107,6 +118,8 @@ export function createRunner(deps: RunnerDeps): RunJob {
       error: spawnError ? `could not start: ${(result as { code?: string }).code ?? result.shortMessage}` : null,
       startedAt,
       durationMs: performance.now() - started,
+      stdoutBytes,
+      attempts: 1,
     };
   };
 }

@@ -62,6 +62,15 @@ export class Shutdown {
     this.onPhase('kill', reason);
   }
 
+  /** --halt: "soon" stops taking jobs, "now" also terminates the running ones. Not an interrupt. */
+  halt(now: boolean): void {
+    if (now) this.terminate('halt');
+    else if (!this.stopping.signal.aborted) {
+      this.stopping.abort('halt');
+      this.onPhase('stop', 'halt');
+    }
+  }
+
   /** qrun itself failed (a worker crashed, output could not be written): stop everything. */
   fail(error: unknown): void {
     this.failure ??= messageOf(error);

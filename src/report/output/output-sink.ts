@@ -133,6 +133,23 @@ export class OutputSink {
     if (output.error !== undefined) throw output.error;
   }
 
+  /** Drops what a failed attempt left held (it will run again); output already written stays. */
+  discard(job: Job): void {
+    const output = this.open.get(job.seq);
+    if (!output) return;
+    for (const stream of output.streams) {
+      stream.buffer.release();
+      stream.takeTail();
+    }
+    this.open.delete(job.seq);
+  }
+
+  /** A line of qrun's own (dry-run command, invalid record), written between jobs' output. */
+  notice(stream: 'stdout' | 'stderr', text: string): Promise<void> {
+    const out = stream === 'stdout' ? this.options.stdout : this.options.stderr;
+    return this.writer.run(() => writeChunk(out, Buffer.from(text)));
+  }
+
   /** A job that never ran: with --keep-order, later jobs must not wait for it. */
   skip(job: Job): void {
     if (!this.options.keepOrder || this.options.mode === 'ungroup') return;

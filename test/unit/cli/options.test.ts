@@ -6,9 +6,13 @@ import { parseArgs } from '../../../src/cli/program.js';
 import { UsageError } from '../../../src/errors.js';
 
 function fromArgv(...argv: string[]) {
-  const parsed = parseArgs(argv, new PassThrough());
+  return fromArgvEnv(argv, {});
+}
+
+function fromArgvEnv(argv: string[], env: NodeJS.ProcessEnv) {
+  const parsed = parseArgs(argv, new PassThrough(), env);
   assert.equal(parsed.kind, 'run');
-  return parseOptions(parsed.kind === 'run' ? parsed.raw : {}, 6);
+  return parsed.kind === 'run' ? parseOptions(parsed.raw, 6, parsed.names) : assert.fail();
 }
 
 describe('options', () => {
@@ -28,6 +32,16 @@ describe('options', () => {
       quiet: false,
       argFiles: [],
       separator: 'newline',
+      command: [],
+      ndjson: false,
+      joblog: undefined,
+      resume: undefined,
+      retries: 0,
+      retryDelayMs: 0,
+      halt: { when: 'never' },
+      delayMs: 0,
+      dryRun: false,
+      results: undefined,
     });
   });
 
@@ -70,6 +84,35 @@ describe('options', () => {
   it('commander errors become UsageErrors', () => {
     assert.throws(() => fromArgv('--nope'), { name: 'UsageError', message: "unknown option '--nope'" });
     assert.throws(() => fromArgv('-c'), { name: 'UsageError', message: "option '-c, --concurrency <n>' argument missing" });
+  });
+
+  it('job-control options: template, joblog, resume, retries, halt, delay, dry run, results, ndjson', () => {
+    const o = fromArgv('--joblog', 'j.log', '--resume-failed', '--retries', '2', '--retry-delay', '1s', '--halt', 'now,fail=10%', '--delay', '0.2', '--dry-run', '--results', 'out', '--', 'gzip', '-9', '{}');
+    assert.deepEqual(o.command, ['gzip', '-9', '{}']);
+    assert.deepEqual([o.joblog, o.resume, o.retries, o.retryDelayMs, o.delayMs, o.dryRun, o.results], ['j.log', 'resume-failed', 2, 1000, 200, true, 'out']);
+    assert.deepEqual(o.halt, { when: 'now', why: 'fail', count: 10, percent: true });
+    assert.deepEqual(fromArgv('gzip', '-9').command, ['gzip', '-9'], 'options after the first template word belong to it');
+    assert.deepEqual(fromArgv('--halt', '2').halt, { when: 'now', why: 'fail', count: 1, percent: false });
+    assert.equal(fromArgv('--ndjson').ndjson, true);
+  });
+
+  it('refuses job-control combinations that make no sense', () => {
+    assert.throws(() => fromArgv('--resume'), /^UsageError: --resume needs --joblog <file>/);
+    assert.throws(() => fromArgv('--joblog', 'x', '--resume', '--resume-failed'), /cannot be used together/);
+    assert.throws(() => fromArgv('--ndjson', 'echo'), /a command template cannot be used/);
+    assert.throws(() => fromArgv('--halt', 'sometimes'), /^UsageError: --halt must be never, or now\|soon/);
+    assert.throws(() => fromArgv('--halt', 'now,fail=0'), /--halt must be/);
+    assert.throws(() => fromArgv('--retries', '-1'), /--retries must be a whole number of 0 or more, got '-1'/);
+  });
+
+  it('QRUN_* variables set options; the command line wins; errors name the variable', () => {
+    const env = { QRUN_CONCURRENCY: '3', QRUN_KEEP_ORDER: '1', QRUN_TAG: 'no', QRUN_TIMEOUT: '5s', QRUN_OUTPUT: 'line', QRUN_ARG_FILE: 'jobs.txt' };
+    const o = fromArgvEnv([], env);
+    assert.deepEqual([o.concurrency, o.keepOrder, o.tag, o.timeoutMs, o.output, o.argFiles], [3, true, false, 5000, 'line', ['jobs.txt']]);
+    assert.equal(fromArgvEnv(['-c', '5'], env).concurrency, 5);
+    assert.equal(fromArgvEnv(['--no-progress'], { QRUN_PROGRESS: '1' }).progress, false);
+    assert.throws(() => fromArgvEnv([], { QRUN_CONCURRENCY: 'lots' }), { message: "QRUN_CONCURRENCY must be a whole number of 1 or more, got 'lots'" });
+    assert.throws(() => fromArgvEnv([], { QRUN_QUIET: 'maybe' }), { message: "QRUN_QUIET must be 1/true/yes or 0/false/no, got 'maybe'" });
   });
 
   it('library values: numbers in seconds, unknown keys refused', () => {

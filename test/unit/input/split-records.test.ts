@@ -7,13 +7,22 @@ async function split(chunks: (string | Buffer)[], separator: RecordSeparator = '
     yield* chunks;
   }
   const out: string[] = [];
-  for await (const record of splitRecords(source(), separator)) out.push(record);
+  for await (const record of splitRecords(source(), separator)) out.push(record.text);
   return out;
 }
 
 describe('splitRecords', () => {
   it('splits lines, drops a CR before LF, skips blank lines, keeps a last line without newline', async () => {
     assert.deepEqual(await split(['a\r\n\n  \nb c\nlast']), ['a', 'b c', 'last']);
+  });
+
+  it('numbers records by input line, blank lines included', async () => {
+    async function* source(): AsyncGenerator<string> {
+      yield 'a\n\nb\n  \nc';
+    }
+    const lines = [];
+    for await (const record of splitRecords(source(), 'newline')) lines.push(`${record.line}:${record.text}`);
+    assert.deepEqual(lines, ['1:a', '3:b', '5:c']);
   });
 
   it('joins records cut across chunks', async () => {

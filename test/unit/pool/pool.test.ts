@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import type { Job } from '../../../src/jobs/job.js';
 import { startPool } from '../../../src/pool/pool.js';
 
-async function* records(n: number, onRead?: (i: number) => void): AsyncGenerator<string> {
+async function* records(n: number, onRead?: (i: number) => void): AsyncGenerator<Job> {
   for (let i = 1; i <= n; i++) {
     onRead?.(i);
-    yield `job ${i}`;
+    yield { seq: i, line: i, record: `job ${i}` };
   }
 }
 
@@ -23,7 +23,7 @@ describe('pool', () => {
     const ran: number[] = [];
     const slots = new Set<number>();
     const pool = startPool({
-      records: records(20),
+      jobs: records(20),
       concurrency: 4,
       queueSize: 2,
       stop: new AbortController().signal,
@@ -47,7 +47,7 @@ describe('pool', () => {
   it('with fewer jobs than workers (even none), every worker still wakes and the pool ends', async () => {
     for (const n of [0, 1, 3]) {
       const pool = startPool({
-        records: records(n),
+        jobs: records(n),
         concurrency: 8,
         queueSize: 1,
         stop: new AbortController().signal,
@@ -63,7 +63,7 @@ describe('pool', () => {
     let read = 0;
     const gate = deferred();
     const pool = startPool({
-      records: records(100, (i) => (read = i)),
+      jobs: records(100, (i) => (read = i)),
       concurrency: 2,
       queueSize: 3,
       stop: new AbortController().signal,
@@ -87,7 +87,7 @@ describe('pool', () => {
     const notStarted: number[] = [];
     let started = 0;
     const pool = startPool({
-      records: records(50),
+      jobs: records(50),
       concurrency: 2,
       queueSize: 4,
       stop: stop.signal,
@@ -112,7 +112,7 @@ describe('pool', () => {
   it('a crashing job is reported and does not hang the pool', async () => {
     const crashes: (Job | undefined)[] = [];
     const pool = startPool({
-      records: records(5),
+      jobs: records(5),
       concurrency: 2,
       queueSize: 1,
       stop: new AbortController().signal,
@@ -127,13 +127,13 @@ describe('pool', () => {
   });
 
   it('rejects when reading the input fails, after every worker has exited', async () => {
-    async function* broken(): AsyncGenerator<string> {
-      yield 'one';
+    async function* broken(): AsyncGenerator<Job> {
+      yield { seq: 1, line: 1, record: 'one' };
       throw new Error('EIO');
     }
     let ran = 0;
     const pool = startPool({
-      records: broken(),
+      jobs: broken(),
       concurrency: 3,
       queueSize: 1,
       stop: new AbortController().signal,

@@ -39,7 +39,7 @@ function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 2
   return { sink, spill, out: collect(stdout), err: collect(stderr), cleared: () => cleared };
 }
 
-const job = (seq: number) => ({ seq, command: `job ${seq}` });
+const job = (seq: number) => ({ seq, line: seq, record: `job ${seq}` });
 
 describe('OutputSink', () => {
   it('group: holds each job until it finishes, then writes it whole', async () => {

@@ -1,0 +1,53 @@
+// Counting the records before a run (needed by --halt with a percentage, as GNU parallel does).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type InputSource } from './sources.js';
+import { splitRecords, type RecordSeparator } from './split-records.js';
+
+/** Sources that can be read twice (stdin copied to a private temp file), and their record count. */
+export interface CountedInput {
+  readonly sources: InputSource[];
+  readonly count: number;
+  /** Removes the copy of stdin, if one was made. */
+  readonly dispose: () => void;
+}
+
+/** Counts the non-blank records of all sources; stdin and pipes are copied to disk first so memory stays flat. */
+export async function countRecords(sources: InputSource[], stdin: Readable, separator: RecordSeparator): Promise<CountedInput> {
+  let dir: string | undefined;
+  const dispose = (): void => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const replayable: InputSource[] = [];
+    for (const source of sources) {
+      if (source.kind === 'file' && source.regular) {
+        replayable.push(source);
+        continue;
+      }
+      // stdin, a pipe or a FIFO can be read once only: copy it to a private file.
+      dir ??= mkdtempSync(join(tmpdir(), 'qrun-input-'));
+      const path = join(dir, `input-${replayable.length}`);
+      const handle = await open(path, 'w+', 0o600);
+      const from = source.kind === 'stdin' ? stdin : source.handle.createReadStream();
+      await pipeline(from, handle.createWriteStream({ autoClose: false }));
+      replayable.push({ kind: 'file', path, handle, regular: true });
+    }
+    let count = 0;
+    for (const source of replayable) {
+      if (source.kind !== 'file') continue;
+      const stream = source.handle.createReadStream({ start: 0, autoClose: false });
+      const records = splitRecords(stream, separator);
+      while (!(await records.next()).done) count++;
+    }
+    return { sources: replayable, count, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+// Records -> numbered jobs: plain shell lines or NDJSON objects; jobs a resumed run already did are left out.
+
+import type { InputRecord } from '../input/split-records.js';
+import type { Job } from './job.js';
+import { parseNdjsonRecord } from './ndjson.js';
+
+/** How records become jobs. */
+export interface MakeJobsOptions {
+  readonly ndjson: boolean;
+  /** True for a seq that a resumed run must not run again. */
+  readonly skip: (seq: number) => boolean;
+  /** Told of each job left out because of `skip`. */
+  readonly onSkipped: (job: Job) => void;
+}
+
+/** Numbers records from 1 in input order and turns each into a job (an invalid NDJSON one is marked, not dropped). */
+export async function* makeJobs(records: AsyncIterable<InputRecord>, options: MakeJobsOptions): AsyncGenerator<Job> {
+  let seq = 0;
+  for await (const { text, line } of records) {
+    seq++;
+    const job = options.ndjson ? ndjsonJob(seq, line, text) : { seq, line, record: text };
+    if (options.skip(seq)) options.onSkipped(job);
+    else yield job;
+  }
+}
+
+function ndjsonJob(seq: number, line: number, text: string): Job {
+  const parsed = parseNdjsonRecord(text);
+  if (!parsed.ok) return { seq, line, record: text, invalid: `line ${line}: ${parsed.reason}` };
+  return { seq, line, record: parsed.cmd, ...parsed.settings };
+}

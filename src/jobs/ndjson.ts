@@ -1,0 +1,59 @@
+// --ndjson: one JSON object per record, validated with zod, into a job's command and settings.
+
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+import { messageOf } from '../errors.js';
+import type { JobSettings } from './job.js';
+
+function shown(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+const duration = z.unknown().transform((value, ctx) => {
+  const ms = typeof value === 'number' ? (value > 0 && Number.isFinite(value) ? Math.round(value * 1000) : undefined) : typeof value === 'string' ? parseDuration(value) : undefined;
+  if (ms !== undefined && ms > 0) return ms;
+  ctx.addIssue({ code: 'custom', message: `timeout must be a duration like 30s, got ${shown(value)}` });
+  return z.NEVER;
+});
+
+const recordSchema = z.strictObject({
+  cmd: z.string({ error: (issue) => `cmd must be a string, got ${shown(issue.input)}` }).min(1, { error: 'cmd must not be empty' }),
+  id: z.string({ error: (issue) => `id must be a string, got ${shown(issue.input)}` }).optional(),
+  timeout: duration.optional(),
+  retries: z
+    .number({ error: (issue) => `retries must be a whole number of 0 or more, got ${shown(issue.input)}` })
+    .int({ error: (issue) => `retries must be a whole number of 0 or more, got ${shown(issue.input)}` })
+    .min(0, { error: (issue) => `retries must be a whole number of 0 or more, got ${shown(issue.input)}` })
+    .optional(),
+  env: z
+    .record(z.string(), z.string({ error: (issue) => `env values must be strings, got ${shown(issue.input)}` }), {
+      error: (issue) => `env must be an object of strings, got ${shown(issue.input)}`,
+    })
+    .optional(),
+  cwd: z.string({ error: (issue) => `cwd must be a string, got ${shown(issue.input)}` }).min(1).optional(),
+});
+
+/** A parsed NDJSON record: the command and its settings, or why it was refused. */
+export type NdjsonRecord = { ok: true; cmd: string; settings: JobSettings } | { ok: false; reason: string };
+
+/** Parses one NDJSON record; never throws. */
+export function parseNdjsonRecord(text: string): NdjsonRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not valid JSON: ${messageOf(error)}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reason: `expected a JSON object like {"cmd": "..."}, got ${shown(value).slice(0, 60)}` };
+  }
+  const parsed = recordSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    if (issue?.code === 'unrecognized_keys') return { ok: false, reason: `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+    if (issue?.code === 'invalid_type' && issue.path[0] === 'cmd' && issue.input === undefined) return { ok: false, reason: 'cmd is missing' };
+    return { ok: false, reason: issue?.message ?? 'invalid record' };
+  }
+  const { cmd, id, timeout, retries, env, cwd } = parsed.data;
+  return { ok: true, cmd, settings: { id, timeoutMs: timeout, retries, env, cwd } };
+}

@@ -1,0 +1,85 @@
+// One job's way through a worker: pacing, retries, output, results and joblog, then the report.
+
+import { isFailure, type Job, type JobResult } from '../jobs/job.js';
+import type { EventSink } from '../report/events.js';
+import type { Joblog } from '../report/joblog.js';
+import type { ResultsWriter } from '../report/results.js';
+import type { RunJob } from '../runner/run-job.js';
+import { sleep, type Pacer } from './pacer.js';
+
+/** The part of the output sink a worker drives. */
+export interface JobOutputControl {
+  finish(job: Job): Promise<void>;
+  skip(job: Job): void;
+  discard(job: Job): void;
+  notice(stream: 'stdout' | 'stderr', text: string): Promise<void>;
+}
+
+/** Everything `execute` needs, passed in by the composition root. */
+export interface ExecuteDeps {
+  readonly runJob: RunJob;
+  /** The command line for a job on a slot (template substitution, or the record as is). */
+  readonly commandFor: (job: Job, slot: number) => string;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly stop: AbortSignal;
+  readonly pacer: Pacer;
+  readonly emit: EventSink;
+  readonly output: JobOutputControl;
+  readonly results: ResultsWriter | undefined;
+  readonly joblog: Joblog | undefined;
+  readonly dryRun: boolean;
+  readonly onNotStarted: (job: Job) => void;
+}
+
+/** A result for a job that never ran: an invalid record. */
+function rejected(job: Job, reason: string): JobResult {
+  const now = Date.now();
+  return { job, command: job.record, slot: 0, exitCode: null, signal: null, timedOut: false, canceled: false, error: `invalid record: ${reason}`, startedAt: now, durationMs: 0, stdoutBytes: 0, attempts: 0 };
+}
+
+/** Builds the worker's `execute(job, slot)`; it rejects only when qrun itself failed (output, results or joblog lost). */
+export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Promise<void> {
+  return async (job, slot) => {
+    if (job.invalid !== undefined) {
+      await deps.output.notice('stderr', `qrun: ${job.invalid}\n`);
+      deps.output.skip(job);
+      deps.emit({ kind: 'job-finished', result: rejected(job, job.invalid) });
+      return;
+    }
+    if (!(await deps.pacer.wait(deps.stop))) {
+      deps.onNotStarted(job);
+      return;
+    }
+    const command = deps.commandFor(job, slot);
+    if (deps.dryRun) {
+      await deps.output.notice('stdout', `${command}\n`);
+      deps.output.skip(job);
+      return;
+    }
+    deps.emit({ kind: 'job-started', job, command, slot });
+    const attempts = (job.retries ?? deps.retries) + 1;
+    let result: JobResult;
+    for (let attempt = 1; ; attempt++) {
+      result = { ...(await deps.runJob(job, command, slot)), attempts: attempt };
+      if (!isFailure(result) || attempt >= attempts || result.canceled || deps.stop.aborted) break;
+      const delayMs = deps.retryDelayMs * 2 ** (attempt - 1);
+      deps.emit({ kind: 'job-retry', result, delayMs });
+      // Only the last attempt's output is kept (in group mode; line and ungroup output is already out).
+      deps.output.discard(job);
+      await sleep(delayMs, deps.stop);
+      if (deps.stop.aborted) break;
+    }
+    try {
+      await deps.output.finish(job);
+      deps.results?.finish(result);
+      // The joblog row comes last: a job is recorded done only once its output is safe.
+      // Jobs qrun terminated itself get no row, so that --resume runs them again.
+      if (!result.canceled) deps.joblog?.write(result);
+    } catch (error) {
+      deps.emit({ kind: 'job-finished', result: { ...result, error: `not recorded: ${(error as Error).message}` } });
+      throw error;
+    }
+    deps.emit({ kind: 'job-finished', result });
+  };
+}

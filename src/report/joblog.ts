@@ -1,0 +1,64 @@
+// --joblog: GNU parallel's job log, one row per finished job, written as each job ends.
+
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { UsageError, messageOf } from '../errors.js';
+import type { JobResult } from '../jobs/job.js';
+
+/** The header line GNU parallel writes (and expects when resuming). */
+export const joblogHeader = 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand';
+
+/** One row, as GNU parallel 20221122 formats it. */
+export function formatJoblogRow(result: JobResult): string {
+  // Killed by a signal: Exitval 0 and the signal; timed out: Exitval -1; could not start: -1.
+  const exitval = result.timedOut || result.error !== null ? -1 : result.signal !== null ? 0 : (result.exitCode ?? -1);
+  const signal = result.signal ?? (result.timedOut ? 'SIGTERM' : null);
+  const signo = signal === null ? 0 : (constants.signals[signal] ?? 0);
+  const start = (result.startedAt / 1000).toFixed(3);
+  const runtime = (result.durationMs / 1000).toFixed(3).padStart(10);
+  // A newline inside a command would break the row: GNU parallel writes it as a NUL byte.
+  const command = result.command.replaceAll('\n', '\0');
+  return `${result.job.seq}\t:\t${start}\t${runtime}\t0\t${result.stdoutBytes}\t${exitval}\t${signo}\t${command}\n`;
+}
+
+/** An open joblog; rows are written synchronously, so each is on disk as its job is reported. */
+export class Joblog {
+  private constructor(
+    private fd: number | undefined,
+    private readonly path: string,
+  ) {}
+
+  /** Opens `path`: truncated with a fresh header, or (resuming) appended to, with a header only if empty. */
+  static open(path: string, append: boolean): Joblog {
+    let fd: number;
+    try {
+      fd = openSync(path, append ? 'a' : 'w', 0o600);
+    } catch (error) {
+      throw new UsageError(`--joblog '${path}' cannot be written: ${messageOf(error)}`);
+    }
+    const joblog = new Joblog(fd, path);
+    if (fstatSync(fd).size === 0) joblog.append(`${joblogHeader}\n`);
+    return joblog;
+  }
+
+  /** Writes the row of a finished job; throws (e.g. ENOSPC) if it cannot. */
+  write(result: JobResult): void {
+    this.append(formatJoblogRow(result));
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private append(text: string): void {
+    if (this.fd === undefined) return;
+    const bytes = Buffer.from(text);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    } catch (error) {
+      throw new Error(`cannot write the joblog '${this.path}': ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`, { cause: error });
+    }
+  }
+}
