@@ -3,7 +3,10 @@
 import type { Writable } from 'node:stream';
 import { parseOptions, type RawOptions, type RunOptions } from './cli/options.js';
 import type { InputRecord } from './input/split-records.js';
+import { UsageError } from './errors.js';
 import { runJobs, type RunSummary } from './main.js';
+
+export { UsageError };
 
 export type { RunOptions, RawOptions } from './cli/options.js';
 export type { RunSummary } from './main.js';
@@ -43,6 +46,12 @@ async function* nonEmpty(records: Iterable<string> | AsyncIterable<string>): Asy
 export async function run(params: RunParams): Promise<RunSummary> {
   const { records, stdout = process.stdout, stderr = process.stderr, env = process.env, cwd = process.cwd(), signal, ...raw } = params;
   const options: RunOptions = parseOptions({ quiet: true, progress: false, ...raw });
+  let total: number | undefined;
+  if (options.halt.when !== 'never' && options.halt.percent) {
+    // A percentage needs the number of jobs up front, as GNU parallel counts them first.
+    if (!Array.isArray(records)) throw new UsageError('--halt with a percentage needs `records` as an array');
+    total = (records as string[]).filter((record) => record.trim() !== '').length;
+  }
   return runJobs(options, nonEmpty(records), {
     stdout,
     stderr,
@@ -50,7 +59,7 @@ export async function run(params: RunParams): Promise<RunSummary> {
     cwd,
     abort: signal,
     inheritable: stdout === process.stdout && stderr === process.stderr,
-  });
+  }, total);
 }
 
-export { UsageError } from './errors.js';
+

@@ -1,6 +1,6 @@
 // Counting the records before a run (needed by --halt with a percentage, as GNU parallel does).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,16 +33,15 @@ export async function countRecords(sources: InputSource[], stdin: Readable, sepa
       // stdin, a pipe or a FIFO can be read once only: copy it to a private file.
       dir ??= mkdtempSync(join(tmpdir(), 'qrun-input-'));
       const path = join(dir, `input-${replayable.length}`);
-      const handle = await open(path, 'w+', 0o600);
       const from = source.kind === 'stdin' ? stdin : source.handle.createReadStream();
-      await pipeline(from, handle.createWriteStream({ autoClose: false }));
-      replayable.push({ kind: 'file', path, handle, regular: true });
+      await pipeline(from, createWriteStream(path, { mode: 0o600 }));
+      replayable.push({ kind: 'file', path, handle: await open(path, 'r'), regular: true });
     }
     let count = 0;
     for (const source of replayable) {
       if (source.kind !== 'file') continue;
-      const stream = source.handle.createReadStream({ start: 0, autoClose: false });
-      const records = splitRecords(stream, separator);
+      // Read by path: the handle stays untouched for the run itself.
+      const records = splitRecords(createReadStream(source.path), separator);
       while (!(await records.next()).done) count++;
     }
     return { sources: replayable, count, dispose };

@@ -35,7 +35,8 @@ export interface ExecuteDeps {
 /** A result for a job that never ran: an invalid record. */
 function rejected(job: Job, reason: string): JobResult {
   const now = Date.now();
-  return { job, command: job.record, slot: 0, exitCode: null, signal: null, timedOut: false, canceled: false, error: `invalid record: ${reason}`, startedAt: now, durationMs: 0, stdoutBytes: 0, attempts: 0 };
+  // No command: the raw record may hold values (env) that must not reach the log or the summary.
+  return { job, command: '', slot: 0, exitCode: null, signal: null, timedOut: false, canceled: false, error: `invalid record: ${reason}`, startedAt: now, durationMs: 0, stdoutBytes: 0, attempts: 0 };
 }
 
 /** Builds the worker's `execute(job, slot)`; it rejects only when qrun itself failed (output, results or joblog lost). */

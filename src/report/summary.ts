@@ -20,7 +20,7 @@ export function formatSummary(stats: RunStats, elapsedMs: number, why: { interru
     lines.push(`  not started: ${range}`);
   }
   for (const failure of stats.failures) {
-    lines.push(`  failed #${failure.job.seq}, ${describeEnd(failure)}: ${oneLine(failure.command)}`);
+    lines.push(`  failed #${failure.job.seq}, ${describeEnd(failure)}${failure.command === '' ? '' : `: ${oneLine(failure.command)}`}`);
   }
   if (stats.failed > stats.failures.length) lines.push(`  ... and ${stats.failed - stats.failures.length} more failed`);
   return `${lines.join('\n')}\n`;
