@@ -51,7 +51,7 @@ export function parseNdjsonRecord(text: string): NdjsonRecord {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (issue?.code === 'unrecognized_keys') return { ok: false, reason: `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
-    if (issue?.code === 'invalid_type' && issue.path[0] === 'cmd' && issue.input === undefined) return { ok: false, reason: 'cmd is missing' };
+    if (!('cmd' in value)) return { ok: false, reason: 'cmd is missing' };
     return { ok: false, reason: issue?.message ?? 'invalid record' };
   }
   const { cmd, id, timeout, retries, env, cwd } = parsed.data;
