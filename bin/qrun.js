@@ -6,7 +6,12 @@ import { constants } from 'node:os';
 // Node 22.1+ caches compiled code between runs; older Nodes simply start without it.
 module.enableCompileCache?.();
 
-const { main } = await import('../dist/src/cli/cli.js');
+// qrun prints messages, never stack traces; and execa aborts an AbortController per job, whose
+// AbortErrors would each capture a stack. QRUN_DEBUG=1 keeps stacks for debugging.
+if (!process.env.QRUN_DEBUG) Error.stackTraceLimit = 0;
+
+// The CLI bundled into one file by `npm run build` (scripts/bundle.mjs): much faster to load.
+const { main } = await import('../dist/bundle/cli.mjs');
 const outcome = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,

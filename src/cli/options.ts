@@ -1,7 +1,7 @@
 // The typed options of a run, and the zod schema that turns raw values (CLI strings or library values) into them.
 
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { RecordSeparator } from '../input/split-records.js';
@@ -50,99 +50,100 @@ function shown(value: unknown): string {
 
 /** A whole number of 1 or more, given as a number or a numeric string. */
 function wholeNumber(flag: string) {
-  return z.unknown().transform((value, ctx) => {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
     if (Number.isSafeInteger(n) && n >= 1) return n;
-    ctx.addIssue({ code: 'custom', message: `${flag} must be a whole number of 1 or more, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of 1 or more, got ${shown(value)}` });
     return z.NEVER;
-  });
+  }));
 }
 
 /** A duration ("500ms", "30s", "5m", "1h", bare number = seconds) in milliseconds. */
 function duration(flag: string, allowZero: boolean) {
-  return z.unknown().transform((value, ctx) => {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const ms = typeof value === 'number' ? (value >= 0 ? Math.round(value * 1000) : undefined) : typeof value === 'string' ? parseDuration(value) : undefined;
     if (ms !== undefined && (allowZero || ms > 0)) return ms;
     const least = allowZero ? '' : ' greater than 0';
-    ctx.addIssue({ code: 'custom', message: `${flag} must be a duration${least} like 500ms, 30s, 5m or 1h, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a duration${least} like 500ms, 30s, 5m or 1h, got ${shown(value)}` });
     return z.NEVER;
-  });
+  }));
 }
 
 function oneOf<T extends string>(flag: string, values: readonly T[]) {
-  return z.unknown().transform((value, ctx) => {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
     if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
-    ctx.addIssue({ code: 'custom', message: `${flag} must be one of ${values.join(', ')}, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be one of ${values.join(', ')}, got ${shown(value)}` });
     return z.NEVER;
-  });
+  }));
 }
 
 /** A whole number of 0 or more. */
 function count(flag: string) {
-  return z.unknown().transform((value, ctx) => {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
     if (Number.isSafeInteger(n) && n >= 0) return n;
-    ctx.addIssue({ code: 'custom', message: `${flag} must be a whole number of 0 or more, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of 0 or more, got ${shown(value)}` });
     return z.NEVER;
-  });
+  }));
 }
 
 function halt() {
-  return z.unknown().transform((value, ctx) => {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const spec = typeof value === 'string' ? parseHalt(value.trim()) : typeof value === 'number' ? parseHalt(String(value)) : undefined;
     if (spec) return spec;
-    ctx.addIssue({
+    ctx.issues.push({
       code: 'custom',
+      input: value,
       message: `--halt must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got ${shown(value)}`,
     });
     return z.NEVER;
-  });
+  }));
 }
 
 function flag(name: string) {
-  return z.unknown().transform((value, ctx) => {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
     if (value === undefined || typeof value === 'boolean') return value;
-    ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${name} must be true or false, got ${shown(value)}` });
     return z.NEVER;
-  });
+  }));
 }
 
 function text(flag: string) {
-  return z.unknown().transform((value, ctx) => {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
     if (typeof value === 'string' && value.length > 0) return value;
-    ctx.addIssue({ code: 'custom', message: `${flag} must be a non-empty string, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a non-empty string, got ${shown(value)}` });
     return z.NEVER;
-  });
+  }));
 }
 
 /** The raw options, as commander or a library caller gives them; every field may be missing. */
 const rawSchema = z.strictObject({
-  concurrency: wholeNumber('--concurrency').optional(),
-  jobs: wholeNumber('--jobs').optional(),
-  queueSize: wholeNumber('--queue-size').optional(),
-  timeout: duration('--timeout', false).optional(),
-  killAfter: duration('--kill-after', true).optional(),
-  shell: text('--shell').optional(),
-  output: oneOf('--output', outputModes).optional(),
-  keepOrder: flag('--keep-order').optional(),
-  tag: flag('--tag').optional(),
-  progress: flag('--progress').optional(),
-  logFile: text('--log-file').optional(),
-  logLevel: oneOf('--log-level', logLevels).optional(),
-  quiet: flag('--quiet').optional(),
-  argFile: z.array(text('--arg-file')).optional(),
-  null: flag('--null').optional(),
-  command: z.array(z.string()).optional(),
-  ndjson: flag('--ndjson').optional(),
-  joblog: text('--joblog').optional(),
-  resume: flag('--resume').optional(),
-  resumeFailed: flag('--resume-failed').optional(),
-  retries: count('--retries').optional(),
-  retryDelay: duration('--retry-delay', true).optional(),
-  halt: halt().optional(),
-  delay: duration('--delay', true).optional(),
-  dryRun: flag('--dry-run').optional(),
-  results: text('--results').optional(),
+  concurrency: z.optional(wholeNumber('--concurrency')),
+  jobs: z.optional(wholeNumber('--jobs')),
+  queueSize: z.optional(wholeNumber('--queue-size')),
+  timeout: z.optional(duration('--timeout', false)),
+  killAfter: z.optional(duration('--kill-after', true)),
+  shell: z.optional(text('--shell')),
+  output: z.optional(oneOf('--output', outputModes)),
+  keepOrder: z.optional(flag('--keep-order')),
+  tag: z.optional(flag('--tag')),
+  progress: z.optional(flag('--progress')),
+  logFile: z.optional(text('--log-file')),
+  logLevel: z.optional(oneOf('--log-level', logLevels)),
+  quiet: z.optional(flag('--quiet')),
+  argFile: z.optional(z.array(text('--arg-file'))),
+  null: z.optional(flag('--null')),
+  command: z.optional(z.array(z.string())),
+  ndjson: z.optional(flag('--ndjson')),
+  joblog: z.optional(text('--joblog')),
+  resume: z.optional(flag('--resume')),
+  resumeFailed: z.optional(flag('--resume-failed')),
+  retries: z.optional(count('--retries')),
+  retryDelay: z.optional(duration('--retry-delay', true)),
+  halt: z.optional(halt()),
+  delay: z.optional(duration('--delay', true)),
+  dryRun: z.optional(flag('--dry-run')),
+  results: z.optional(text('--results')),
 });
 
 /** Options as given before validation (CLI strings, or typed values from the library). */

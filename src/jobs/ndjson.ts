@@ -1,6 +1,6 @@
 // --ndjson: one JSON object per record, validated with zod, into a job's command and settings.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseDuration } from '../duration.js';
 import { messageOf } from '../errors.js';
 import type { JobSettings } from './job.js';
@@ -9,28 +9,27 @@ function shown(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-const duration = z.unknown().transform((value, ctx) => {
-  const ms = typeof value === 'number' ? (value > 0 && Number.isFinite(value) ? Math.round(value * 1000) : undefined) : typeof value === 'string' ? parseDuration(value) : undefined;
-  if (ms !== undefined && ms > 0) return ms;
-  ctx.addIssue({ code: 'custom', message: `timeout must be a duration like 30s, got ${shown(value)}` });
-  return z.NEVER;
-});
+const duration = z.pipe(
+  z.unknown(),
+  z.transform((value, ctx) => {
+    const ms = typeof value === 'number' ? (value > 0 && Number.isFinite(value) ? Math.round(value * 1000) : undefined) : typeof value === 'string' ? parseDuration(value) : undefined;
+    if (ms !== undefined && ms > 0) return ms;
+    ctx.issues.push({ code: 'custom', input: value, message: `timeout must be a duration like 30s, got ${shown(value)}` });
+    return z.NEVER;
+  }),
+);
+
+/** An error message naming the field and the value it got. */
+const got = (what: string) => (issue: { input?: unknown }) => `${what}, got ${shown(issue.input)}`;
+const retriesError = got('retries must be a whole number of 0 or more');
 
 const recordSchema = z.strictObject({
-  cmd: z.string({ error: (issue) => `cmd must be a string, got ${shown(issue.input)}` }).min(1, { error: 'cmd must not be empty' }),
-  id: z.string({ error: (issue) => `id must be a string, got ${shown(issue.input)}` }).optional(),
-  timeout: duration.optional(),
-  retries: z
-    .number({ error: (issue) => `retries must be a whole number of 0 or more, got ${shown(issue.input)}` })
-    .int({ error: (issue) => `retries must be a whole number of 0 or more, got ${shown(issue.input)}` })
-    .min(0, { error: (issue) => `retries must be a whole number of 0 or more, got ${shown(issue.input)}` })
-    .optional(),
-  env: z
-    .record(z.string(), z.string({ error: (issue) => `env values must be strings, got ${shown(issue.input)}` }), {
-      error: (issue) => `env must be an object of strings, got ${shown(issue.input)}`,
-    })
-    .optional(),
-  cwd: z.string({ error: (issue) => `cwd must be a string, got ${shown(issue.input)}` }).min(1).optional(),
+  cmd: z.string({ error: got('cmd must be a string') }).check(z.minLength(1, { error: 'cmd must not be empty' })),
+  id: z.optional(z.string({ error: got('id must be a string') })),
+  timeout: z.optional(duration),
+  retries: z.optional(z.int({ error: retriesError }).check(z.gte(0, { error: retriesError }))),
+  env: z.optional(z.record(z.string(), z.string({ error: got('env values must be strings') }), { error: got('env must be an object of strings') })),
+  cwd: z.optional(z.string({ error: got('cwd must be a string') }).check(z.minLength(1, { error: 'cwd must not be empty' }))),
 });
 
 /** A parsed NDJSON record: the command and its settings, or why it was refused. */

@@ -25,7 +25,8 @@ export async function openLog(path: string, level: string): Promise<RunLog> {
   } catch (error) {
     throw new UsageError(`--log-file '${path}' cannot be written: ${messageOf(error)}`);
   }
-  const { pino } = await import('pino');
+  // pino is CommonJS: its default export is module.exports, the same in Node and in the bundle.
+  const { default: pino } = await import('pino');
   const destination = pino.destination({ fd, sync: true });
   // Environment values can hold secrets: never write them.
   const logger = pino({ level, base: { pid: process.pid }, redact: ['env', '*.env'] }, destination);

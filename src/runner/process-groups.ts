@@ -4,12 +4,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /** Sends `signal` (0: only check) to a whole process group; false if no process of it is left. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  // Every job's group is signalled when its shell exits, and is usually gone by then: the
+  // ESRCH error is expected, so skip capturing a stack trace for it (a measurable cost per job).
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pgid, signal);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

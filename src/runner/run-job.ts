@@ -33,6 +33,8 @@ export type RunJob = (job: Job, command: string, slot: number) => Promise<JobRes
 
 /** Builds the runner: each job is `<shell> -c <command>` in its own process group. */
 export function createRunner(deps: RunnerDeps): RunJob {
+  // A plain copy, made once: reading process.env goes through a getter per variable.
+  const baseEnv: NodeJS.ProcessEnv = { ...deps.env };
   return async (job, command, slot) => {
     const output = deps.output(job);
     let stdoutBytes = 0;
@@ -56,7 +58,7 @@ export function createRunner(deps: RunnerDeps): RunJob {
       stdin: 'ignore',
       stdout: target.stdout,
       stderr: target.stderr,
-      env: { ...deps.env, ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
+      env: { ...baseEnv, ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
       extendEnv: false,
       cwd: job.cwd === undefined ? deps.cwd : resolve(deps.cwd, job.cwd),
     };

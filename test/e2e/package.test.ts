@@ -17,7 +17,7 @@ describe('npm pack', () => {
       execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' }),
     ) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]?.files.map((file) => file.path) ?? [];
-    assert.ok(files.includes('bin/qrun.js') && files.includes('dist/src/index.d.ts'));
+    assert.ok(files.includes('bin/qrun.js') && files.includes('dist/src/index.d.ts') && files.includes('dist/bundle/cli.mjs'));
     assert.ok(!files.some((path) => path.startsWith('test/') || path.startsWith('dist/test/')), 'no tests in the tarball');
 
     const app = join(scratch, 'app');

@@ -1,0 +1,17 @@
+// Bundles the CLI into dist/bundle/ (one ESM file plus lazily loaded chunks for ora and pino):
+// loading one file instead of hundreds of modules is most of qrun's start-up time.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['src/cli/cli.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  splitting: true,
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning',
+  // Bundled CommonJS dependencies (commander) call require() for Node's own modules.
+  banner: { js: "import { createRequire as __qrunRequire } from 'node:module'; const require = __qrunRequire(import.meta.url);" },
+});
