@@ -19,6 +19,8 @@ import { HaltMonitor } from './shutdown/halt.js';
 import { noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
 import { OutputSink } from './report/output/output-sink.js';
+import { CaptureFiles } from './report/output/capture-files.js';
+import { PrivateDir } from './report/output/private-dir.js';
 import { SpillFile } from './report/output/spill-file.js';
 import { noProgress, startProgress, wantsProgress, type Progress, type TerminalStream } from './report/progress.js';
 import { RunStats } from './report/stats.js';
@@ -87,11 +89,18 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   const shutdown = new Shutdown(io.signals, (phase, reason) => log.info({ phase, reason }, `shutdown: ${phase}`));
   shutdown.follow(io.abort);
   const groups = new ProcessGroups();
-  const spill = new SpillFile(io.tmpDir);
+  const tempDir = new PrivateDir(io.tmpDir);
+  const spill = new SpillFile(tempDir);
+  const captures = new CaptureFiles(tempDir);
+  const removeTemp = (): void => {
+    captures.close();
+    spill.close();
+    tempDir.dispose();
+  };
   // Safety net for paths that skip the cleanup below (e.g. process.exit from elsewhere).
   const onExit = (): void => {
     groups.killAll();
-    spill.dispose();
+    removeTemp();
   };
   process.once('exit', onExit);
   let brokenPipe = false;
@@ -110,6 +119,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     // --results needs every byte to pass through qrun.
     inheritable: io.inheritable && results === undefined,
     spill,
+    captures,
     budget: new MemoryBudget(outputMemory),
     perBufferLimit: perBufferMemory,
     maxLineBytes: perBufferMemory,
@@ -164,6 +174,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   });
   const jobs = makeJobs(records, {
     ndjson: options.ndjson,
+    stop: shutdown.stop,
     skip: (seq) => resumed?.has(seq) ?? false,
     onSkipped: (job) => {
       emit({ kind: 'job-skipped', job });
@@ -195,7 +206,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   } finally {
     progress.stop();
     groups.killAll();
-    spill.dispose();
+    removeTemp();
     joblog?.close();
     process.off('exit', onExit);
     io.stdout.off('error', onStdoutError);

@@ -62,7 +62,13 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     const attempts = (job.retries ?? deps.retries) + 1;
     let result: JobResult;
     for (let attempt = 1; ; attempt++) {
-      result = { ...(await deps.runJob(job, command, slot)), attempts: attempt };
+      try {
+        result = { ...(await deps.runJob(job, command, slot)), attempts: attempt };
+      } catch (error) {
+        // qrun could not even start the job (e.g. no temp directory for its output).
+        deps.emit({ kind: 'job-finished', result: { ...rejected(job, ''), command, slot, attempts: attempt, error: `could not start: ${(error as Error).message}` } });
+        throw error;
+      }
       if (!isFailure(result) || attempt >= attempts || result.canceled || deps.stop.aborted) break;
       const delayMs = deps.retryDelayMs * 2 ** (attempt - 1);
       deps.emit({ kind: 'job-retry', result, delayMs });

@@ -30,8 +30,14 @@ export async function produce(deps: ProducerDeps): Promise<number> {
   let produced = 0;
   try {
     for (;;) {
-      const next = await unlessAborted(iterator.next(), stop, stopped);
-      if (next === stopped || next.done === true) break;
+      const pending = iterator.next();
+      const next = await unlessAborted(pending, stop, stopped);
+      if (next === stopped) {
+        // A job that arrives after all is not lost: it is reported as not started.
+        void pending.then((late) => (late.done === true ? undefined : deps.onNotStarted(late.value)), () => undefined);
+        break;
+      }
+      if (next.done === true) break;
       const job = next.value;
       produced++;
       if (!(await queue.put(job, stop))) {

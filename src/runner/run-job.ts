@@ -5,12 +5,15 @@ import { resolve } from 'node:path';
 import type { Job, JobResult } from '../jobs/job.js';
 import { groupGone, signalGroup, type ProcessGroups } from './process-groups.js';
 
-/** Where a job's output goes: qrun's own stdout/stderr inherited, or chunks handed to callbacks. */
+/** Where a job's output goes: qrun's own stdout/stderr inherited, files, or chunks handed to callbacks. */
 export interface OutputTarget {
-  readonly stdout: 'pipe' | 'inherit';
-  readonly stderr: 'pipe' | 'inherit';
+  /** 'pipe': chunks go to the callbacks; 'inherit': qrun's own; a number: a file descriptor to write into. */
+  readonly stdout: 'pipe' | 'inherit' | number;
+  readonly stderr: 'pipe' | 'inherit' | number;
   readonly onStdout: (chunk: Buffer) => void;
   readonly onStderr: (chunk: Buffer) => void;
+  /** For a file descriptor target: how many bytes the job wrote to stdout. */
+  readonly stdoutBytes?: () => number;
 }
 
 /** Settings and collaborators shared by every job of a run. */
@@ -56,8 +59,9 @@ export function createRunner(deps: RunnerDeps): RunJob {
       buffer: false,
       reject: false,
       stdin: 'ignore',
-      stdout: target.stdout,
-      stderr: target.stderr,
+      // execa passes a file descriptor number straight to the child (its types list only 3-9).
+      stdout: target.stdout as Options['stdout'],
+      stderr: target.stderr as Options['stderr'],
       env: { ...baseEnv, ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
       extendEnv: false,
       cwd: job.cwd === undefined ? deps.cwd : resolve(deps.cwd, job.cwd),
@@ -120,7 +124,7 @@ export function createRunner(deps: RunnerDeps): RunJob {
       error: spawnError ? `could not start: ${(result as { code?: string }).code ?? result.shortMessage}` : null,
       startedAt,
       durationMs: performance.now() - started,
-      stdoutBytes,
+      stdoutBytes: target.stdoutBytes?.() ?? stdoutBytes,
       attempts: 1,
     };
   };

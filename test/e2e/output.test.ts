@@ -92,8 +92,12 @@ describe('output that cannot be kept', () => {
     const result = await runQrun(['-c', '2'], { input: 'head -c 3000000 /dev/zero\nsleep 5; echo later\necho x\n', env: { TMPDIR: '/nonexistent-qrun-tmp' } });
     assert.equal(result.code, 255);
     assert.equal(result.stdout.length, 0);
-    assert.match(result.stderr, /^qrun: cannot create a spill file for job output in \/nonexistent-qrun-tmp: ENOENT$/m);
-    assert.match(result.stderr, /0 succeeded, 2 failed, 1 canceled, 1 not started/);
+    assert.match(result.stderr, /^qrun: cannot create a temp directory for job output in \/nonexistent-qrun-tmp: ENOENT$/m);
+    // Every job read is accounted for: none succeeded; those taken failed, the rest never started.
+    const [, total, failed, notStarted] = /qrun: (\d) jobs? in \S+: 0 succeeded, (\d) failed, (\d) not started/.exec(result.stderr) ?? [];
+    assert.ok(Number(failed) >= 1, result.stderr);
+    assert.equal(Number(failed) + Number(notStarted), Number(total));
+    assert.match(result.stderr, /failed #1, could not start: cannot create a temp directory/);
     assert.ok(result.elapsedMs < 4000, 'the running job was terminated, not awaited');
   });
 });

@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import type { Job } from '../../jobs/job.js';
 import type { OutputTarget } from '../../runner/run-job.js';
+import type { CaptureFiles, CapturePair } from './capture-files.js';
 import { OutputBuffer, type MemoryBudget } from './output-buffer.js';
 import { SerialWriter, writeChunk } from './serial-writer.js';
 import type { SpillFile } from './spill-file.js';
@@ -21,6 +22,8 @@ export interface OutputSinkOptions {
   /** The streams are this process's own fd 1 and 2, so ungrouped jobs may inherit them. */
   readonly inheritable: boolean;
   readonly spill: SpillFile;
+  /** Group mode: the files jobs write into directly. */
+  readonly captures: CaptureFiles;
   readonly budget: MemoryBudget;
   /** Bytes one stream of one job may hold in memory before it spills. */
   readonly perBufferLimit: number;
@@ -69,6 +72,8 @@ class JobOutput {
   live: boolean;
   /** The first error holding output (e.g. the spill file's disk is full). */
   error: unknown;
+  /** Group mode: the files the job writes into, until copied out or absorbed into the buffers. */
+  files: CapturePair | undefined;
 
   constructor(
     readonly seq: number,
@@ -99,6 +104,19 @@ export class OutputSink {
       return { stdout: 'inherit', stderr: 'inherit', onStdout: ignore, onStderr: ignore };
     }
     const output = new JobOutput(job.seq, this.options, mode === 'line' && (!keepOrder || job.seq === this.nextSeq));
+    if (mode === 'group') {
+      // The job writes into files: nothing passes through qrun until it is the job's turn.
+      const files = this.options.captures.take();
+      output.files = files;
+      this.open.set(job.seq, output);
+      return {
+        stdout: files.fds[0],
+        stderr: files.fds[1],
+        onStdout: ignore,
+        onStderr: ignore,
+        stdoutBytes: () => this.options.captures.size(files, 0),
+      };
+    }
     this.open.set(job.seq, output);
     const [out, err] = output.streams;
     return {
@@ -119,12 +137,11 @@ export class OutputSink {
     output.finished = true;
     if (output.error !== undefined) {
       // Part of the output is gone: write none of it rather than a silently cut copy.
-      for (const stream of output.streams) {
-        stream.buffer.release();
-        stream.takeTail();
-      }
+      this.drop(output);
     }
     if (this.options.keepOrder && this.options.mode !== 'ungroup') {
+      // Not its turn yet: move the output out of the files, so they serve the next job.
+      if (job.seq !== this.nextSeq) this.absorb(output);
       await this.writer.run(() => this.advance());
     } else {
       this.open.delete(job.seq);
@@ -137,10 +154,7 @@ export class OutputSink {
   discard(job: Job): void {
     const output = this.open.get(job.seq);
     if (!output) return;
-    for (const stream of output.streams) {
-      stream.buffer.release();
-      stream.takeTail();
-    }
+    this.drop(output);
     this.open.delete(job.seq);
   }
 
@@ -225,11 +239,42 @@ export class OutputSink {
 
   /** Writes everything a job holds: its stdout, then its stderr, each whole. */
   private async writeOut(output: JobOutput): Promise<void> {
-    for (const stream of output.streams) {
+    const { files } = output;
+    for (const [index, stream] of output.streams.entries()) {
+      if (files) await this.options.captures.copy(files, index as 0 | 1, (chunk) => stream.write(chunk));
       await stream.buffer.drainTo((chunk) => stream.write(chunk));
       const tail = stream.takeTail();
       if (tail) await stream.write(tail);
     }
+    this.releaseFiles(output);
+  }
+
+  /** Moves a waiting job's captured output into its buffers (memory, then spill) and frees the files. */
+  private absorb(output: JobOutput): void {
+    const { files } = output;
+    if (!files) return;
+    try {
+      for (const [index, stream] of output.streams.entries()) {
+        this.options.captures.copySync(files, index as 0 | 1, (chunk) => stream.buffer.append(chunk));
+      }
+    } catch (error) {
+      output.error ??= error;
+    }
+    this.releaseFiles(output);
+  }
+
+  /** Forgets everything a job holds. */
+  private drop(output: JobOutput): void {
+    for (const stream of output.streams) {
+      stream.buffer.release();
+      stream.takeTail();
+    }
+    this.releaseFiles(output);
+  }
+
+  private releaseFiles(output: JobOutput): void {
+    if (output.files) this.options.captures.release(output.files);
+    output.files = undefined;
   }
 }
 

@@ -1,8 +1,8 @@
 // One private temp file that holds job output which does not fit in memory.
 
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PrivateDir } from './private-dir.js';
 
 /** A stretch of the spill file that holds part of one job's output. */
 export interface Segment {
@@ -11,17 +11,16 @@ export interface Segment {
 }
 
 /**
- * Output of all jobs that is over the memory budget, appended to one file in a directory only
- * the user can read (created on first use). The file is emptied whenever no job still needs
- * any of it, so an endless run does not grow it without end; `dispose` removes the directory.
+ * Output of all jobs that is over the memory budget, appended to one file in qrun's private
+ * directory (created on first use). The file is emptied whenever no job still needs any of it,
+ * so an endless run does not grow it without end.
  */
 export class SpillFile {
   private fd: number | undefined;
-  private dir: string | undefined;
   private position = 0;
   private liveBytes = 0;
 
-  constructor(private readonly parentDir: string = tmpdir()) {}
+  constructor(private readonly dir: PrivateDir) {}
 
   /** Appends a chunk and returns where it went. Throws (e.g. ENOSPC) if it cannot be written. */
   append(chunk: Buffer): Segment {
@@ -33,7 +32,7 @@ export class SpillFile {
         written += writeSync(fd, chunk, written, chunk.length - written, this.position + written);
       }
     } catch (error) {
-      throw new Error(`cannot write job output to the spill file in ${this.parentDir}: ${errorCode(error)}`, { cause: error });
+      throw this.dir.writeError('job output to the spill file', error);
     }
     this.position += chunk.length;
     this.liveBytes += chunk.length;
@@ -42,14 +41,7 @@ export class SpillFile {
 
   /** Reads up to `length` bytes at `offset` into a new buffer. */
   read(offset: number, length: number): Buffer {
-    const buffer = Buffer.allocUnsafe(length);
-    let read = 0;
-    while (read < length) {
-      const n = readSync(this.open(), buffer, read, length - read, offset + read);
-      if (n === 0) throw new Error('spill file ended early');
-      read += n;
-    }
-    return buffer;
+    return readAt(this.open(), offset, length);
   }
 
   /** Gives back bytes no job needs any more. */
@@ -61,33 +53,26 @@ export class SpillFile {
     }
   }
 
-  /** Where the spill directory is, if it was created (for tests and the log). */
-  get directory(): string | undefined {
-    return this.dir;
-  }
-
-  /** Closes and removes the file and its directory; safe to call more than once. */
-  dispose(): void {
+  /** Closes the file (the directory goes with PrivateDir.dispose). */
+  close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
     this.fd = undefined;
-    this.dir = undefined;
   }
 
   private open(): number {
-    if (this.fd === undefined) {
-      try {
-        // mkdtemp makes the directory with mode 0700; the file itself is 0600.
-        this.dir = mkdtempSync(join(this.parentDir, 'qrun-'));
-        this.fd = openSync(join(this.dir, 'spill'), 'w+', 0o600);
-      } catch (error) {
-        throw new Error(`cannot create a spill file for job output in ${this.parentDir}: ${errorCode(error)}`, { cause: error });
-      }
-    }
+    this.fd ??= openSync(join(this.dir.path(), 'spill'), 'w+', 0o600);
     return this.fd;
   }
 }
 
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
+/** Reads exactly `length` bytes at `offset` of a file into a new buffer. */
+export function readAt(fd: number, offset: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  let read = 0;
+  while (read < length) {
+    const n = readSync(fd, buffer, read, length - read, offset + read);
+    if (n === 0) throw new Error('a temp file of job output ended early');
+    read += n;
+  }
+  return buffer;
 }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { MemoryBudget } from '../../../src/report/output/output-buffer.js';
 import { OutputSink, type OutputMode } from '../../../src/report/output/output-sink.js';
+import { CaptureFiles } from '../../../src/report/output/capture-files.js';
+import { PrivateDir } from '../../../src/report/output/private-dir.js';
 import { SpillFile } from '../../../src/report/output/spill-file.js';
 import { LineTagger } from '../../../src/report/output/tagger.js';
 
@@ -21,7 +23,8 @@ function collect(stream: PassThrough): () => string {
 function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 20, perBuffer: 1 << 16 }) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const spill = new SpillFile(scratch);
+  const dir = new PrivateDir(scratch);
+  const spill = new SpillFile(dir);
   let cleared = 0;
   const sink = new OutputSink({
     mode,
@@ -31,25 +34,33 @@ function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 2
     stderr,
     inheritable: false,
     spill,
+    captures: new CaptureFiles(dir),
     budget: new MemoryBudget(limits.memory),
     perBufferLimit: limits.perBuffer,
     maxLineBytes: 1 << 16,
     beforeWrite: () => void cleared++,
   });
-  return { sink, spill, out: collect(stdout), err: collect(stderr), cleared: () => cleared };
+  return { sink, dir, out: collect(stdout), err: collect(stderr), cleared: () => cleared };
 }
 
 const job = (seq: number) => ({ seq, line: seq, record: `job ${seq}` });
 
+/** What a job's shell does with the file descriptors it is given in group mode. */
+function jobWrites(fd: 'pipe' | 'inherit' | number, text: string): void {
+  assert.equal(typeof fd, 'number', 'group mode hands the job files');
+  writeSync(fd as number, text);
+}
+
 describe('OutputSink', () => {
-  it('group: holds each job until it finishes, then writes it whole', async () => {
+  it('group: jobs write into files; each is written whole when it finishes', async () => {
     const { sink, out, err, cleared } = makeSink('group');
     const a = sink.target(job(1));
     const b = sink.target(job(2));
-    a.onStdout(Buffer.from('a1\n'));
-    b.onStdout(Buffer.from('b1\n'));
-    a.onStderr(Buffer.from('a-err\n'));
-    a.onStdout(Buffer.from('a2\n'));
+    jobWrites(a.stdout, 'a1\n');
+    jobWrites(b.stdout, 'b1\n');
+    jobWrites(a.stderr, 'a-err\n');
+    jobWrites(a.stdout, 'a2\n');
+    assert.equal(a.stdoutBytes?.(), 6);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(out(), '', 'nothing before the end');
     await sink.finish(job(2));
@@ -60,28 +71,50 @@ describe('OutputSink', () => {
     assert.ok(cleared() > 0, 'progress cleared before writing');
   });
 
-  it('group with keep-order: writes in seq order, skipping jobs that never ran', async () => {
+  it('group: files are reused, and start empty for the next job', async () => {
+    const { sink, out } = makeSink('group');
+    const first = sink.target(job(1));
+    jobWrites(first.stdout, 'long output\n');
+    await sink.finish(job(1));
+    const second = sink.target(job(2));
+    assert.equal(second.stdout, first.stdout, 'same file');
+    jobWrites(second.stdout, 'x\n');
+    await sink.finish(job(2));
+    assert.equal(out(), 'long output\nx\n');
+  });
+
+  it('group with keep-order: writes in seq order, skipping jobs that never ran; waiting jobs free their files', async () => {
     const { sink, out } = makeSink('group', true);
-    for (const seq of [1, 2, 4]) sink.target(job(seq)).onStdout(Buffer.from(`${seq}\n`));
+    const fds = new Set<unknown>();
+    for (const seq of [1, 2, 4]) {
+      const target = sink.target(job(seq));
+      fds.add(target.stdout);
+      jobWrites(target.stdout, `${seq}\n`);
+    }
     await sink.finish(job(4));
     await sink.finish(job(2));
     assert.equal(out(), '');
+    assert.ok(fds.has(sink.target(job(5)).stdout), 'a waiting job gave its files back');
+    sink.discard(job(5));
     sink.skip(job(3));
     await sink.finish(job(1));
     await sink.close();
     assert.equal(out(), '1\n2\n4\n');
   });
 
-  it('spills past the memory bounds, keeps bytes in order, and empties the spill file', async () => {
-    const { sink, spill, out } = makeSink('group', false, { memory: 10, perBuffer: 8 });
-    const target = sink.target(job(1));
+  it('spills past the memory bounds, keeps bytes in order, and removes the private directory', async () => {
+    const { sink, dir, out } = makeSink('line', true, { memory: 10, perBuffer: 8 });
+    sink.target(job(1));
+    const target = sink.target(job(2));
     const pieces = ['abcd', 'efgh', 'ijkl', 'mnop', 'qrst'];
     for (const piece of pieces) target.onStdout(Buffer.from(piece));
-    assert.ok(spill.directory !== undefined, 'spilled');
+    const path = dir.existing;
+    assert.ok(path !== undefined && readdirSync(path).includes('spill'), 'spilled');
     await sink.finish(job(1));
+    await sink.finish(job(2));
     assert.equal(out(), pieces.join(''));
-    spill.dispose();
-    assert.deepEqual(readdirSync(scratch).filter((name) => name.startsWith('qrun-')), []);
+    dir.dispose();
+    assert.equal(existsSync(path), false);
   });
 
   it('line: writes whole lines at once and holds the partial last line', async () => {
@@ -120,23 +153,27 @@ describe('OutputSink', () => {
     assert.equal(out(), 'x');
   });
 
-  it('a spill failure is reported when the job finishes', async () => {
-    const stdout = new PassThrough();
-    const sink = new OutputSink({
-      mode: 'group',
-      keepOrder: false,
+  it('an unusable temp dir: group mode cannot start the job, line mode reports the lost output', async () => {
+    const options = {
+      keepOrder: true,
       tag: false,
-      stdout,
+      stdout: new PassThrough(),
       stderr: new PassThrough(),
       inheritable: false,
-      spill: new SpillFile('/proc/no-such-dir'),
       budget: new MemoryBudget(0),
       perBufferLimit: 0,
       maxLineBytes: 1,
       beforeWrite: () => undefined,
-    });
-    sink.target(job(1)).onStdout(Buffer.from('lost'));
-    await assert.rejects(sink.finish(job(1)), /ENOENT/);
+    };
+    const dir = new PrivateDir('/proc/no-such-dir');
+    const spill = new SpillFile(dir);
+    const group = new OutputSink({ ...options, mode: 'group', spill, captures: new CaptureFiles(dir) });
+    assert.throws(() => group.target(job(1)), /cannot create a temp directory for job output in \/proc\/no-such-dir: ENOENT/);
+    const line = new OutputSink({ ...options, mode: 'line', spill, captures: new CaptureFiles(dir) });
+    line.target(job(1));
+    line.target(job(2)).onStdout(Buffer.from('lost'));
+    await line.finish(job(1));
+    await assert.rejects(line.finish(job(2)), /ENOENT/);
   });
 });
 
