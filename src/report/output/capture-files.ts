@@ -1,6 +1,6 @@
 // Group mode: jobs write stdout and stderr straight into private files, reused from job to job.
 
-import { closeSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateDir } from './private-dir.js';
 import { readAt } from './spill-file.js';
@@ -8,34 +8,35 @@ import { readAt } from './spill-file.js';
 /** The stdout and stderr files one job writes into. */
 export interface CapturePair {
   readonly fds: readonly [number, number];
+  readonly paths: readonly [string, string];
 }
 
 /** Size of the pieces a captured file is read back in. */
 const readPiece = 1024 * 1024;
 
 /**
- * A pool of file pairs. A job's shell inherits a pair as its stdout and stderr, so its output
+ * Files for jobs' output. A job's shell gets a fresh pair as its stdout and stderr, so its output
  * never passes through qrun while it runs (no pipes, no memory); qrun copies it out when the
- * job's turn comes, then empties the pair for the next job. The files are opened O_APPEND, so
- * after emptying, writes start again at the beginning.
+ * job's turn comes, then closes and deletes the pair. Fresh files per job (rather than reused
+ * ones) mean a process that escaped the job's group (setsid) and still writes cannot leak into
+ * another job's output.
  */
 export class CaptureFiles {
-  private readonly free: CapturePair[] = [];
-  private readonly all: CapturePair[] = [];
+  private readonly live = new Set<CapturePair>();
+  private counter = 0;
 
   constructor(private readonly dir: PrivateDir) {}
 
   /** A pair to run a job with; throws if the private directory or files cannot be made. */
   take(): CapturePair {
-    const pair = this.free.pop();
-    if (pair) return pair;
-    const base = join(this.dir.path(), `job-${this.all.length}`);
+    const base = join(this.dir.path(), `job-${++this.counter}`);
+    const paths = [`${base}.out`, `${base}.err`] as const;
     let out: number | undefined;
     try {
-      out = openSync(`${base}.out`, 'a+', 0o600);
-      const created = { fds: [out, openSync(`${base}.err`, 'a+', 0o600)] as const };
-      this.all.push(created);
-      return created;
+      out = openSync(paths[0], 'w+', 0o600);
+      const pair = { fds: [out, openSync(paths[1], 'w+', 0o600)] as const, paths };
+      this.live.add(pair);
+      return pair;
     } catch (error) {
       if (out !== undefined) closeSync(out);
       throw this.dir.writeError('files for job output', error);
@@ -61,16 +62,16 @@ export class CaptureFiles {
     for (let offset = 0; offset < size; offset += readPiece) write(readAt(pair.fds[index], offset, Math.min(readPiece, size - offset)));
   }
 
-  /** Empties a pair and puts it back in the pool. */
+  /** Closes and deletes a pair once its content is no longer needed. */
   release(pair: CapturePair): void {
-    for (const fd of pair.fds) ftruncateSync(fd, 0);
-    this.free.push(pair);
+    if (!this.live.delete(pair)) return;
+    for (const fd of pair.fds) closeSync(fd);
+    for (const path of pair.paths) unlinkSync(path);
   }
 
-  /** Closes every file (the directory goes with PrivateDir.dispose). */
+  /** Closes every file still open (the directory goes with PrivateDir.dispose). */
   close(): void {
-    for (const pair of this.all) for (const fd of pair.fds) closeSync(fd);
-    this.all.length = 0;
-    this.free.length = 0;
+    for (const pair of this.live) for (const fd of pair.fds) closeSync(fd);
+    this.live.clear();
   }
 }

@@ -71,31 +71,25 @@ describe('OutputSink', () => {
     assert.ok(cleared() > 0, 'progress cleared before writing');
   });
 
-  it('group: files are reused, and start empty for the next job', async () => {
-    const { sink, out } = makeSink('group');
+  it('group: each job gets fresh files, deleted once written out', async () => {
+    const { sink, out, dir } = makeSink('group');
     const first = sink.target(job(1));
     jobWrites(first.stdout, 'long output\n');
     await sink.finish(job(1));
     const second = sink.target(job(2));
-    assert.equal(second.stdout, first.stdout, 'same file');
     jobWrites(second.stdout, 'x\n');
     await sink.finish(job(2));
     assert.equal(out(), 'long output\nx\n');
+    assert.deepEqual(readdirSync(dir.existing as string), []);
   });
 
   it('group with keep-order: writes in seq order, skipping jobs that never ran; waiting jobs free their files', async () => {
-    const { sink, out } = makeSink('group', true);
-    const fds = new Set<unknown>();
-    for (const seq of [1, 2, 4]) {
-      const target = sink.target(job(seq));
-      fds.add(target.stdout);
-      jobWrites(target.stdout, `${seq}\n`);
-    }
+    const { sink, out, dir } = makeSink('group', true);
+    for (const seq of [1, 2, 4]) jobWrites(sink.target(job(seq)).stdout, `${seq}\n`);
     await sink.finish(job(4));
     await sink.finish(job(2));
     assert.equal(out(), '');
-    assert.ok(fds.has(sink.target(job(5)).stdout), 'a waiting job gave its files back');
-    sink.discard(job(5));
+    assert.deepEqual(readdirSync(dir.existing as string).sort(), ['job-1.err', 'job-1.out'], 'waiting jobs gave their files back');
     sink.skip(job(3));
     await sink.finish(job(1));
     await sink.close();
