@@ -2,9 +2,14 @@
 // qrun's executable: hands the process's streams and signals to main() and ends the process as it says.
 import module from 'node:module';
 import { constants } from 'node:os';
+import v8 from 'node:v8';
 
 // Node 22.1+ caches compiled code between runs; older Nodes simply start without it.
 module.enableCompileCache?.();
+
+// A smaller heap: qrun's memory stays flat and low on endless input (about 70 MB instead of
+// 110), and every fork copies less of it. Measured to cost no throughput (bench/).
+v8.setFlagsFromString('--optimize-for-size');
 
 // qrun prints messages, never stack traces; and execa aborts an AbortController per job, whose
 // AbortErrors would each capture a stack. QRUN_DEBUG=1 keeps stacks for debugging.

@@ -7,6 +7,7 @@ import { closeSources, openSources, readSources } from '../input/sources.js';
 import { splitRecords } from '../input/split-records.js';
 import { runJobs, type RunIO } from '../main.js';
 import { checkShell } from './check-shell.js';
+import { fitConcurrency, openFileLimit } from './fd-budget.js';
 import { parseOptions } from './options.js';
 import { parseArgs } from './program.js';
 
@@ -26,8 +27,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
   try {
     const parsed = parseArgs(argv, io.stdout, io.env);
     if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
-    const options = parseOptions(parsed.raw, undefined, parsed.names);
-    checkShell(options.shell, io.env.PATH);
+    const asked = parseOptions(parsed.raw, undefined, parsed.names);
+    checkShell(asked.shell, io.env.PATH);
+    const fitted = fitConcurrency(asked.concurrency, openFileLimit());
+    if (fitted.note !== undefined) io.stderr.write(`qrun: ${fitted.note}\n`);
+    const options = { ...asked, concurrency: fitted.concurrency };
     let sources = await openSources(options.argFiles);
     let summary;
     let dispose = (): void => undefined;

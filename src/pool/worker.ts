@@ -1,5 +1,6 @@
 // One worker loop: take a job, run it, report it; exit on the sentinel.
 
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import type { Job } from '../jobs/job.js';
 import type { BoundedQueue } from '../queue/bounded-queue.js';
 import { endOfJobs, type QueueItem } from './sentinel.js';
@@ -32,5 +33,9 @@ export async function workerLoop(slot: number, deps: WorkerDeps): Promise<void> 
     } catch (error) {
       deps.onCrash(error, item);
     }
+    // A job that ends at once resumes this loop inside libuv's child-exit callback; starting the
+    // next job right there, for ever, starves the event loop (no timers, no signal handlers, no
+    // reaping). One turn of the loop per job keeps Ctrl-C, timeouts and progress alive.
+    await nextLoopTurn();
   }
 }

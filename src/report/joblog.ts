@@ -37,7 +37,13 @@ export class Joblog {
       throw new UsageError(`--joblog '${path}' cannot be written: ${messageOf(error)}`);
     }
     const joblog = new Joblog(fd, path);
-    if (fstatSync(fd).size === 0) joblog.append(`${joblogHeader}\n`);
+    try {
+      if (fstatSync(fd).size === 0) joblog.append(`${joblogHeader}\n`);
+    } catch (error) {
+      joblog.close();
+      const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? messageOf(error);
+      throw new UsageError(`--joblog '${path}' cannot be written: ${code}`);
+    }
     return joblog;
   }
 

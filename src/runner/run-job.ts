@@ -66,7 +66,14 @@ export function createRunner(deps: RunnerDeps): RunJob {
       extendEnv: false,
       cwd: job.cwd === undefined ? deps.cwd : resolve(deps.cwd, job.cwd),
     };
-    const subprocess = execa(deps.shell, ['-c', command], options);
+    let subprocess: ReturnType<typeof execa<Options>>;
+    try {
+      subprocess = execa(deps.shell, ['-c', command], options);
+    } catch (error) {
+      // execa throws when spawn fails for lack of resources (EMFILE, ENFILE): a failed job, not a crash.
+      const code = (error as NodeJS.ErrnoException).code ?? 'out of resources';
+      return { job, command, slot, exitCode: null, signal: null, timedOut: false, canceled: false, error: `could not start: ${code}`, startedAt, durationMs: 0, stdoutBytes: 0, attempts: 1 };
+    }
     const pgid = subprocess.pid;
     let timedOut = false;
     let canceled = false;

@@ -1,5 +1,6 @@
 // Signals -> shutdown phases. The first signal stops new jobs; the second terminates running ones.
 
+import { setMaxListeners } from 'node:events';
 import { messageOf, type InterruptSignal } from '../errors.js';
 
 /** The part of `process` shutdown listens to (passed in, so tests can use an EventEmitter). */
@@ -28,6 +29,8 @@ export class Shutdown {
     private readonly source: SignalSource | undefined,
     private readonly onPhase: (phase: 'stop' | 'kill', reason: string) => void = () => undefined,
   ) {
+    // Every running job listens to `kill` (and a pacer wait to `stop`): hundreds at -c 256.
+    setMaxListeners(Infinity, this.stopping.signal, this.killing.signal);
     for (const signal of interruptSignals) {
       const listener = (): void => this.interrupt(signal);
       this.listeners.set(signal, listener);

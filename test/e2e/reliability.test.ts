@@ -1,0 +1,206 @@
+// End to end, under faults, bad input and load: qrun loses nothing and leaks nothing.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { Qrun, fixture, liveProcesses, qrunBin, root, runQrun, uniqueSleep } from './helpers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-rel-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Seqs in a joblog. */
+function loggedSeqs(path: string): number[] {
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((row) => Number(row.split('\t')[0]));
+}
+
+/** The summary's counts. */
+function counts(stderr: string): { total: number; succeeded: number; failed: number; notStarted: number } {
+  const match = /(\d+) jobs? in \S+: (\d+) succeeded, (\d+) failed, (?:.*, )?(\d+) not started/.exec(stderr);
+  assert.ok(match, stderr);
+  return { total: Number(match[1]), succeeded: Number(match[2]), failed: Number(match[3]), notStarted: Number(match[4]) };
+}
+
+describe('faults', () => {
+  it('interrupted at random points: every job accounted once, and --resume runs exactly the rest', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 4, max: 24 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 600 }), fc.boolean(), async (jobs, concurrency, delayMs, failSome) => {
+        const dir = mkdtempSync(join(scratch, 'prop-'));
+        const log = join(dir, 'joblog');
+        const input = join(dir, 'jobs.txt');
+        // Job i prints "job-i" and takes a little while; with failSome, every 5th fails.
+        const lines = Array.from({ length: jobs }, (_, i) => `sleep 0.0${i % 7}; echo job-${i + 1}${failSome && i % 5 === 4 ? '; exit 3' : ''}`);
+        writeFileSync(input, `${lines.join('\n')}\n`);
+        const first = new Qrun(['-c', String(concurrency), '-a', input, '--joblog', log]);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        first.kill('SIGINT');
+        const one = await first.done;
+        const printed = one.stdout.toString().split('\n').filter(Boolean);
+        assert.equal(new Set(printed).size, printed.length, 'no job printed twice');
+        const logged = existsSync(log) ? loggedSeqs(log) : [];
+        if (one.signal === 'SIGINT' && !one.stderr.includes('qrun: ')) {
+          // The signal came before qrun had set anything up: it died at once, having run nothing.
+          assert.deepEqual([printed, logged], [[], []]);
+        } else if (one.signal === 'SIGINT') {
+          const c = counts(one.stderr);
+          assert.equal(c.succeeded + c.failed + c.notStarted, c.total, 'every job read is accounted for');
+          assert.equal(logged.length, c.succeeded + c.failed, 'every finished job has a row');
+        } else {
+          assert.ok(one.code !== null && one.code <= 101, 'the run ended before the signal');
+        }
+        const second = await runQrun(['-c', String(concurrency), '-q', '-a', input, '--joblog', log, '--resume']);
+        const rest = second.stdout.toString().split('\n').filter(Boolean);
+        assert.deepEqual([...printed, ...rest].sort(), lines.map((_, i) => `job-${i + 1}`).sort(), 'the two runs together printed every job once');
+        assert.deepEqual(loggedSeqs(log).sort((a, b) => a - b), lines.map((_, i) => i + 1));
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it('qrun SIGKILLed mid-run: --resume reruns the jobs that were running and the rest', async () => {
+    const log = join(scratch, 'sigkill.log');
+    const sleep = uniqueSleep();
+    const input = `echo a\necho b\n${fixture('ready-sleep.sh')} c ${sleep}\necho d\n`;
+    const first = new Qrun(['-c', '1', '--output', 'line', '--joblog', log], { input });
+    await first.waitFor((out) => out.includes('ready c'), 'job 3 running');
+    first.kill('SIGKILL');
+    await first.done;
+    assert.deepEqual(loggedSeqs(log), [1, 2]);
+    // Killed with SIGKILL, qrun could not clean up: the job it was running is left over. Say so, then tidy.
+    const orphans = liveProcesses(sleep);
+    assert.ok(orphans.length > 0, 'a SIGKILLed qrun leaves its running job behind (documented)');
+    for (const pid of orphans) process.kill(pid, 'SIGKILL');
+    const second = await runQrun(['-c', '1', '-k', '-q', '--joblog', log, '--resume'], { input: `echo a\necho b\necho c-again\necho d\n` });
+    assert.equal(second.stdout.toString(), 'c-again\nd\n');
+  });
+
+  it('a job that escapes with setsid is not waited for and cannot write into other jobs\' output', async () => {
+    const sleep = uniqueSleep();
+    const result = await runQrun(['-c', '1', '-q'], { input: `setsid sh -c 'sleep 0.3; echo LEAK; sleep ${sleep}' & echo first\nsleep 0.6; echo second\n` });
+    assert.equal(result.stdout.toString(), 'first\nsecond\n');
+    assert.ok(result.elapsedMs < 10_000);
+    // The escapee is outside the job's process group: documented as qrun's one leak.
+    const escaped = liveProcesses(sleep);
+    assert.ok(escaped.length >= 1, 'the escapee still runs');
+    for (const pid of escaped) process.kill(pid, 'SIGKILL');
+  });
+
+  it('an unwritable joblog or results dir: one line, exit 255, nothing run', async () => {
+    const marker = join(scratch, 'unwritable-ran');
+    const full = await runQrun(['--joblog', '/dev/full'], { input: `touch ${marker}\n` });
+    assert.equal(full.code, 255);
+    assert.equal(full.stderr, "qrun: --joblog '/dev/full' cannot be written: ENOSPC\n");
+    const results = await runQrun(['--results', '/dev/null/results'], { input: `touch ${marker}\n` });
+    assert.equal(results.code, 255);
+    assert.match(results.stderr, /^qrun: --results '\/dev\/null\/results' cannot be created: ENOTDIR/);
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('SIGINT leaves no temp files behind', async () => {
+    const tmp = mkdtempSync(join(scratch, 'tmp-'));
+    const run = new Qrun(['-c', '2', '--log-file', join(tmp, '..', 'sigint-tmp.ndjson')], { input: `head -c 5000000 /dev/zero; ${fixture('ready-sleep.sh')} x 5\n${fixture('ready-sleep.sh')} y 5\n`, env: { TMPDIR: tmp } });
+    await run.waitFor(() => readdirSync(tmp).length > 0 && readdirSync(join(tmp, readdirSync(tmp)[0] as string)).length > 0, 'capture files');
+    run.kill('SIGINT');
+    run.kill('SIGINT');
+    await run.done;
+    assert.deepEqual(readdirSync(tmp), []);
+  });
+});
+
+describe('bad input', () => {
+  it('a 10 MB record: the job fails to start (too long for exec), is counted, and the run goes on', async () => {
+    const big = `echo ${'x'.repeat(10 * 1024 * 1024)}`;
+    const result = await runQrun(['-q', '-c', '1'], { input: `${big}\necho after\n` });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout.toString(), 'after\n');
+  });
+
+  it('invalid UTF-8 and binary bytes in a record: run with U+FFFD in their place', async () => {
+    const record = Buffer.concat([Buffer.from('printf "%s" "a'), Buffer.from([0xff, 0xfe, 0x01]), Buffer.from('b"\n')]);
+    const result = await runQrun(['-q'], { input: record });
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout.toString(), 'a\uFFFD\uFFFD\u0001b');
+  });
+
+  it('no trailing newline, CRLF, blank lines, NUL input with -0', async () => {
+    assert.equal((await runQrun(['-q', '-c', '1'], { input: 'echo a\r\n\r\n\necho b' })).stdout.toString(), 'a\nb\n');
+    assert.equal((await runQrun(['-q', '-c', '1', '-0'], { input: 'echo a\0\0echo b' })).stdout.toString(), 'a\nb\n');
+  });
+});
+
+describe('load', () => {
+  it('concurrency 256 with few file descriptors: runs within the limit, says so, loses nothing', async () => {
+    const input = Array.from({ length: 300 }, (_, i) => `sleep 0.05; echo ${i}`).join('\n');
+    const script = `ulimit -n 120; exec node ${qrunBin} -c 256 --output line`;
+    const child = spawn('sh', ['-c', script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.stdin.end(input);
+    const code: number = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, err);
+    assert.match(err, /^qrun: --concurrency 256 needs about \d+ open files, over the limit of 120 \(ulimit -n\): running \d+ at a time$/m);
+    assert.match(err, /300 jobs in \S+: 300 succeeded, 0 failed, 0 not started/);
+    assert.equal(out.split('\n').filter(Boolean).length, 300);
+  });
+
+  it('concurrency 256 with enough file descriptors: 256 jobs hold their pipes open at once', async () => {
+    const input = Array.from({ length: 256 }, (_, i) => `sleep 1; echo ${i}`).join('\n');
+    const script = `ulimit -n 4096; exec node ${qrunBin} -c 256 --output line -q`;
+    const result = spawnSync('sh', ['-c', script], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assert.equal(result.stdout.split('\n').filter(Boolean).length, 256);
+  });
+
+  it('100,000 jobs', { skip: process.env.QRUN_TEST_SKIP_LOAD === '1' ? 'QRUN_TEST_SKIP_LOAD=1' : false, timeout: 600_000 }, async () => {
+    const file = join(scratch, '100k.txt');
+    writeFileSync(file, 'true\n'.repeat(100_000));
+    const result = await runQrun(['-c', '8', '-a', file]);
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /^qrun: 100000 jobs in \S+: 100000 succeeded, 0 failed, 0 not started$/m);
+  });
+
+  it('soak: endless input for 30 s in flat memory', { timeout: 120_000 }, async () => {
+    const yes = spawn('yes', ['echo hi'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const qrun = spawn(process.execPath, [qrunBin, '-c', '8', '-q'], { stdio: [yes.stdout, 'ignore', 'ignore'] });
+    const samples: number[] = [];
+    for (let second = 0; second < 30; second++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      samples.push(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${qrun.pid}/status`, 'utf8'))?.[1]) / 1024);
+    }
+    qrun.kill('SIGINT');
+    yes.kill();
+    const signal = await new Promise((resolve) => qrun.on('close', (_code, sig) => resolve(sig)));
+    assert.equal(signal, 'SIGINT');
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const [first, last] = [mean(samples.slice(5, 15)), mean(samples.slice(20))];
+    assert.ok(Math.max(...samples) < 100, `peak RSS ${Math.max(...samples)} MB`);
+    assert.ok(last - first < 5, `RSS grew from ${first.toFixed(1)} to ${last.toFixed(1)} MB`);
+  });
+});
+
+describe('terminal', () => {
+  it('resizing the terminal, down to 1 column, does not hang the progress display', () => {
+    const done = join(scratch, 'tmux-done');
+    const session = `qrun-test-${process.pid}`;
+    const command = `printf 'sleep 1\\nsleep 1\\nsleep 1\\n' | CI= node ${qrunBin} -c 1 --progress > /dev/null 2>&1; echo $? > ${done}`;
+    assert.equal(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '20', command]).status, 0);
+    try {
+      for (const width of ['40', '1', '80']) {
+        spawnSync('sleep', ['0.5']);
+        spawnSync('tmux', ['resize-window', '-t', session, '-x', width]);
+      }
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(done) && Date.now() < deadline) spawnSync('sleep', ['0.2']);
+      assert.equal(readFileSync(done, 'utf8').trim(), '0');
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+  });
+});
+
