@@ -48,12 +48,12 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : String(value);
 }
 
-/** A whole number of 1 or more, given as a number or a numeric string. */
-function wholeNumber(flag: string) {
+/** A whole number of `least` or more (1 unless said), given as a number or a numeric string. */
+function wholeNumber(flag: string, least = 1) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (Number.isSafeInteger(n) && n >= 1) return n;
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of 1 or more, got ${shown(value)}` });
+    if (Number.isSafeInteger(n) && n >= least) return n;
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of ${least} or more, got ${shown(value)}` });
     return z.NEVER;
   }));
 }
@@ -73,16 +73,6 @@ function oneOf<T extends string>(flag: string, values: readonly T[]) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {
     if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
     ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be one of ${values.join(', ')}, got ${shown(value)}` });
-    return z.NEVER;
-  }));
-}
-
-/** A whole number of 0 or more. */
-function count(flag: string) {
-  return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (Number.isSafeInteger(n) && n >= 0) return n;
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of 0 or more, got ${shown(value)}` });
     return z.NEVER;
   }));
 }
@@ -138,7 +128,7 @@ const rawSchema = z.strictObject({
   joblog: z.optional(text('--joblog')),
   resume: z.optional(flag('--resume')),
   resumeFailed: z.optional(flag('--resume-failed')),
-  retries: z.optional(count('--retries')),
+  retries: z.optional(wholeNumber('--retries', 0)),
   retryDelay: z.optional(duration('--retry-delay', true)),
   halt: z.optional(halt()),
   delay: z.optional(duration('--delay', true)),
