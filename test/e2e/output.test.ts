@@ -89,10 +89,11 @@ describe('group mode (default)', () => {
 
 describe('output that cannot be kept', () => {
   it('an unusable temp dir: exit 255, one-line reason, none of the cut output, running jobs stopped', async () => {
-    const result = await runQrun(['-c', '2'], { input: 'head -c 3000000 /dev/zero\nsleep 5; echo later\necho x\n', env: { TMPDIR: '/nonexistent-qrun-tmp' } });
+    // A TMPDIR under a file can never be created (unlike a missing directory, which someone could make).
+    const result = await runQrun(['-c', '2'], { input: 'head -c 3000000 /dev/zero\nsleep 5; echo later\necho x\n', env: { TMPDIR: '/dev/null/qrun-tmp' } });
     assert.equal(result.code, 255);
     assert.equal(result.stdout.length, 0);
-    assert.match(result.stderr, /^qrun: cannot create a temp directory for job output in \/nonexistent-qrun-tmp: ENOENT$/m);
+    assert.match(result.stderr, /^qrun: cannot create a temp directory for job output in \/dev\/null\/qrun-tmp: ENOTDIR$/m);
     // Every job read is accounted for: none succeeded; those taken failed, the rest never started.
     const [, total, failed, notStarted] = /qrun: (\d) jobs? in \S+: 0 succeeded, (\d) failed, (\d) not started/.exec(result.stderr) ?? [];
     assert.ok(Number(failed) >= 1, result.stderr);
