@@ -26,17 +26,6 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** A failure of qrun itself while running (a worker crashed, output could not be spilled). Exit 255. */
-export class RunError extends Error {
-  override readonly name = 'RunError';
-  /** Jobs that had finished when the run failed, for the message and the log. */
-  readonly finished: number;
-  constructor(message: string, options: { cause?: unknown; finished: number }) {
-    super(message, { cause: options.cause });
-    this.finished = options.finished;
-  }
-}
-
 /** The one-line text of any thrown value, without a stack. */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
