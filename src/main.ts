@@ -11,7 +11,7 @@ import { parseTemplate, renderTemplate } from './jobs/template.js';
 import type { InputRecord } from './input/split-records.js';
 import { createExecute } from './pool/execute.js';
 import { Pacer } from './pool/pacer.js';
-import { startPool, type Pool } from './pool/pool.js';
+import { startPool } from './pool/pool.js';
 import { fanOut, type RunEvent } from './report/events.js';
 import { Joblog } from './report/joblog.js';
 import { ResultsWriter } from './report/results.js';
@@ -85,7 +85,6 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
   let progress: Progress = noProgress;
-  let pool: Pool | undefined;
   const shutdown = new Shutdown(io.signals, (phase, reason) => log.info({ phase, reason }, `shutdown: ${phase}`));
   shutdown.follow(io.abort);
   const groups = new ProcessGroups();
@@ -188,7 +187,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
 
   log.info({ options: { ...options } }, 'run started');
   try {
-    pool = startPool({
+    const pool = startPool({
       jobs,
       concurrency: options.concurrency,
       queueSize: options.queueSize,
@@ -197,9 +196,8 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
       onNotStarted: notStarted,
       onCrash: crashed,
     });
-    const queueDepth = pool.queueDepth;
     if (wantsProgress(options.progress, io.stderr, io.env.CI !== undefined && io.env.CI !== '', options.output === 'ungroup')) {
-      progress = await startProgress(io.stderr, stats, queueDepth);
+      progress = await startProgress(io.stderr, stats, pool.queueDepth);
     }
     await pool.done.catch((error: unknown) => crashed(new Error(`reading input failed: ${messageOf(error)}`, { cause: error }), undefined));
     await sink.close().catch((error: unknown) => crashed(error, undefined));

@@ -1,5 +1,6 @@
 // --halt: GNU parallel's rules for stopping a run early, and the exit status they give.
 
+import { constants } from 'node:os';
 import { isFailure } from '../jobs/job.js';
 import type { RunEvent } from '../report/events.js';
 
@@ -59,7 +60,7 @@ export class HaltMonitor {
     if (reached < threshold) return;
     if (spec.why === 'success') this.status = 0;
     else if (spec.percent) this.status = Math.ceil((this.failed / Math.max(this.totalJobs ?? 1, 1)) * 100);
-    else if (spec.count === 1) this.status = result.exitCode ?? (result.signal !== null ? 128 + signalNumber(result.signal) : 255);
+    else if (spec.count === 1) this.status = result.exitCode ?? (result.signal !== null ? 128 + (constants.signals[result.signal] ?? 0) : 255);
     else this.status = Math.min(this.failed, 101);
     this.reason = `${spec.when},${spec.why}=${spec.count}${spec.percent ? '%' : ''} reached at job #${result.job.seq}`;
     this.halt(spec.when === 'now');
@@ -74,7 +75,3 @@ export class HaltMonitor {
   }
 }
 
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
-  return numbers[signal] ?? 0;
-}
