@@ -115,10 +115,11 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     tag: options.tag,
     stdout: io.stdout,
     stderr: io.stderr,
-    // --results needs every byte to pass through qrun.
+    // --results needs every byte to pass through qrun (no inherited fds, no capture files).
     inheritable: io.inheritable && results === undefined,
     spill,
     captures,
+    captureFiles: results === undefined,
     budget: new MemoryBudget(outputMemory),
     perBufferLimit: perBufferMemory,
     maxLineBytes: perBufferMemory,

@@ -278,6 +278,19 @@ describe('results', () => {
   });
 });
 
+describe('results in every output mode', () => {
+  for (const mode of ['group', 'line', 'ungroup']) {
+    it(`--output ${mode}: the results files hold what the job printed`, async () => {
+      const dir = join(scratch, `results-${mode}`);
+      const result = await runQrun(['-q', '--results', dir, '--output', mode], { input: 'echo out; echo err >&2\n' });
+      assert.equal(result.code, 0);
+      assert.equal(result.stdout.toString(), 'out\n');
+      assert.equal(readFileSync(join(dir, '1', 'stdout'), 'utf8'), 'out\n');
+      assert.equal(readFileSync(join(dir, '1', 'stderr'), 'utf8'), 'err\n');
+    });
+  }
+});
+
 describe('environment variables', () => {
   it('QRUN_<OPTION> sets an option; the command line wins', async () => {
     const input = 'sleep 0.3; echo a\necho b\n';

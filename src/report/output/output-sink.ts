@@ -24,6 +24,8 @@ export interface OutputSinkOptions {
   readonly spill: SpillFile;
   /** Group mode: the files jobs write into directly. */
   readonly captures: CaptureFiles;
+  /** Group mode writes into capture files; false when every byte must pass through qrun (--results). */
+  readonly captureFiles: boolean;
   readonly budget: MemoryBudget;
   /** Bytes one stream of one job may hold in memory before it spills. */
   readonly perBufferLimit: number;
@@ -104,7 +106,7 @@ export class OutputSink {
       return { stdout: 'inherit', stderr: 'inherit', onStdout: ignore, onStderr: ignore };
     }
     const output = new JobOutput(job.seq, this.options, mode === 'line' && (!keepOrder || job.seq === this.nextSeq));
-    if (mode === 'group') {
+    if (mode === 'group' && this.options.captureFiles) {
       // The job writes into files: nothing passes through qrun until it is the job's turn.
       const files = this.options.captures.take();
       output.files = files;

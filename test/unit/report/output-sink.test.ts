@@ -35,6 +35,7 @@ function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 2
     inheritable: false,
     spill,
     captures: new CaptureFiles(dir),
+    captureFiles: true,
     budget: new MemoryBudget(limits.memory),
     perBufferLimit: limits.perBuffer,
     maxLineBytes: 1 << 16,
@@ -161,9 +162,9 @@ describe('OutputSink', () => {
     };
     const dir = new PrivateDir('/proc/no-such-dir');
     const spill = new SpillFile(dir);
-    const group = new OutputSink({ ...options, mode: 'group', spill, captures: new CaptureFiles(dir) });
+    const group = new OutputSink({ ...options, mode: 'group', spill, captures: new CaptureFiles(dir), captureFiles: true });
     assert.throws(() => group.target(job(1)), /cannot create a temp directory for job output in \/proc\/no-such-dir: ENOENT/);
-    const line = new OutputSink({ ...options, mode: 'line', spill, captures: new CaptureFiles(dir) });
+    const line = new OutputSink({ ...options, mode: 'line', spill, captures: new CaptureFiles(dir), captureFiles: true });
     line.target(job(1));
     line.target(job(2)).onStdout(Buffer.from('lost'));
     await line.finish(job(1));
