@@ -14,7 +14,10 @@ import { Pacer } from './pool/pacer.js';
 import { startPool } from './pool/pool.js';
 import { fanOut, type RunEvent } from './report/events.js';
 import { Joblog } from './report/joblog.js';
+import { createRecorder } from './report/recorder.js';
 import { ResultsWriter } from './report/results.js';
+import { StreamWriteError } from './report/output/serial-writer.js';
+import { atProcessExit } from './shutdown/exit-hooks.js';
 import { HaltMonitor } from './shutdown/halt.js';
 import { noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
@@ -81,7 +84,8 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
   const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume) : undefined;
   const results = options.results !== undefined && !options.dryRun ? new ResultsWriter(options.results) : undefined;
-  const joblog = options.joblog !== undefined && !options.dryRun ? Joblog.open(options.joblog, options.resume !== undefined) : undefined;
+  const joblog =
+    options.joblog === undefined || options.dryRun ? undefined : options.joblog === '-' ? await Joblog.toStdout(io.stdout) : Joblog.open(options.joblog, options.resume !== undefined);
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
   let progress: Progress = noProgress;
@@ -97,17 +101,23 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     tempDir.dispose();
   };
   // Safety net for paths that skip the cleanup below (e.g. process.exit from elsewhere).
-  const onExit = (): void => {
+  const forgetExitHook = atProcessExit(() => {
     groups.killAll();
     removeTemp();
-  };
-  process.once('exit', onExit);
+  });
   let brokenPipe = false;
-  const onStdoutError = (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'EPIPE') brokenPipe = true;
-    shutdown.terminate(error.code ?? 'stdout error');
+  // Output that cannot be written: a closed reader (EPIPE) ends the run quietly with 141, as a
+  // shell pipeline expects; anything else (ENOSPC, EBADF) is qrun's failure: one line, exit 255.
+  const outputFailed = (error: StreamWriteError): void => {
+    if (error.stream === 'stdout' && error.code === 'EPIPE') {
+      brokenPipe = true;
+      shutdown.terminate('EPIPE');
+    } else shutdown.fail(error);
   };
+  const onStdoutError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stdout', error.code ?? messageOf(error)));
+  const onStderrError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stderr', error.code ?? messageOf(error)));
   io.stdout.on('error', onStdoutError);
+  io.stderr.on('error', onStderrError);
 
   const sink = new OutputSink({
     mode: options.output,
@@ -167,8 +177,12 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     pacer: new Pacer(options.delayMs),
     emit,
     output: sink,
-    results,
-    joblog,
+    record: createRecorder({
+      results,
+      joblog,
+      emit,
+      onFailure: (error, job) => (error instanceof StreamWriteError ? outputFailed(error) : crashed(error, job)),
+    }),
     dryRun: options.dryRun,
     onNotStarted: notStarted,
   });
@@ -207,8 +221,9 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     groups.killAll();
     removeTemp();
     joblog?.close();
-    process.off('exit', onExit);
+    forgetExitHook();
     io.stdout.off('error', onStdoutError);
+    io.stderr.off('error', onStderrError);
     shutdown.dispose();
   }
 

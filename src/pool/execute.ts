@@ -2,14 +2,14 @@
 
 import { isFailure, type Job, type JobResult } from '../jobs/job.js';
 import type { EventSink } from '../report/events.js';
-import type { Joblog } from '../report/joblog.js';
-import type { ResultsWriter } from '../report/results.js';
+import type { WrittenCallback } from '../report/output/output-sink.js';
+import type { Recorder } from '../report/recorder.js';
 import type { RunJob } from '../runner/run-job.js';
 import { sleep, type Pacer } from './pacer.js';
 
 /** The part of the output sink a worker drives. */
 export interface JobOutputControl {
-  finish(job: Job): Promise<void>;
+  finish(job: Job, written: WrittenCallback): Promise<void>;
   skip(job: Job): void;
   discard(job: Job): void;
   notice(stream: 'stdout' | 'stderr', text: string): Promise<void>;
@@ -26,8 +26,8 @@ export interface ExecuteDeps {
   readonly pacer: Pacer;
   readonly emit: EventSink;
   readonly output: JobOutputControl;
-  readonly results: ResultsWriter | undefined;
-  readonly joblog: Joblog | undefined;
+  /** Records a job once its output is written (results, joblog row, event). */
+  readonly record: Recorder;
   readonly dryRun: boolean;
   readonly onNotStarted: (job: Job) => void;
 }
@@ -45,7 +45,9 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     if (job.invalid !== undefined) {
       await deps.output.notice('stderr', `qrun: ${job.invalid}\n`);
       deps.output.skip(job);
-      deps.emit({ kind: 'job-finished', result: rejected(job, job.invalid) });
+      const result = rejected(job, job.invalid);
+      deps.emit({ kind: 'job-ended', result });
+      deps.emit({ kind: 'job-finished', result });
       return;
     }
     if (!(await deps.pacer.wait(deps.stop))) {
@@ -66,27 +68,22 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
         result = { ...(await deps.runJob(job, command, slot)), attempts: attempt };
       } catch (error) {
         // qrun could not even start the job (e.g. no temp directory for its output).
-        deps.emit({ kind: 'job-finished', result: { ...rejected(job, ''), command, slot, attempts: attempt, error: `could not start: ${(error as Error).message}` } });
+        const failed = { ...rejected(job, ''), command, slot, attempts: attempt, error: `could not start: ${(error as Error).message}` };
+        deps.emit({ kind: 'job-ended', result: failed });
+        deps.emit({ kind: 'job-finished', result: failed });
         throw error;
       }
       if (!isFailure(result) || attempt >= attempts || result.canceled || deps.stop.aborted) break;
       const delayMs = deps.retryDelayMs * 2 ** (attempt - 1);
       deps.emit({ kind: 'job-retry', result, delayMs });
+      await sleep(delayMs, deps.stop);
+      // Stopped while waiting: this attempt is the last, and its output is written and recorded.
+      if (deps.stop.aborted) break;
       // Only the last attempt's output is kept (in group mode; line and ungroup output is already out).
       deps.output.discard(job);
-      await sleep(delayMs, deps.stop);
-      if (deps.stop.aborted) break;
     }
-    try {
-      await deps.output.finish(job);
-      deps.results?.finish(result);
-      // The joblog row comes last: a job is recorded done only once its output is safe.
-      // Jobs qrun terminated itself get no row, so that --resume runs them again.
-      if (!result.canceled) deps.joblog?.write(result);
-    } catch (error) {
-      deps.emit({ kind: 'job-finished', result: { ...result, error: `not recorded: ${(error as Error).message}` } });
-      throw error;
-    }
-    deps.emit({ kind: 'job-finished', result });
+    deps.emit({ kind: 'job-ended', result });
+    // Resolves once the output is written or parked for its turn; recording follows the output.
+    await deps.output.finish(job, deps.record(result));
   };
 }

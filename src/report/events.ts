@@ -5,6 +5,9 @@ import type { Job, JobResult } from '../jobs/job.js';
 /** Everything that happens to jobs during a run. */
 export type RunEvent =
   | { readonly kind: 'job-started'; readonly job: Job; readonly command: string; readonly slot: number }
+  /** The job's last attempt ended (or an invalid record was refused): its result is known, not yet recorded. */
+  | { readonly kind: 'job-ended'; readonly result: JobResult }
+  /** The job is recorded: its output written, then its results and joblog row (or `error` says why not). */
   | { readonly kind: 'job-finished'; readonly result: JobResult }
   /** An attempt failed and the job will be run again after `delayMs`. */
   | { readonly kind: 'job-retry'; readonly result: JobResult; readonly delayMs: number }

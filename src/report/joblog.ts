@@ -2,17 +2,21 @@
 
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
+import type { Writable } from 'node:stream';
 import { UsageError, messageOf } from '../errors.js';
 import type { JobResult } from '../jobs/job.js';
+import { writeChunk } from './output/serial-writer.js';
 
 /** The header line GNU parallel writes (and expects when resuming). */
 export const joblogHeader = 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand';
 
 /** One row, as GNU parallel 20221122 formats it. */
 export function formatJoblogRow(result: JobResult): string {
-  // Killed by a signal: Exitval 0 and the signal; timed out: Exitval -1; could not start: -1.
-  const exitval = result.timedOut || result.error !== null ? -1 : result.signal !== null ? 0 : (result.exitCode ?? -1);
-  const signal = result.signal ?? (result.timedOut ? 'SIGTERM' : null);
+  // As GNU parallel: killed by a signal: Exitval 0 and the signal; could not start: -1. A job that
+  // timed out and died by the signal: -1 and the signal; one that exited by itself after the
+  // SIGTERM keeps its exit code with Signal 0, except that exit 0 becomes -1 (it did not succeed).
+  const exitval = result.error !== null || (result.timedOut && (result.signal !== null || result.exitCode === 0)) ? -1 : result.signal !== null ? 0 : (result.exitCode ?? -1);
+  const signal = result.signal;
   const signo = signal === null ? 0 : (constants.signals[signal] ?? 0);
   const start = (result.startedAt / 1000).toFixed(3);
   const runtime = (result.durationMs / 1000).toFixed(3).padStart(10);
@@ -21,11 +25,12 @@ export function formatJoblogRow(result: JobResult): string {
   return `${result.job.seq}\t:\t${start}\t${runtime}\t0\t${result.stdoutBytes}\t${exitval}\t${signo}\t${command}\n`;
 }
 
-/** An open joblog; rows are written synchronously, so each is on disk as its job is reported. */
+/** An open joblog. File rows are written synchronously, so each is on disk as its job is reported. */
 export class Joblog {
   private constructor(
     private fd: number | undefined,
     private readonly path: string,
+    private readonly stream: Writable | undefined,
   ) {}
 
   /** Opens `path`: truncated with a fresh header, or (resuming) appended to, with a header only if empty. */
@@ -36,9 +41,9 @@ export class Joblog {
     } catch (error) {
       throw new UsageError(`--joblog '${path}' cannot be written: ${messageOf(error)}`);
     }
-    const joblog = new Joblog(fd, path);
+    const joblog = new Joblog(fd, path, undefined);
     try {
-      if (fstatSync(fd).size === 0) joblog.append(`${joblogHeader}\n`);
+      if (fstatSync(fd).size === 0) joblog.appendToFile(`${joblogHeader}\n`);
     } catch (error) {
       joblog.close();
       const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? messageOf(error);
@@ -47,9 +52,18 @@ export class Joblog {
     return joblog;
   }
 
-  /** Writes the row of a finished job; throws (e.g. ENOSPC) if it cannot. */
-  write(result: JobResult): void {
-    this.append(formatJoblogRow(result));
+  /** `--joblog -`: rows go to qrun's stdout (as GNU parallel does), each after its job's output. */
+  static async toStdout(stdout: Writable): Promise<Joblog> {
+    const joblog = new Joblog(undefined, '-', stdout);
+    await writeChunk(stdout, Buffer.from(`${joblogHeader}\n`), 'stdout');
+    return joblog;
+  }
+
+  /** Writes the row of a finished job; rejects (e.g. ENOSPC) if it cannot. */
+  write(result: JobResult): Promise<void> | void {
+    const row = formatJoblogRow(result);
+    if (this.stream !== undefined) return writeChunk(this.stream, Buffer.from(row), 'stdout');
+    this.appendToFile(row);
   }
 
   close(): void {
@@ -57,7 +71,7 @@ export class Joblog {
     this.fd = undefined;
   }
 
-  private append(text: string): void {
+  private appendToFile(text: string): void {
     if (this.fd === undefined) return;
     const bytes = Buffer.from(text);
     try {

@@ -54,6 +54,8 @@ export async function openLog(path: string, level: string): Promise<RunLog> {
           else logger.info(fields, 'job succeeded');
           break;
         }
+        case 'job-ended':
+          break;
         case 'job-retry':
           logger.info({ seq: event.result.job.seq, attempt: event.result.attempts, delayMs: event.delayMs }, `job will be retried: ${describeEnd(event.result)}`);
           break;

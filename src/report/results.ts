@@ -75,6 +75,11 @@ export class ResultsWriter {
     throw resultsError(this.dir, failure);
   }
 
+  /** Closes a job's files without writing result.json (its output was lost). */
+  discard(job: Job): void {
+    this.closeFiles(job.seq);
+  }
+
   private closeFiles(seq: number): void {
     const entry = this.open.get(seq);
     if (!entry) return;

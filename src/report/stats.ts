@@ -35,9 +35,11 @@ export class RunStats {
       case 'job-started':
         this.running++;
         break;
-      case 'job-finished':
+      case 'job-ended':
         // An invalid record (no attempt) never counted as running.
         if (event.result.attempts > 0) this.running--;
+        break;
+      case 'job-finished':
         if (event.result.attempts > 1) this.retried++;
         this.count(event.result);
         break;

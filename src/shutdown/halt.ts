@@ -45,7 +45,8 @@ export class HaltMonitor {
 
   readonly handle = (event: RunEvent): void => {
     if (event.kind === 'job-started') this.started++;
-    if (event.kind !== 'job-finished' || this.spec.when === 'never') return;
+    // Decided as each job ends, not when its output is written (with -k that can be much later).
+    if (event.kind !== 'job-ended' || this.spec.when === 'never') return;
     const { result } = event;
     // Jobs qrun itself terminated while halting are not counted towards the halt.
     if (result.canceled) return;

@@ -1,6 +1,6 @@
 // Group mode: jobs write stdout and stderr straight into private files, reused from job to job.
 
-import { closeSync, fstatSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statfsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateDir } from './private-dir.js';
 import { readAt } from './spill-file.js';
@@ -9,6 +9,8 @@ import { readAt } from './spill-file.js';
 export interface CapturePair {
   readonly fds: readonly [number, number];
   readonly paths: readonly [string, string];
+  /** How many times the disk had been seen full when the pair was made. */
+  readonly fullSeen: number;
 }
 
 /** Size of the pieces a captured file is read back in. */
@@ -24,6 +26,8 @@ const readPiece = 1024 * 1024;
 export class CaptureFiles {
   private readonly live = new Set<CapturePair>();
   private counter = 0;
+  /** Counts the checks that found the disk full: a pair made before a change may hold cut output. */
+  private fullSeen = 0;
 
   constructor(private readonly dir: PrivateDir) {}
 
@@ -34,12 +38,39 @@ export class CaptureFiles {
     let out: number | undefined;
     try {
       out = openSync(paths[0], 'w+', 0o600);
-      const pair = { fds: [out, openSync(paths[1], 'w+', 0o600)] as const, paths };
+      const pair = { fds: [out, openSync(paths[1], 'w+', 0o600)] as const, paths, fullSeen: this.fullSeen };
       this.live.add(pair);
       return pair;
     } catch (error) {
       if (out !== undefined) closeSync(out);
       throw this.dir.writeError('files for job output', error);
+    }
+  }
+
+  /**
+   * Calls `incomplete` if the job's output may have been cut: the kernel does not tell qrun that
+   * a job's write into its file failed (ENOSPC), so qrun looks at the disk instead. If the disk
+   * was seen full at any check while the pair was in use (checks run as each job ends and before
+   * any capture file is deleted, the only moments qrun itself frees space), a write may have failed.
+   */
+  checkComplete(pair: CapturePair | undefined, incomplete: (error: Error) => void): void {
+    if (pair === undefined) return;
+    this.checkDisk();
+    if (pair.fullSeen === this.fullSeen) return;
+    incomplete(new Error(`job output is incomplete: the disk of ${this.dir.parent} was full while the job wrote into it (ENOSPC)`));
+  }
+
+  /** Notes whether the capture directory's file system is full now (less than two blocks free). */
+  private checkDisk(): void {
+    const dir = this.dir.existing;
+    if (dir === undefined) return;
+    try {
+      const stats = statfsSync(dir);
+      // root may write into the blocks reserved for it; others only into the available ones.
+      const free = process.getuid?.() === 0 ? stats.bfree : stats.bavail;
+      if (free < 2) this.fullSeen++;
+    } catch {
+      // A file system that cannot say: assume the best, as before this check existed.
     }
   }
 
@@ -65,6 +96,8 @@ export class CaptureFiles {
   /** Closes and deletes a pair once its content is no longer needed. */
   release(pair: CapturePair): void {
     if (!this.live.delete(pair)) return;
+    // Deleting frees space: first note whether the disk is full for the jobs still writing.
+    if (this.live.size > 0) this.checkDisk();
     for (const fd of pair.fds) closeSync(fd);
     for (const path of pair.paths) unlinkSync(path);
   }

@@ -35,6 +35,13 @@ export interface OutputSinkOptions {
   readonly beforeWrite: () => void;
 }
 
+/**
+ * Told once a job's output has been written out (`lost` undefined) or could not be (`lost` is
+ * why). It records the job; it runs inside the writer, so what it writes comes right after the
+ * job's output. It must not throw.
+ */
+export type WrittenCallback = (lost: unknown) => Promise<void> | void;
+
 /** One stream (stdout or stderr) of one job. */
 class StreamState {
   readonly buffer: OutputBuffer;
@@ -45,6 +52,7 @@ class StreamState {
 
   constructor(
     readonly out: Writable,
+    readonly name: 'stdout' | 'stderr',
     seq: number,
     options: OutputSinkOptions,
   ) {
@@ -53,8 +61,8 @@ class StreamState {
   }
 
   /** Writes a chunk (tagged if --tag) to this stream's destination. */
-  write(chunk: Buffer): Promise<void> | undefined {
-    return writeChunk(this.out, this.tagger ? this.tagger.tag(chunk) : chunk);
+  write(chunk: Buffer): Promise<void> {
+    return writeChunk(this.out, this.tagger ? this.tagger.tag(chunk) : chunk, this.name);
   }
 
   takeTail(): Buffer | undefined {
@@ -72,8 +80,10 @@ class JobOutput {
   finished = false;
   /** In line mode: writes go straight out (else they are held until the job's turn). */
   live: boolean;
-  /** The first error holding output (e.g. the spill file's disk is full). */
+  /** The first error holding or writing output (e.g. the spill file's disk is full, stdout failed). */
   error: unknown;
+  /** Records the job once its output is out; set when the job finishes. */
+  written: WrittenCallback | undefined;
   /** Group mode: the files the job writes into, until copied out or absorbed into the buffers. */
   files: CapturePair | undefined;
 
@@ -82,7 +92,7 @@ class JobOutput {
     options: OutputSinkOptions,
     live: boolean,
   ) {
-    this.streams = [new StreamState(options.stdout, seq, options), new StreamState(options.stderr, seq, options)];
+    this.streams = [new StreamState(options.stdout, 'stdout', seq, options), new StreamState(options.stderr, 'stderr', seq, options)];
     this.live = live;
   }
 }
@@ -130,17 +140,19 @@ export class OutputSink {
   }
 
   /**
-   * The job has ended and its pipes are closed: write what the mode allows now. Resolves once
-   * written (or parked until its turn with --keep-order); rejects if its output was lost.
+   * The job has ended and its pipes are closed: write what the mode allows now, then call
+   * `written`. Resolves once the output is written, or (with --keep-order, before its turn)
+   * parked until its turn; never rejects: a loss is handed to `written`.
    */
-  async finish(job: Job): Promise<void> {
+  async finish(job: Job, written: WrittenCallback): Promise<void> {
     const output = this.open.get(job.seq);
-    if (!output) return;
-    output.finished = true;
-    if (output.error !== undefined) {
-      // Part of the output is gone: write none of it rather than a silently cut copy.
-      this.drop(output);
+    if (!output) {
+      await this.writer.run(() => written(undefined));
+      return;
     }
+    output.finished = true;
+    output.written = written;
+    this.options.captures.checkComplete(output.files, (error) => (output.error ??= error));
     if (this.options.keepOrder && this.options.mode !== 'ungroup') {
       // Not its turn yet: move the output out of the files, so they serve the next job.
       if (job.seq !== this.nextSeq) this.absorb(output);
@@ -149,7 +161,6 @@ export class OutputSink {
       this.open.delete(job.seq);
       await this.writer.run(() => this.writeOut(output));
     }
-    if (output.error !== undefined) throw output.error;
   }
 
   /** Drops what a failed attempt left held (it will run again); output already written stays. */
@@ -163,7 +174,7 @@ export class OutputSink {
   /** A line of qrun's own (dry-run command, invalid record), written between jobs' output. */
   notice(stream: 'stdout' | 'stderr', text: string): Promise<void> {
     const out = stream === 'stdout' ? this.options.stdout : this.options.stderr;
-    return this.writer.run(() => writeChunk(out, Buffer.from(text)));
+    return this.writer.run(() => writeChunk(out, Buffer.from(text), stream));
   }
 
   /** A job that never ran: with --keep-order, later jobs must not wait for it. */
@@ -187,7 +198,7 @@ export class OutputSink {
   private receive(output: JobOutput, stream: StreamState, chunk: Buffer): void {
     const { mode } = this.options;
     if (mode === 'ungroup') {
-      void this.writer.run(() => stream.write(chunk));
+      this.writeLive(output, stream, chunk);
     } else if (mode === 'line' && output.live) {
       this.forwardLines(output, stream, chunk);
     } else {
@@ -203,7 +214,7 @@ export class OutputSink {
   private forwardLines(output: JobOutput, stream: StreamState, chunk: Buffer): void {
     // With --keep-order only the oldest job is live, so nothing can come between its pieces.
     if (this.options.keepOrder) {
-      void this.writer.run(() => stream.write(chunk));
+      this.writeLive(output, stream, chunk);
       return;
     }
     const newline = chunk.lastIndexOf(10);
@@ -211,8 +222,7 @@ export class OutputSink {
       stream.tail.push(chunk);
       stream.tailBytes += chunk.length;
       if (stream.tailBytes < this.options.maxLineBytes) return;
-      const piece = stream.takeTail() as Buffer;
-      void this.writer.run(() => stream.write(piece));
+      this.writeLive(output, stream, stream.takeTail() as Buffer);
       return;
     }
     stream.tail.push(chunk.subarray(0, newline + 1));
@@ -222,7 +232,12 @@ export class OutputSink {
       stream.tail.push(chunk.subarray(newline + 1));
       stream.tailBytes = chunk.length - newline - 1;
     }
-    void this.writer.run(() => stream.write(lines));
+    this.writeLive(output, stream, lines);
+  }
+
+  /** Writes a chunk while the job runs; a failure is kept and reported when the job finishes. */
+  private writeLive(output: JobOutput, stream: StreamState, chunk: Buffer): void {
+    void this.writer.run(() => (output.error === undefined ? stream.write(chunk) : undefined)).catch((error: unknown) => (output.error ??= error));
   }
 
   /** Writes every finished job whose turn it is, then lets the new oldest job write live. */
@@ -235,20 +250,35 @@ export class OutputSink {
     const head = this.open.get(this.nextSeq);
     if (head && this.options.mode === 'line' && !head.live) {
       head.live = true;
-      for (const stream of head.streams) await stream.buffer.drainTo((chunk) => stream.write(chunk));
+      try {
+        for (const stream of head.streams) await stream.buffer.drainTo((chunk) => stream.write(chunk));
+      } catch (error) {
+        head.error ??= error;
+      }
     }
   }
 
-  /** Writes everything a job holds: its stdout, then its stderr, each whole. */
+  /** Writes everything a job holds (its stdout, then its stderr, each whole), then records it. */
   private async writeOut(output: JobOutput): Promise<void> {
     const { files } = output;
-    for (const [index, stream] of output.streams.entries()) {
-      if (files) await this.options.captures.copy(files, index as 0 | 1, (chunk) => stream.write(chunk));
-      await stream.buffer.drainTo((chunk) => stream.write(chunk));
-      const tail = stream.takeTail();
-      if (tail) await stream.write(tail);
+    if (output.error !== undefined) {
+      // Part of the output is gone: write none of it rather than a silently cut copy.
+      this.drop(output);
+    } else {
+      try {
+        for (const [index, stream] of output.streams.entries()) {
+          if (files) await this.options.captures.copy(files, index as 0 | 1, (chunk) => stream.write(chunk));
+          await stream.buffer.drainTo((chunk) => stream.write(chunk));
+          const tail = stream.takeTail();
+          if (tail) await stream.write(tail);
+        }
+      } catch (error) {
+        output.error = error;
+        this.drop(output);
+      }
     }
     this.releaseFiles(output);
+    await output.written?.(output.error);
   }
 
   /** Moves a waiting job's captured output into its buffers (memory, then spill) and frees the files. */

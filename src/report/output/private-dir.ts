@@ -8,7 +8,7 @@ import { join } from 'node:path';
 export class PrivateDir {
   private created: string | undefined;
 
-  constructor(private readonly parent: string = tmpdir()) {}
+  constructor(readonly parent: string = tmpdir()) {}
 
   /** The directory, created now if need be; throws a clear error if it cannot be. */
   path(): string {

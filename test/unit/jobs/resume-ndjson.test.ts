@@ -47,7 +47,10 @@ describe('formatJoblogRow', () => {
     assert.match(formatJoblogRow({ ...base, exitCode: 3 }), /\t3\t0\t/);
     assert.match(formatJoblogRow({ ...base, exitCode: null, signal: 'SIGKILL' }), /\t0\t9\t/);
     assert.match(formatJoblogRow({ ...base, exitCode: null, signal: 'SIGTERM', timedOut: true }), /\t-1\t15\t/);
-    assert.match(formatJoblogRow({ ...base, exitCode: 143, timedOut: true }), /\t-1\t15\t/);
+    // Timed out, then exited by itself after the SIGTERM: as GNU parallel, the exit code with Signal 0, exit 0 as -1.
+    assert.match(formatJoblogRow({ ...base, exitCode: 143, timedOut: true }), /\t143\t0\t/);
+    assert.match(formatJoblogRow({ ...base, exitCode: 7, timedOut: true }), /\t7\t0\t/);
+    assert.match(formatJoblogRow({ ...base, exitCode: 0, timedOut: true }), /\t-1\t0\t/);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { MemoryBudget } from '../../../src/report/output/output-buffer.js';
 import { OutputSink, type OutputMode } from '../../../src/report/output/output-sink.js';
@@ -20,7 +20,7 @@ function collect(stream: PassThrough): () => string {
   return () => Buffer.concat(chunks).toString();
 }
 
-function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 20, perBuffer: 1 << 16 }) {
+function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 20, perBuffer: 1 << 16 }, target?: Writable) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const dir = new PrivateDir(scratch);
@@ -30,7 +30,7 @@ function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 2
     mode,
     keepOrder,
     tag: false,
-    stdout,
+    stdout: target ?? stdout,
     stderr,
     inheritable: false,
     spill,
@@ -45,6 +45,11 @@ function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 2
 }
 
 const job = (seq: number) => ({ seq, line: seq, record: `job ${seq}` });
+
+/** A written-callback for jobs whose output must arrive whole. */
+function recorded(lost: unknown): void {
+  assert.equal(lost, undefined);
+}
 
 /** What a job's shell does with the file descriptors it is given in group mode. */
 function jobWrites(fd: 'pipe' | 'inherit' | number, text: string): void {
@@ -64,8 +69,8 @@ describe('OutputSink', () => {
     assert.equal(a.stdoutBytes?.(), 6);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(out(), '', 'nothing before the end');
-    await sink.finish(job(2));
-    await sink.finish(job(1));
+    await sink.finish(job(2), recorded);
+    await sink.finish(job(1), recorded);
     await sink.close();
     assert.equal(out(), 'b1\na1\na2\n');
     assert.equal(err(), 'a-err\n');
@@ -76,10 +81,10 @@ describe('OutputSink', () => {
     const { sink, out, dir } = makeSink('group');
     const first = sink.target(job(1));
     jobWrites(first.stdout, 'long output\n');
-    await sink.finish(job(1));
+    await sink.finish(job(1), recorded);
     const second = sink.target(job(2));
     jobWrites(second.stdout, 'x\n');
-    await sink.finish(job(2));
+    await sink.finish(job(2), recorded);
     assert.equal(out(), 'long output\nx\n');
     assert.deepEqual(readdirSync(dir.existing as string), []);
   });
@@ -87,12 +92,12 @@ describe('OutputSink', () => {
   it('group with keep-order: writes in seq order, skipping jobs that never ran; waiting jobs free their files', async () => {
     const { sink, out, dir } = makeSink('group', true);
     for (const seq of [1, 2, 4]) jobWrites(sink.target(job(seq)).stdout, `${seq}\n`);
-    await sink.finish(job(4));
-    await sink.finish(job(2));
+    await sink.finish(job(4), recorded);
+    await sink.finish(job(2), recorded);
     assert.equal(out(), '');
     assert.deepEqual(readdirSync(dir.existing as string).sort(), ['job-1.err', 'job-1.out'], 'waiting jobs gave their files back');
     sink.skip(job(3));
-    await sink.finish(job(1));
+    await sink.finish(job(1), recorded);
     await sink.close();
     assert.equal(out(), '1\n2\n4\n');
   });
@@ -105,8 +110,8 @@ describe('OutputSink', () => {
     for (const piece of pieces) target.onStdout(Buffer.from(piece));
     const path = dir.existing;
     assert.ok(path !== undefined && readdirSync(path).includes('spill'), 'spilled');
-    await sink.finish(job(1));
-    await sink.finish(job(2));
+    await sink.finish(job(1), recorded);
+    await sink.finish(job(2), recorded);
     assert.equal(out(), pieces.join(''));
     dir.dispose();
     assert.equal(existsSync(path), false);
@@ -119,8 +124,8 @@ describe('OutputSink', () => {
     a.onStdout(Buffer.from('a1\na2-start'));
     b.onStdout(Buffer.from('b1\n'));
     a.onStdout(Buffer.from('-end\n'));
-    await sink.finish(job(1));
-    await sink.finish(job(2));
+    await sink.finish(job(1), recorded);
+    await sink.finish(job(2), recorded);
     assert.equal(out(), 'a1\nb1\na2-start-end\n');
   });
 
@@ -132,10 +137,10 @@ describe('OutputSink', () => {
     b.onStdout(Buffer.from('b1\n'));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(out(), 'a1\n');
-    await sink.finish(job(1));
+    await sink.finish(job(1), recorded);
     assert.equal(out(), 'a1\nb1\n');
     b.onStdout(Buffer.from('b2\n'));
-    await sink.finish(job(2));
+    await sink.finish(job(2), recorded);
     assert.equal(out(), 'a1\nb1\nb2\n');
   });
 
@@ -144,7 +149,7 @@ describe('OutputSink', () => {
     const target = sink.target(job(1));
     assert.equal(target.stdout, 'pipe');
     target.onStdout(Buffer.from('x'));
-    await sink.finish(job(1));
+    await sink.finish(job(1), recorded);
     assert.equal(out(), 'x');
   });
 
@@ -167,8 +172,40 @@ describe('OutputSink', () => {
     const line = new OutputSink({ ...options, mode: 'line', spill, captures: new CaptureFiles(dir), captureFiles: true });
     line.target(job(1));
     line.target(job(2)).onStdout(Buffer.from('lost'));
-    await line.finish(job(1));
-    await assert.rejects(line.finish(job(2)), /ENOENT/);
+    await line.finish(job(1), recorded);
+    let lost: unknown;
+    await line.finish(job(2), (error) => void (lost = error));
+    assert.match(String(lost), /ENOENT/);
+  });
+});
+
+describe('OutputSink records after output', () => {
+  it('-k: a job is recorded only when its output is written, in input order', async () => {
+    const { sink, out } = makeSink('group', true);
+    const events: string[] = [];
+    const a = sink.target(job(1));
+    const b = sink.target(job(2));
+    jobWrites(b.stdout, 'b\n');
+    await sink.finish(job(2), () => void events.push(`row 2 after '${out()}'`));
+    assert.equal(events.length, 0, 'job 2 waits for job 1: no row yet');
+    jobWrites(a.stdout, 'a\n');
+    await sink.finish(job(1), () => void events.push(`row 1 after '${out()}'`));
+    await sink.close();
+    assert.deepEqual(events, ["row 1 after 'a\n'", "row 2 after 'a\nb\n'"]);
+  });
+
+  it('a stream that fails a write hands the loss to the job, not a rejection', async () => {
+    const failing = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+      },
+    });
+    failing.on('error', () => undefined);
+    const { sink } = makeSink('line', false, undefined, failing);
+    sink.target(job(1)).onStdout(Buffer.from('x\n'));
+    let lost: unknown;
+    await sink.finish(job(1), (error) => void (lost = error));
+    assert.match(String(lost), /cannot write to stdout: ENOSPC/);
   });
 });
 

@@ -18,7 +18,7 @@ function finished(seq: number, exitCode: number | null, signal: NodeJS.Signals |
     stdoutBytes: 0,
     attempts: 1,
   };
-  return { kind: 'job-finished' as const, result };
+  return { kind: 'job-ended' as const, result };
 }
 
 function monitor(spec: string, total?: number) {

@@ -1,0 +1,45 @@
+// Records a finished job once its output is out: results, then the joblog row, then the event.
+
+import { messageOf } from '../errors.js';
+import type { Job, JobResult } from '../jobs/job.js';
+import type { EventSink } from './events.js';
+import type { Joblog } from './joblog.js';
+import type { WrittenCallback } from './output/output-sink.js';
+import type { ResultsWriter } from './results.js';
+
+/** What the recorder writes to and whom it tells. */
+export interface RecorderDeps {
+  readonly results: ResultsWriter | undefined;
+  readonly joblog: Joblog | undefined;
+  readonly emit: EventSink;
+  /** A job could not be recorded (its output, results or row was lost): qrun must not go on as if it had been. */
+  readonly onFailure: (error: unknown, job: Job) => void;
+}
+
+/** Turns a job's result into what happens after its output is written (see OutputSink.finish). */
+export type Recorder = (result: JobResult) => WrittenCallback;
+
+/**
+ * Builds the recorder. A job is recorded done only once its output is safe: the joblog row
+ * comes after the output (in the order output is written: input order under --keep-order),
+ * so a crash can never leave a row for output that was not written. Jobs qrun terminated
+ * itself get no row, so that --resume runs them again. It never throws.
+ */
+export function createRecorder(deps: RecorderDeps): Recorder {
+  return (result) => async (lost) => {
+    try {
+      if (lost !== undefined) throw lost;
+      deps.results?.finish(result);
+      if (!result.canceled) await deps.joblog?.write(result);
+    } catch (error) {
+      deps.results?.discard(result.job);
+      // The reader of stdout went away (qrun | head -1): the run ends with 141 and the job keeps
+      // how it ended, without a row. Any other loss makes the job failed, with the reason.
+      const readerGone = (error as { code?: string }).code === 'EPIPE';
+      deps.emit({ kind: 'job-finished', result: readerGone ? result : { ...result, error: `not recorded: ${messageOf(error)}` } });
+      deps.onFailure(error, result.job);
+      return;
+    }
+    deps.emit({ kind: 'job-finished', result });
+  };
+}
