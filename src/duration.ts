@@ -3,13 +3,30 @@
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const pattern = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?$/;
 
-/** Milliseconds for a duration string, or undefined when it is not one (or is not finite). */
+/** The longest duration a timer can hold (Node fires a longer one after 1 ms): about 24.8 days. */
+export const maxDurationMs = 2 ** 31 - 1;
+
+/** Milliseconds for a duration string, or undefined when it is not one (or is over the bound). */
 export function parseDuration(text: string): number | undefined {
   const match = pattern.exec(text.trim());
   if (!match) return undefined;
-  const value = Number(match[1]) * (units[match[2] ?? 's'] ?? 1000);
-  if (!Number.isFinite(value) || value > 2 ** 31 - 1) return undefined;
-  return Math.round(value);
+  return bounded(Number(match[1]) * (units[match[2] ?? 's'] ?? 1000));
+}
+
+/**
+ * The one duration validator of every path (options, QRUN_* variables, NDJSON records, the
+ * library): a string as parseDuration, or a number of seconds. Undefined when it is neither,
+ * negative, or longer than maxDurationMs.
+ */
+export function toDurationMs(value: unknown): number | undefined {
+  if (typeof value === 'string') return parseDuration(value);
+  if (typeof value === 'number' && value >= 0) return bounded(value * 1000);
+  return undefined;
+}
+
+function bounded(ms: number): number | undefined {
+  if (!Number.isFinite(ms) || ms > maxDurationMs) return undefined;
+  return Math.round(ms);
 }
 
 /** "1.25s", "300ms", "2m05s": a short human rendering of a span of milliseconds. */

@@ -6,7 +6,7 @@ import type { RunOptions } from './cli/options.js';
 import { ExitCode, exitCodeForFailures, messageOf, signalNumbers, type InterruptSignal } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
-import { readResumeSet } from './jobs/resume.js';
+import { cutJoblog, readResumeSet } from './jobs/resume.js';
 import { parseTemplate, renderTemplate } from './jobs/template.js';
 import type { InputRecord } from './input/split-records.js';
 import { createExecute } from './pool/execute.js';
@@ -16,7 +16,7 @@ import { fanOut, type RunEvent } from './report/events.js';
 import { Joblog } from './report/joblog.js';
 import { createRecorder } from './report/recorder.js';
 import { ResultsWriter } from './report/results.js';
-import { StreamWriteError } from './report/output/serial-writer.js';
+import { StreamWriteError, notRead } from './report/output/serial-writer.js';
 import { atProcessExit } from './shutdown/exit-hooks.js';
 import { HaltMonitor } from './shutdown/halt.js';
 import { noLog, openLog, type RunLog } from './report/logger.js';
@@ -83,9 +83,20 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
   const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume) : undefined;
+  if (resumed?.cutRow !== undefined && options.joblog !== undefined && !options.dryRun) {
+    // Rows are appended after it: the cut row goes, or the next row would be glued onto it.
+    cutJoblog(options.joblog, resumed.cutRow.offset);
+    io.stderr.write(`qrun: warning: --joblog '${options.joblog}' line ${resumed.cutRow.line} was cut off (no newline at its end): removed, and its job runs again\n`);
+  }
   const results = options.results !== undefined && !options.dryRun ? new ResultsWriter(options.results) : undefined;
+  // Aborted when qrun stops waiting for a reader of its stdout that does not read.
+  const giveUp = new AbortController();
   const joblog =
-    options.joblog === undefined || options.dryRun ? undefined : options.joblog === '-' ? await Joblog.toStdout(io.stdout) : Joblog.open(options.joblog, options.resume !== undefined);
+    options.joblog === undefined || options.dryRun
+      ? undefined
+      : options.joblog === '-'
+        ? await Joblog.toStdout(io.stdout, giveUp.signal)
+        : Joblog.open(options.joblog, options.resume !== undefined);
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
   let progress: Progress = noProgress;
@@ -112,12 +123,21 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     if (error.stream === 'stdout' && error.code === 'EPIPE') {
       brokenPipe = true;
       shutdown.terminate('EPIPE');
-    } else shutdown.fail(error);
+    } else if (error.code !== notRead) shutdown.fail(error);
   };
   const onStdoutError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stdout', error.code ?? messageOf(error)));
   const onStderrError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stderr', error.code ?? messageOf(error)));
   io.stdout.on('error', onStdoutError);
   io.stderr.on('error', onStderrError);
+  // Once jobs are being killed, a reader that takes no output (a FIFO nobody reads) must not hold
+  // qrun: after the jobs' grace period, output still waiting is given up and reported as lost.
+  let giveUpTimer: NodeJS.Timeout | undefined;
+  const giveUpOnBlockedStdout = (): void => {
+    giveUpTimer = setTimeout(() => {
+      if (io.stdout.writableNeedDrain) giveUp.abort();
+    }, options.killAfterMs);
+  };
+  shutdown.kill.addEventListener('abort', giveUpOnBlockedStdout, { once: true });
 
   const sink = new OutputSink({
     mode: options.output,
@@ -134,6 +154,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     perBufferLimit: perBufferMemory,
     maxLineBytes: perBufferMemory,
     beforeWrite: () => progress.beforeWrite(),
+    giveUp: giveUp.signal,
   });
   const halt = new HaltMonitor(options.halt, totalJobs, (now) => shutdown.halt(now));
   const emit = fanOut([stats.handle, halt.handle, log.handle]);
@@ -189,11 +210,12 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   const jobs = makeJobs(records, {
     ndjson: options.ndjson,
     stop: shutdown.stop,
-    skip: (seq) => resumed?.has(seq) ?? false,
+    skip: (seq) => resumed?.done.has(seq) ?? false,
     onSkipped: (job) => {
       emit({ kind: 'job-skipped', job });
       sink.skip(job);
     },
+    onBlank: (job) => sink.skip(job),
   });
   const crashed = (error: unknown, job: Job | undefined): void => {
     emit({ kind: 'run-error', message: messageOf(error), job } satisfies RunEvent);
@@ -222,6 +244,8 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     removeTemp();
     joblog?.close();
     forgetExitHook();
+    clearTimeout(giveUpTimer);
+    shutdown.kill.removeEventListener('abort', giveUpOnBlockedStdout);
     io.stdout.off('error', onStdoutError);
     io.stderr.off('error', onStderrError);
     shutdown.dispose();

@@ -2,7 +2,7 @@
 
 import { availableParallelism } from 'node:os';
 import * as z from 'zod/mini';
-import { parseDuration } from '../duration.js';
+import { toDurationMs } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { RecordSeparator } from '../input/split-records.js';
 import type { ResumeMode } from '../jobs/resume.js';
@@ -61,10 +61,10 @@ function wholeNumber(flag: string, least = 1) {
 /** A duration ("500ms", "30s", "5m", "1h", bare number = seconds) in milliseconds. */
 function duration(flag: string, allowZero: boolean) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    const ms = typeof value === 'number' ? (value >= 0 ? Math.round(value * 1000) : undefined) : typeof value === 'string' ? parseDuration(value) : undefined;
+    const ms = toDurationMs(value);
     if (ms !== undefined && (allowZero || ms > 0)) return ms;
     const least = allowZero ? '' : ' greater than 0';
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a duration${least} like 500ms, 30s, 5m or 1h, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a duration${least} like 500ms, 30s, 5m or 1h (at most 24 days), got ${shown(value)}` });
     return z.NEVER;
   }));
 }
@@ -156,6 +156,9 @@ export function parseOptions(raw: Record<string, unknown>, cpus: number = availa
   if (o.resume === true && o.resumeFailed === true) throw new UsageError('--resume and --resume-failed cannot be used together');
   if ((o.resume === true || o.resumeFailed === true) && o.joblog === undefined) {
     throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs --joblog <file> (the log of the run to resume)`);
+  }
+  if ((o.resume === true || o.resumeFailed === true) && o.joblog === '-') {
+    throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs a --joblog file to read; --joblog - writes the log to stdout`);
   }
   if (o.ndjson === true && (o.command?.length ?? 0) > 0) {
     throw new UsageError('--ndjson records carry their own cmd; a command template cannot be used with them');

@@ -11,15 +11,25 @@ export interface MakeJobsOptions {
   readonly skip: (seq: number) => boolean;
   /** Told of each job left out because of `skip`. */
   readonly onSkipped: (job: Job) => void;
+  /** Told of each blank record: it keeps its number (as in GNU parallel) but runs nothing. */
+  readonly onBlank: (job: Job) => void;
   /** Once aborted, records still arriving are not made into jobs (they count as unread input). */
   readonly stop: AbortSignal;
 }
 
-/** Numbers records from 1 in input order and turns each into a job (an invalid NDJSON one is marked, not dropped). */
+/**
+ * Numbers records from 1 in input order, blank ones included (so the numbers, and joblogs, match
+ * GNU parallel's), and turns each non-blank one into a job (an invalid NDJSON one is marked, not dropped).
+ */
 export async function* makeJobs(records: AsyncIterable<InputRecord>, options: MakeJobsOptions): AsyncGenerator<Job> {
   let seq = 0;
   for await (const { text, line } of records) {
     if (options.stop.aborted) return;
+    // Records arrive numbered by their place in the input; a gap is blank records.
+    while (seq + 1 < line) {
+      seq++;
+      options.onBlank({ seq, line: seq, record: '' });
+    }
     seq++;
     const job = options.ndjson ? ndjsonJob(seq, line, text) : { seq, line, record: text };
     if (options.skip(seq)) options.onSkipped(job);

@@ -1,7 +1,7 @@
 // --ndjson: one JSON object per record, validated with zod, into a job's command and settings.
 
 import * as z from 'zod/mini';
-import { parseDuration } from '../duration.js';
+import { toDurationMs } from '../duration.js';
 import { messageOf } from '../errors.js';
 import type { JobSettings } from './job.js';
 
@@ -12,9 +12,9 @@ function shown(value: unknown): string {
 const duration = z.pipe(
   z.unknown(),
   z.transform((value, ctx) => {
-    const ms = typeof value === 'number' ? (value > 0 && Number.isFinite(value) ? Math.round(value * 1000) : undefined) : typeof value === 'string' ? parseDuration(value) : undefined;
+    const ms = toDurationMs(value);
     if (ms !== undefined && ms > 0) return ms;
-    ctx.issues.push({ code: 'custom', input: value, message: `timeout must be a duration like 30s, got ${shown(value)}` });
+    ctx.issues.push({ code: 'custom', input: value, message: `timeout must be a duration like 30s (at most 24 days), got ${shown(value)}` });
     return z.NEVER;
   }),
 );

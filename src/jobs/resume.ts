@@ -1,6 +1,6 @@
 // --resume / --resume-failed: which job numbers an earlier run's joblog says not to run again.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { UsageError, messageOf } from '../errors.js';
 import { joblogHeader } from '../report/joblog.js';
 
@@ -10,22 +10,37 @@ export type ResumeMode = 'resume' | 'resume-failed';
 const integer = /^-?\d+$/;
 const decimal = /^\s*-?\d+(?:\.\d+)?$/;
 
+/** What an earlier run's joblog says: the seqs not to run again, and a cut-off last row, if any. */
+export interface ResumeState {
+  readonly done: Set<number>;
+  /** The last row had no newline (a crash or a full disk while it was written): where it starts. */
+  readonly cutRow: { readonly line: number; readonly offset: number } | undefined;
+}
+
 /**
  * Reads a joblog (GNU parallel's or qrun's) and returns the seqs not to run again. A missing or
- * empty file means nothing was done yet. A file not in the format is refused, naming the line.
+ * empty file means nothing was done yet. A last row without its newline is left out (its job
+ * runs again), as GNU parallel does; any other row not in the format is refused, naming the line.
  */
-export function readResumeSet(path: string, mode: ResumeMode): Set<number> {
+export function readResumeSet(path: string, mode: ResumeMode): ResumeState {
   let text: string;
   try {
     text = readFileSync(path, 'latin1');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { done: new Set(), cutRow: undefined };
     throw new UsageError(`--joblog '${path}' cannot be read: ${messageOf(error)}`);
   }
   const done = new Set<number>();
-  if (text === '') return done;
+  if (text === '') return { done, cutRow: undefined };
   const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
+  // The text after the last newline: '' for a whole file, else a row that was cut off.
+  const tail = lines.pop() as string;
+  let cutRow: ResumeState['cutRow'];
+  if (tail !== '') {
+    if (lines.length === 0) throw new UsageError(`--joblog '${path}' line 1: not a joblog header (expected '${joblogHeader.replaceAll('\t', '\\t')}')`);
+    // latin1 keeps one character per byte, so the length is the byte offset.
+    cutRow = { line: lines.length + 1, offset: text.length - tail.length };
+  }
   if (lines[0] !== joblogHeader) {
     throw new UsageError(`--joblog '${path}' line 1: not a joblog header (expected '${joblogHeader.replaceAll('\t', '\\t')}')`);
   }
@@ -48,5 +63,14 @@ export function readResumeSet(path: string, mode: ResumeMode): Set<number> {
     }
     if (mode === 'resume' || (Number(exitval) === 0 && Number(signal) === 0)) done.add(Number(seq));
   }
-  return done;
+  return { done, cutRow };
+}
+
+/** Removes a cut-off last row (from `offset` on) so that rows can be appended after the whole ones. */
+export function cutJoblog(path: string, offset: number): void {
+  try {
+    truncateSync(path, offset);
+  } catch (error) {
+    throw new UsageError(`--joblog '${path}' cannot be written: ${messageOf(error)}`);
+  }
 }

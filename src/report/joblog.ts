@@ -31,6 +31,7 @@ export class Joblog {
     private fd: number | undefined,
     private readonly path: string,
     private readonly stream: Writable | undefined,
+    private readonly giveUp?: AbortSignal,
   ) {}
 
   /** Opens `path`: truncated with a fresh header, or (resuming) appended to, with a header only if empty. */
@@ -53,16 +54,16 @@ export class Joblog {
   }
 
   /** `--joblog -`: rows go to qrun's stdout (as GNU parallel does), each after its job's output. */
-  static async toStdout(stdout: Writable): Promise<Joblog> {
-    const joblog = new Joblog(undefined, '-', stdout);
-    await writeChunk(stdout, Buffer.from(`${joblogHeader}\n`), 'stdout');
+  static async toStdout(stdout: Writable, giveUp: AbortSignal): Promise<Joblog> {
+    const joblog = new Joblog(undefined, '-', stdout, giveUp);
+    await writeChunk(stdout, Buffer.from(`${joblogHeader}\n`), 'stdout', giveUp);
     return joblog;
   }
 
   /** Writes the row of a finished job; rejects (e.g. ENOSPC) if it cannot. */
   write(result: JobResult): Promise<void> | void {
     const row = formatJoblogRow(result);
-    if (this.stream !== undefined) return writeChunk(this.stream, Buffer.from(row), 'stdout');
+    if (this.stream !== undefined) return writeChunk(this.stream, Buffer.from(row), 'stdout', this.giveUp);
     this.appendToFile(row);
   }
 

@@ -46,13 +46,17 @@ export class Shutdown {
     return this.killing.signal;
   }
 
-  /** A signal arrived: the first one stops, any later one kills. */
+  /**
+   * A signal arrived: the first one stops, any later one kills. A stop that was not a signal's
+   * (--halt soon draining) does not make the first signal a second one.
+   */
   interrupt(signal: InterruptSignal): void {
-    if (this.stopping.signal.aborted) {
+    if (this.interruptedBy !== undefined) {
       this.terminate(signal);
       return;
     }
-    this.interruptedBy ??= signal;
+    this.interruptedBy = signal;
+    if (this.stopping.signal.aborted) return;
     this.stopping.abort(signal);
     this.onPhase('stop', signal);
   }

@@ -246,7 +246,7 @@ describe('NDJSON records', () => {
     const result = await runQrun(['--ndjson', '-k', '-c', '2', '--log-file', log], { input });
     assert.equal(result.code, 4);
     assert.equal(result.stdout.toString(), 'hello from /tmp\nlast\n');
-    assert.match(result.stderr, /^qrun: line 4: timeout must be a duration like 30s, got -4$/m);
+    assert.match(result.stderr, /^qrun: line 4: timeout must be a duration like 30s (at most 24 days), got -4$/m);
     assert.match(result.stderr, /^qrun: line 5: not valid JSON: /m);
     assert.match(result.stderr, /^qrun: line 6: unknown field 'bogus'$/m);
     assert.match(result.stderr, /2 succeeded, 4 failed, 1 timed out/);

@@ -33,6 +33,8 @@ export interface OutputSinkOptions {
   readonly maxLineBytes: number;
   /** Called before anything is written (the progress line clears itself). */
   readonly beforeWrite: () => void;
+  /** Aborted when qrun stops waiting for its readers: pending and later writes fail at once. */
+  readonly giveUp?: AbortSignal | undefined;
 }
 
 /**
@@ -54,7 +56,7 @@ class StreamState {
     readonly out: Writable,
     readonly name: 'stdout' | 'stderr',
     seq: number,
-    options: OutputSinkOptions,
+    private readonly options: OutputSinkOptions,
   ) {
     this.buffer = new OutputBuffer(options.budget, options.spill, options.perBufferLimit);
     this.tagger = options.tag ? new LineTagger(Buffer.from(`${seq}\t`)) : undefined;
@@ -62,7 +64,7 @@ class StreamState {
 
   /** Writes a chunk (tagged if --tag) to this stream's destination. */
   write(chunk: Buffer): Promise<void> {
-    return writeChunk(this.out, this.tagger ? this.tagger.tag(chunk) : chunk, this.name);
+    return writeChunk(this.out, this.tagger ? this.tagger.tag(chunk) : chunk, this.name, this.options.giveUp);
   }
 
   takeTail(): Buffer | undefined {
@@ -174,7 +176,7 @@ export class OutputSink {
   /** A line of qrun's own (dry-run command, invalid record), written between jobs' output. */
   notice(stream: 'stdout' | 'stderr', text: string): Promise<void> {
     const out = stream === 'stdout' ? this.options.stdout : this.options.stderr;
-    return this.writer.run(() => writeChunk(out, Buffer.from(text), stream));
+    return this.writer.run(() => writeChunk(out, Buffer.from(text), stream, this.options.giveUp));
   }
 
   /** A job that never ran: with --keep-order, later jobs must not wait for it. */

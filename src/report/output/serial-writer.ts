@@ -2,6 +2,9 @@
 
 import type { Writable } from 'node:stream';
 
+/** The reason given when qrun stopped waiting for a reader that does not read. */
+export const notRead = 'not being read';
+
 /** A chunk of output that could not be written to qrun's stdout or stderr. */
 export class StreamWriteError extends Error {
   override readonly name = 'StreamWriteError';
@@ -20,34 +23,43 @@ export class StreamWriteError extends Error {
  * EBADF, EPIPE, a destroyed stream). Waiting for the write's own callback is what lets a caller
  * know that output reached its destination before it records the job as done.
  */
-export function writeChunk(stream: Writable, chunk: Buffer, name: 'stdout' | 'stderr'): Promise<void> {
+export function writeChunk(stream: Writable, chunk: Buffer, name: 'stdout' | 'stderr', giveUp?: AbortSignal): Promise<void> {
+  if (giveUp?.aborted) return Promise.reject(new StreamWriteError(name, notRead));
   if (stream.destroyed || stream.writableEnded) {
     return Promise.reject(new StreamWriteError(name, stream.errored ? codeOf(stream.errored) : 'closed'));
   }
   return new Promise((resolve, reject) => {
-    let failed: Error | undefined;
-    let pending = 2;
-    const settle = (): void => {
-      if (--pending > 0) return;
-      if (failed) reject(failed);
+    let settled = false;
+    let written = false;
+    let drained = true;
+    const finish = (error: Error | undefined): void => {
+      if (settled) return;
+      if (error === undefined && !(written && drained)) return;
+      settled = true;
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      giveUp?.removeEventListener('abort', onGiveUp);
+      if (error) reject(error);
       else resolve();
     };
-    const full = !stream.write(chunk, (error) => {
-      if (error) failed = new StreamWriteError(name, codeOf(error), { cause: error });
-      settle();
-      // After a failure no 'drain' comes: stop waiting for it.
-      if (error && full) settle();
+    const onDrain = (): void => {
+      drained = true;
+      finish(undefined);
+    };
+    // A stream destroyed with the write still pending (qrun gave up on a reader that does not
+    // read) may never call the write back: closing settles it as lost.
+    const onClose = (): void => finish(new StreamWriteError(name, stream.errored ? codeOf(stream.errored) : 'closed'));
+    // qrun gave up on a reader that does not read: the write stays pending in the stream (a
+    // process's stdout cannot be closed), but qrun stops waiting for it.
+    const onGiveUp = (): void => finish(new StreamWriteError(name, notRead));
+    drained = stream.write(chunk, (error) => {
+      written = true;
+      finish(error ? new StreamWriteError(name, codeOf(error), { cause: error }) : undefined);
     });
-    if (!full) settle();
-    else {
-      const drained = (): void => {
-        stream.off('drain', drained);
-        stream.off('close', drained);
-        if (pending > 0 && !failed) settle();
-      };
-      stream.once('drain', drained);
-      stream.once('close', drained);
-    }
+    if (!drained) stream.once('drain', onDrain);
+    stream.once('close', onClose);
+    giveUp?.addEventListener('abort', onGiveUp, { once: true });
+    finish(undefined);
   });
 }
 

@@ -72,7 +72,7 @@ describe('options', () => {
     const cases: [string[], string][] = [
       [['-c', 'abc'], "--concurrency must be a whole number of 1 or more, got 'abc'"],
       [['-c', '-1'], "--concurrency must be a whole number of 1 or more, got '-1'"],
-      [['-t', '0'], "--timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h, got '0'"],
+      [['-t', '0'], "--timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), got '0'"],
       [['--output', 'GROUP'], "--output must be one of group, line, ungroup, got 'GROUP'"],
       [['--output', 'ungroup', '--progress'], '--progress cannot be used with --output ungroup (jobs write straight to the terminal)'],
     ];

@@ -53,10 +53,12 @@ describe('property: templates cannot inject shell code', () => {
   it('any record, substituted into a template, reaches the command as one literal argument', () => {
     const hostile = fc.string({ unit: fc.oneof(fc.constantFrom("'", '"', '$', '`', '\n', ';', '-', '\\', '&', '|', '(', ')', '*', '?', '~', '{', '}', ' ', '\t', '#', '!'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) });
     fc.assert(
-      fc.property(hostile, (record) => {
+      // Outside quotes, inside "…" and inside '…' of the template: each is quoted for its place.
+      fc.property(hostile, fc.constantFrom('{}', '"{}"', "'{}'", '"x{}y"'), (record, field) => {
         fc.pre(!record.includes('\0'));
-        const command = renderTemplate(parseTemplate(["printf '<%s>'", '{}']), record, 1, 1);
-        assert.equal(execFileSync('sh', ['-c', command], { encoding: 'utf8' }), `<${record}>`);
+        const command = renderTemplate(parseTemplate(["printf '<%s>'", field]), record, 1, 1);
+        const expected = field === '"x{}y"' ? `<x${record}y>` : `<${record}>`;
+        assert.equal(execFileSync('sh', ['-c', command], { encoding: 'utf8' }), expected);
       }),
       { numRuns: 300 },
     );

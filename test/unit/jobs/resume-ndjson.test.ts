@@ -16,23 +16,36 @@ describe('readResumeSet', () => {
 
   it('resume: every seq with a row; resume-failed: only seqs with a successful row', () => {
     writeFileSync(log, body);
-    assert.deepEqual([...readResumeSet(log, 'resume')].sort(), [1, 2, 3, 4]);
-    assert.deepEqual([...readResumeSet(log, 'resume-failed')].sort(), [1, 2]);
+    assert.deepEqual([...readResumeSet(log, 'resume').done].sort(), [1, 2, 3, 4]);
+    assert.deepEqual([...readResumeSet(log, 'resume-failed').done].sort(), [1, 2]);
   });
 
   it('a missing or empty file means nothing is done', () => {
-    assert.equal(readResumeSet(join(scratch, 'none.log'), 'resume').size, 0);
+    assert.equal(readResumeSet(join(scratch, 'none.log'), 'resume').done.size, 0);
     writeFileSync(log, '');
-    assert.equal(readResumeSet(log, 'resume').size, 0);
+    assert.equal(readResumeSet(log, 'resume').done.size, 0);
   });
 
   it('refuses a malformed file with the line number', () => {
     writeFileSync(log, 'Seq Host\n');
     assert.throws(() => readResumeSet(log, 'resume'), /line 1: not a joblog header/);
-    writeFileSync(log, `${joblogHeader}\n1\t:\t1.5\t0.1\t0\t2\t0\t0\tok\n2\t:\t1.5\n`);
+    writeFileSync(log, `${joblogHeader}\n1\t:\t1.5\t0.1\t0\t2\t0\t0\tok\n2\t:\t1.5\n3\t:\t1.5\t0.1\t0\t2\t0\t0\tok\n`);
     assert.throws(() => readResumeSet(log, 'resume'), /line 3: expected 9 tab-separated fields/);
     writeFileSync(log, `${joblogHeader}\nx\t:\t1.5\t0.1\t0\t2\t0\t0\tok\n`);
     assert.throws(() => readResumeSet(log, 'resume'), /line 2/);
+  });
+});
+
+describe('readResumeSet: a cut-off last row', () => {
+  const log = join(scratch, 'cut.log');
+  it('is left out (its job runs again) and its offset given, whatever it holds', () => {
+    const whole = `${joblogHeader}\n1\t:\t1.5\t0.1\t0\t2\t0\t0\tok\n`;
+    writeFileSync(log, `${whole}2\t:\t1.5\t0.1\t0\t2\t0\t0\tok`);
+    assert.deepEqual(readResumeSet(log, 'resume'), { done: new Set([1]), cutRow: { line: 3, offset: Buffer.byteLength(whole) } });
+    writeFileSync(log, `${whole}2\t:\t1.`);
+    assert.deepEqual(readResumeSet(log, 'resume').cutRow, { line: 3, offset: Buffer.byteLength(whole) });
+    writeFileSync(log, 'Seq\tHo');
+    assert.throws(() => readResumeSet(log, 'resume'), /line 1: not a joblog header/);
   });
 });
 
@@ -69,7 +82,10 @@ describe('parseNdjsonRecord', () => {
       const parsed = parseNdjsonRecord(text);
       return parsed.ok ? 'ok' : parsed.reason;
     };
-    assert.equal(reason('{"cmd":"x","timeout":-4}'), 'timeout must be a duration like 30s, got -4');
+    assert.equal(reason('{"cmd":"x","timeout":-4}'), 'timeout must be a duration like 30s (at most 24 days), got -4');
+    // One bound for every path: a timer over 2^31-1 ms would fire after 1 ms.
+    assert.equal(reason('{"cmd":"x","timeout":2147484}'), 'timeout must be a duration like 30s (at most 24 days), got 2147484');
+    assert.equal(reason('{"cmd":"x","timeout":"600h"}'), 'timeout must be a duration like 30s (at most 24 days), got "600h"');
     assert.equal(reason('{"cmd":"x","retries":1.5}'), 'retries must be a whole number of 0 or more, got 1.5');
     assert.equal(reason('{"cmd":5}'), 'cmd must be a string, got 5');
     assert.equal(reason('{}'), 'cmd is missing');

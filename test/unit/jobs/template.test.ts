@@ -25,6 +25,31 @@ describe('templates', () => {
     }
   });
 
+  it('{//} is POSIX dirname: trailing slashes do not count', () => {
+    assert.equal(render(['echo {//}'], 'dir/sub/'), 'echo dir');
+    assert.equal(render(['echo {//}'], 'a/'), 'echo .');
+    assert.equal(render(['echo {//}'], '/a/'), 'echo /');
+    assert.equal(render(['echo {//}'], 'dir//sub'), 'echo dir');
+  });
+
+  it('quotes values for where they stand: inside "…", inside \'…\', in $(…) within "…"', () => {
+    const hostile = ['a b; rm -rf ~', '$(echo INJECTED)', '`echo INJECTED`', "it's", '"q"', '\\', 'x\ny', '$HOME'];
+    for (const value of hostile) {
+      for (const [template, wrap] of [
+        ['printf %s "{}"', (v: string) => v],
+        ["printf %s '{}'", (v: string) => v],
+        ['printf %s "<{}>"', (v: string) => `<${v}>`],
+        [String.raw`printf %s 'a'\''{}'`, (v: string) => `a'${v}`],
+        [String.raw`printf %s "{}" \"{}`, (v: string) => `${v}"${v}`],
+      ] as const) {
+        const out = execFileSync('sh', ['-c', renderTemplate(parseTemplate([template]), value, 1, 1)], { encoding: 'utf8' });
+        assert.equal(out, wrap(value), `${template} with ${JSON.stringify(value)}`);
+      }
+      const nested = execFileSync('sh', ['-c', renderTemplate(parseTemplate(['printf %s "$(printf %s {})"']), value, 1, 1)], { encoding: 'utf8' });
+      assert.doesNotMatch(nested, /^INJECTED$/, `no command ran from ${JSON.stringify(value)}`);
+    }
+  });
+
   it('leaves plain words bare', () => {
     assert.equal(shellQuote('a/b-c_d.e'), 'a/b-c_d.e');
     assert.equal(shellQuote('a b'), "'a b'");
