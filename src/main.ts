@@ -17,6 +17,7 @@ import { Joblog } from './report/joblog.js';
 import { createRecorder } from './report/recorder.js';
 import { ResultsWriter } from './report/results.js';
 import { StreamWriteError, notRead } from './report/output/serial-writer.js';
+import { listen } from './report/output/stream-events.js';
 import { atProcessExit } from './shutdown/exit-hooks.js';
 import { HaltMonitor } from './shutdown/halt.js';
 import { noLog, openLog, type RunLog } from './report/logger.js';
@@ -127,8 +128,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   };
   const onStdoutError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stdout', error.code ?? messageOf(error)));
   const onStderrError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stderr', error.code ?? messageOf(error)));
-  io.stdout.on('error', onStdoutError);
-  io.stderr.on('error', onStderrError);
+  const stopListening = [listen(io.stdout, 'error', onStdoutError as (error: unknown) => void), listen(io.stderr, 'error', onStderrError as (error: unknown) => void)];
   // Once jobs are being killed, a reader that takes no output (a FIFO nobody reads) must not hold
   // qrun: after the jobs' grace period, output still waiting is given up and reported as lost.
   let giveUpTimer: NodeJS.Timeout | undefined;
@@ -246,8 +246,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     forgetExitHook();
     clearTimeout(giveUpTimer);
     shutdown.kill.removeEventListener('abort', giveUpOnBlockedStdout);
-    io.stdout.off('error', onStdoutError);
-    io.stderr.off('error', onStderrError);
+    for (const stop of stopListening) stop();
     shutdown.dispose();
   }
 

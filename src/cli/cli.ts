@@ -1,11 +1,12 @@
 // The command line: argv -> options -> run -> exit status. A thin layer over runJobs.
 
 import type { Readable } from 'node:stream';
-import { ExitCode, UsageError, messageOf, type InterruptSignal } from '../errors.js';
+import { ExitCode, UsageError, messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
 import { countRecords } from '../input/count.js';
 import { closeSources, openSources, readSources } from '../input/sources.js';
 import { splitRecords } from '../input/split-records.js';
 import { runJobs, type RunIO } from '../main.js';
+import { listenForInterrupt } from '../shutdown/interrupt.js';
 import { checkShell } from './check-shell.js';
 import { fitConcurrency, openFileLimit } from './fd-budget.js';
 import { parseOptions } from './options.js';
@@ -39,9 +40,19 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
       let total: number | undefined;
       if (options.halt.when !== 'never' && options.halt.percent) {
         // GNU parallel reads all input first to know what N% of the jobs is; so does qrun (to disk).
-        const counted = await countRecords(sources, io.stdin, options.separator);
-        ({ sources, dispose } = counted);
-        total = counted.count;
+        const interrupt = listenForInterrupt(io.signals);
+        try {
+          const counted = await countRecords(sources, io.stdin, options.separator, interrupt.signal, io.tmpDir);
+          ({ sources, dispose } = counted);
+          total = counted.count;
+        } catch (error) {
+          const signal = interrupt.received();
+          if (signal === undefined) throw error;
+          io.stderr.write(`qrun: interrupted by ${signal} while counting the input for --halt: no job started\n`);
+          return { exitCode: 128 + signalNumbers[signal], reraise: signal };
+        } finally {
+          interrupt.dispose();
+        }
       }
       summary = await runJobs(options, splitRecords(readSources(sources, io.stdin), options.separator), io, total);
     } finally {

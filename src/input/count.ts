@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type InputSource } from './sources.js';
+import { atProcessExit } from '../shutdown/exit-hooks.js';
 import { splitRecords, type RecordSeparator } from './split-records.js';
 
 /** Sources that can be read twice (stdin copied to a private temp file), and their record count. */
@@ -17,11 +18,18 @@ export interface CountedInput {
   readonly dispose: () => void;
 }
 
-/** Counts the non-blank records of all sources; stdin and pipes are copied to disk first so memory stays flat. */
-export async function countRecords(sources: InputSource[], stdin: Readable, separator: RecordSeparator): Promise<CountedInput> {
+/**
+ * Counts the non-blank records of all sources; stdin and pipes are copied to disk first so memory
+ * stays flat. The copy holds the user's records: it is removed by `dispose`, when `stop` aborts
+ * the counting, and at process exit whatever happens.
+ */
+export async function countRecords(sources: InputSource[], stdin: Readable, separator: RecordSeparator, stop: AbortSignal, tempParent: string = tmpdir()): Promise<CountedInput> {
   let dir: string | undefined;
+  let forgetExitHook = (): void => undefined;
   const dispose = (): void => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+    forgetExitHook();
   };
   try {
     const replayable: InputSource[] = [];
@@ -31,10 +39,13 @@ export async function countRecords(sources: InputSource[], stdin: Readable, sepa
         continue;
       }
       // stdin, a pipe or a FIFO can be read once only: copy it to a private file.
-      dir ??= mkdtempSync(join(tmpdir(), 'qrun-input-'));
+      if (dir === undefined) {
+        dir = mkdtempSync(join(tempParent, 'qrun-input-'));
+        forgetExitHook = atProcessExit(dispose);
+      }
       const path = join(dir, `input-${replayable.length}`);
       const from = source.kind === 'stdin' ? stdin : source.handle.createReadStream();
-      await pipeline(from, createWriteStream(path, { mode: 0o600 }));
+      await pipeline(from, createWriteStream(path, { mode: 0o600 }), { signal: stop });
       replayable.push({ kind: 'file', path, handle: await open(path, 'r'), regular: true });
     }
     let count = 0;
@@ -42,7 +53,10 @@ export async function countRecords(sources: InputSource[], stdin: Readable, sepa
       if (source.kind !== 'file') continue;
       // Read by path: the handle stays untouched for the run itself.
       const records = splitRecords(createReadStream(source.path), separator);
-      while (!(await records.next()).done) count++;
+      while (!(await records.next()).done) {
+        count++;
+        if (stop.aborted) throw stop.reason;
+      }
     }
     return { sources: replayable, count, dispose };
   } catch (error) {

@@ -50,12 +50,14 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
       deps.emit({ kind: 'job-finished', result });
       return;
     }
-    if (!(await deps.pacer.wait(deps.stop))) {
+    const started = await deps.pacer.wait(deps.stop);
+    if (started === undefined) {
       deps.onNotStarted(job);
       return;
     }
     const command = deps.commandFor(job, slot);
     if (deps.dryRun) {
+      started();
       await deps.output.notice('stdout', `${command}\n`);
       deps.output.skip(job);
       return;
@@ -65,8 +67,12 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     let result: JobResult;
     for (let attempt = 1; ; attempt++) {
       try {
-        result = { ...(await deps.runJob(job, command, slot)), attempts: attempt };
+        // runJob takes the job's start time before its first await: the pacer counts from there.
+        const running = deps.runJob(job, command, slot);
+        if (attempt === 1) started();
+        result = { ...(await running), attempts: attempt };
       } catch (error) {
+        if (attempt === 1) started();
         // qrun could not even start the job (e.g. no temp directory for its output).
         const failed = { ...rejected(job, ''), command, slot, attempts: attempt, error: `could not start: ${(error as Error).message}` };
         deps.emit({ kind: 'job-ended', result: failed });

@@ -55,6 +55,7 @@ export async function openLog(path: string, level: string): Promise<RunLog> {
           break;
         }
         case 'job-ended':
+          logger.debug({ seq: event.result.job.seq, exitCode: event.result.exitCode, signal: event.result.signal }, 'job ended');
           break;
         case 'job-retry':
           logger.info({ seq: event.result.job.seq, attempt: event.result.attempts, delayMs: event.delayMs }, `job will be retried: ${describeEnd(event.result)}`);

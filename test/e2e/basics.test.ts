@@ -14,7 +14,8 @@ describe('records and jobs', () => {
   it('runs each line as a shell command, with QRUN_SEQ and QRUN_SLOT', async () => {
     const result = await runQrun(['-c', '1', '-q'], { input: 'echo "$QRUN_SEQ/$QRUN_SLOT"\r\n\n  \necho "$QRUN_SEQ"\necho "$QRUN_SEQ"' });
     assert.equal(result.code, 0);
-    assert.equal(result.stdout.toString(), '1/1\n2\n3\n');
+    // Blank records keep their numbers (as in GNU parallel) but run nothing.
+    assert.equal(result.stdout.toString(), '1/1\n4\n5\n');
     assert.equal(result.stderr, '');
   });
 
@@ -98,8 +99,8 @@ describe('bad calls: one line, exit 255, no stack trace, no job started', () => 
     [['-j', '0'], /^qrun: --jobs must be a whole number of 1 or more, got '0'\n$/],
     [['-c', '2', '-j', '3'], /^qrun: --jobs is another name for --concurrency; give one, got 2 and 3\n$/],
     [['--queue-size', '1.5'], /^qrun: --queue-size must be a whole number of 1 or more, got '1.5'\n$/],
-    [['-t', '10 parsecs'], /^qrun: --timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), got '10 parsecs'\n$/],
-    [['--kill-after', 'soon'], /^qrun: --kill-after must be a duration like 500ms, 30s, 5m or 1h (at most 24 days), got 'soon'\n$/],
+    [['-t', '10 parsecs'], /^qrun: --timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h \(at most 24 days\), got '10 parsecs'\n$/],
+    [['--kill-after', 'soon'], /^qrun: --kill-after must be a duration like 500ms, 30s, 5m or 1h \(at most 24 days\), got 'soon'\n$/],
     [['--output', 'fancy'], /^qrun: --output must be one of group, line, ungroup, got 'fancy'\n$/],
     [['--log-level', 'loud'], /^qrun: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'\n$/],
     [['--output', 'ungroup', '-k'], /^qrun: --keep-order cannot be used with --output ungroup/],

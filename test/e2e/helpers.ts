@@ -22,6 +22,33 @@ export interface StartOptions {
   input?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Past this, qrun is stopped (two SIGTERMs, then SIGKILL) so a hung run cannot outlive its test. */
+  limitMs?: number;
+}
+
+/** Every qrun a test started and that has not ended: stopped when the test process exits. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Gives a spawned process a limit: stopped if it overruns, and killed if the test process exits first. */
+export function track<T extends ChildProcess>(child: T, limitMs = 120_000): T {
+  running.add(child);
+  const limit = setTimeout(() => stopOverrun(child), limitMs);
+  limit.unref();
+  child.on('exit', () => {
+    clearTimeout(limit);
+    running.delete(child);
+  });
+  return child;
+}
+
+/** Stops a qrun that overran: a second SIGTERM kills its jobs; SIGKILL if even that does not end it. */
+export function stopOverrun(child: ChildProcess): void {
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGTERM'), 500).unref();
+  setTimeout(() => child.kill('SIGKILL'), 5000).unref();
 }
 
 /** A qrun process that is running, with its output collected as it comes. */
@@ -38,6 +65,7 @@ export class Qrun {
       env: { ...process.env, CI: 'true', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    track(this.child, options.limitMs);
     this.child.stdout?.on('data', (chunk: Buffer) => this.out.push(chunk));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.err += chunk.toString()));
     this.child.stdin?.on('error', () => undefined);

@@ -1,6 +1,7 @@
 // Writes to the output streams one task at a time, waiting until each chunk is really written.
 
 import type { Writable } from 'node:stream';
+import { listen } from './stream-events.js';
 
 /** The reason given when qrun stopped waiting for a reader that does not read. */
 export const notRead = 'not being read';
@@ -36,8 +37,8 @@ export function writeChunk(stream: Writable, chunk: Buffer, name: 'stdout' | 'st
       if (settled) return;
       if (error === undefined && !(written && drained)) return;
       settled = true;
-      stream.off('drain', onDrain);
-      stream.off('close', onClose);
+      stopDrain();
+      stopClose();
       giveUp?.removeEventListener('abort', onGiveUp);
       if (error) reject(error);
       else resolve();
@@ -52,12 +53,15 @@ export function writeChunk(stream: Writable, chunk: Buffer, name: 'stdout' | 'st
     // qrun gave up on a reader that does not read: the write stays pending in the stream (a
     // process's stdout cannot be closed), but qrun stops waiting for it.
     const onGiveUp = (): void => finish(new StreamWriteError(name, notRead));
+    let stopDrain = noop;
+    let stopClose = noop;
     drained = stream.write(chunk, (error) => {
       written = true;
       finish(error ? new StreamWriteError(name, codeOf(error), { cause: error }) : undefined);
     });
-    if (!drained) stream.once('drain', onDrain);
-    stream.once('close', onClose);
+    if (settled) return;
+    if (!drained) stopDrain = listen(stream, 'drain', onDrain);
+    stopClose = listen(stream, 'close', onClose);
     giveUp?.addEventListener('abort', onGiveUp, { once: true });
     finish(undefined);
   });
@@ -88,3 +92,5 @@ export class SerialWriter {
     return this.tail;
   }
 }
+
+function noop(): void {}
