@@ -29,8 +29,9 @@ import { SpillFile } from './report/output/spill-file.js';
 import { noProgress, startProgress, wantsProgress, type Progress, type TerminalStream } from './report/progress.js';
 import { RunStats } from './report/stats.js';
 import { formatSummary } from './report/summary.js';
-import { ProcessGroups } from './runner/process-groups.js';
-import { createRunner } from './runner/run-job.js';
+import { createRunJob } from './pool/run-job.js';
+import type { ExecutorFactory } from './runner/executor.js';
+import { createLocalExecutor } from './runner/local-executor.js';
 import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
 
 /** The process-level things a run uses, passed in. */
@@ -47,6 +48,8 @@ export interface RunIO {
   readonly inheritable: boolean;
   /** Directory for the private spill directory (default: the OS temp dir). */
   readonly tmpDir?: string | undefined;
+  /** What runs the jobs (default: the local execa executor). */
+  readonly executor?: ExecutorFactory | undefined;
 }
 
 /** How a run ended. */
@@ -103,7 +106,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   let progress: Progress = noProgress;
   const shutdown = new Shutdown(io.signals, (phase, reason) => log.info({ phase, reason }, `shutdown: ${phase}`));
   shutdown.follow(io.abort);
-  const groups = new ProcessGroups();
+  const executor = (io.executor ?? createLocalExecutor)({ env: io.env, cwd: io.cwd });
   const tempDir = new PrivateDir(io.tmpDir);
   const spill = new SpillFile(tempDir);
   const captures = new CaptureFiles(tempDir);
@@ -114,7 +117,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   };
   // Safety net for paths that skip the cleanup below (e.g. process.exit from elsewhere).
   const forgetExitHook = atProcessExit(() => {
-    groups.killAll();
+    executor.close();
     removeTemp();
   });
   let brokenPipe = false;
@@ -158,30 +161,17 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
   });
   const halt = new HaltMonitor(options.halt, totalJobs, (now) => shutdown.halt(now));
   const emit = fanOut([stats.handle, halt.handle, log.handle]);
-  const runJob = createRunner({
-    shell: options.shell,
-    timeoutMs: options.timeoutMs,
-    killAfterMs: options.killAfterMs,
+  const recorder = createRecorder({
+    results,
+    joblog,
+    emit,
+    onFailure: (error, job) => (error instanceof StreamWriteError ? outputFailed(error) : crashed(error, job)),
+  });
+  const runJob = createRunJob({
+    executor,
+    defaults: { shell: options.shell, timeoutMs: options.timeoutMs, killAfterMs: options.killAfterMs },
+    output: (job) => recorder.output(job, sink.target(job)),
     kill: shutdown.kill,
-    groups,
-    env: io.env,
-    cwd: io.cwd,
-    output: (job) => {
-      const target = sink.target(job);
-      if (results === undefined) return target;
-      const files = results.start(job);
-      return {
-        ...target,
-        onStdout: (chunk) => {
-          target.onStdout(chunk);
-          files.onStdout(chunk);
-        },
-        onStderr: (chunk) => {
-          target.onStderr(chunk);
-          files.onStderr(chunk);
-        },
-      };
-    },
   });
   const template = options.command.length > 0 ? parseTemplate(options.command) : undefined;
 
@@ -198,12 +188,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     pacer: new Pacer(options.delayMs),
     emit,
     output: sink,
-    record: createRecorder({
-      results,
-      joblog,
-      emit,
-      onFailure: (error, job) => (error instanceof StreamWriteError ? outputFailed(error) : crashed(error, job)),
-    }),
+    recorder,
     dryRun: options.dryRun,
     onNotStarted: notStarted,
   });
@@ -240,7 +225,7 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     await sink.close().catch((error: unknown) => crashed(error, undefined));
   } finally {
     progress.stop();
-    groups.killAll();
+    executor.close();
     removeTemp();
     joblog?.close();
     forgetExitHook();

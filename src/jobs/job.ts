@@ -44,6 +44,8 @@ export interface JobResult {
   readonly stdoutBytes: number;
   /** Attempts made, retries included (1 without retries). */
   readonly attempts: number;
+  /** Where the job ran, for the joblog's Host column (':' or absent: this machine). */
+  readonly host?: string | undefined;
 }
 
 /** True when the job counts as failed: non-zero exit, death by signal, timeout, or an error around it. */

@@ -4,7 +4,7 @@ import { isFailure, type Job, type JobResult } from '../jobs/job.js';
 import type { EventSink } from '../report/events.js';
 import type { WrittenCallback } from '../report/output/output-sink.js';
 import type { Recorder } from '../report/recorder.js';
-import type { RunJob } from '../runner/run-job.js';
+import type { RunJob } from './run-job.js';
 import { sleep, type Pacer } from './pacer.js';
 
 /** The part of the output sink a worker drives. */
@@ -27,7 +27,7 @@ export interface ExecuteDeps {
   readonly emit: EventSink;
   readonly output: JobOutputControl;
   /** Records a job once its output is written (results, joblog row, event). */
-  readonly record: Recorder;
+  readonly recorder: Recorder;
   readonly dryRun: boolean;
   readonly onNotStarted: (job: Job) => void;
 }
@@ -90,6 +90,6 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     }
     deps.emit({ kind: 'job-ended', result });
     // Resolves once the output is written or parked for its turn; recording follows the output.
-    await deps.output.finish(job, deps.record(result));
+    await deps.output.finish(job, deps.recorder.record(result));
   };
 }

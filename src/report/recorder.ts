@@ -6,6 +6,7 @@ import type { EventSink } from './events.js';
 import type { Joblog } from './joblog.js';
 import type { WrittenCallback } from './output/output-sink.js';
 import type { ResultsWriter } from './results.js';
+import type { OutputChannel } from '../runner/executor.js';
 
 /** What the recorder writes to and whom it tells. */
 export interface RecorderDeps {
@@ -16,8 +17,13 @@ export interface RecorderDeps {
   readonly onFailure: (error: unknown, job: Job) => void;
 }
 
-/** Turns a job's result into what happens after its output is written (see OutputSink.finish). */
-export type Recorder = (result: JobResult) => WrittenCallback;
+/** The one place a job's output, results and joblog row meet. */
+export interface Recorder {
+  /** The attempt's output channel, with --results fed from it too (every byte then passes through the port). */
+  output(job: Job, channel: OutputChannel): OutputChannel;
+  /** What happens once the job's output is written (see OutputSink.finish): results, row, event. */
+  record(result: JobResult): WrittenCallback;
+}
 
 /**
  * Builds the recorder. A job is recorded done only once its output is safe: the joblog row
@@ -26,20 +32,40 @@ export type Recorder = (result: JobResult) => WrittenCallback;
  * itself get no row, so that --resume runs them again. It never throws.
  */
 export function createRecorder(deps: RecorderDeps): Recorder {
-  return (result) => async (lost) => {
-    try {
-      if (lost !== undefined) throw lost;
-      deps.results?.finish(result);
-      if (!result.canceled) await deps.joblog?.write(result);
-    } catch (error) {
-      deps.results?.discard(result.job);
-      // The reader of stdout went away (qrun | head -1): the run ends with 141 and the job keeps
-      // how it ended, without a row. Any other loss makes the job failed, with the reason.
-      const readerGone = (error as { code?: string }).code === 'EPIPE';
-      deps.emit({ kind: 'job-finished', result: readerGone ? result : { ...result, error: `not recorded: ${messageOf(error)}` } });
-      deps.onFailure(error, result.job);
-      return;
-    }
-    deps.emit({ kind: 'job-finished', result });
+  return {
+    output: (job, channel) => {
+      if (deps.results === undefined) return channel;
+      const files = deps.results.start(job);
+      const { port } = channel;
+      return {
+        port: {
+          onStdout: (chunk) => {
+            port.onStdout(chunk);
+            files.onStdout(chunk);
+          },
+          onStderr: (chunk) => {
+            port.onStderr(chunk);
+            files.onStderr(chunk);
+          },
+        },
+        local: undefined,
+      };
+    },
+    record: (result) => async (lost) => {
+      try {
+        if (lost !== undefined) throw lost;
+        deps.results?.finish(result);
+        if (!result.canceled) await deps.joblog?.write(result);
+      } catch (error) {
+        deps.results?.discard(result.job);
+        // The reader of stdout went away (qrun | head -1): the run ends with 141 and the job keeps
+        // how it ended, without a row. Any other loss makes the job failed, with the reason.
+        const readerGone = (error as { code?: string }).code === 'EPIPE';
+        deps.emit({ kind: 'job-finished', result: readerGone ? result : { ...result, error: `not recorded: ${messageOf(error)}` } });
+        deps.onFailure(error, result.job);
+        return;
+      }
+      deps.emit({ kind: 'job-finished', result });
+    },
   };
 }

@@ -1,6 +1,6 @@
 // Group mode: jobs write stdout and stderr straight into private files, reused from job to job.
 
-import { closeSync, fstatSync, openSync, statfsSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateDir } from './private-dir.js';
 import { readAt } from './spill-file.js';
@@ -71,6 +71,16 @@ export class CaptureFiles {
       if (free < 2) this.fullSeen++;
     } catch {
       // A file system that cannot say: assume the best, as before this check existed.
+    }
+  }
+
+  /** Appends a chunk to one file of the pair (output that reaches qrun as chunks); throws if it cannot. */
+  append(pair: CapturePair, index: 0 | 1, chunk: Buffer): void {
+    try {
+      let written = 0;
+      while (written < chunk.length) written += writeSync(pair.fds[index], chunk, written);
+    } catch (error) {
+      throw this.dir.writeError('job output', error);
     }
   }
 

@@ -2,7 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import type { Job } from '../../jobs/job.js';
-import type { OutputTarget } from '../../runner/run-job.js';
+import type { OutputChannel } from '../../runner/executor.js';
 import type { CaptureFiles, CapturePair } from './capture-files.js';
 import { OutputBuffer, type MemoryBudget } from './output-buffer.js';
 import { SerialWriter, writeChunk } from './serial-writer.js';
@@ -111,33 +111,37 @@ export class OutputSink {
     this.writer = new SerialWriter(options.beforeWrite);
   }
 
-  /** Where the runner should send this job's output. */
-  target(job: Job): OutputTarget {
+  /**
+   * Where an executor should send this job's output: the port, which every executor can feed,
+   * and for a local executor a shortcut (inherit qrun's stdio, or write into capture files).
+   */
+  target(job: Job): OutputChannel {
     const { mode, tag, inheritable, keepOrder } = this.options;
-    if (mode === 'ungroup' && !tag && inheritable) {
-      return { stdout: 'inherit', stderr: 'inherit', onStdout: ignore, onStderr: ignore };
-    }
     const output = new JobOutput(job.seq, this.options, mode === 'line' && (!keepOrder || job.seq === this.nextSeq));
+    const [out, err] = output.streams;
+    this.open.set(job.seq, output);
+    if (mode === 'ungroup' && !tag && inheritable) {
+      // Fed through the port (a remote executor), chunks go out as they come, as in ungroup.
+      return {
+        port: { onStdout: (chunk) => this.writeLive(output, out, chunk), onStderr: (chunk) => this.writeLive(output, err, chunk) },
+        local: { stdout: 'inherit', stderr: 'inherit', stdoutBytes: () => 0 },
+      };
+    }
     if (mode === 'group' && this.options.captureFiles) {
       // The job writes into files: nothing passes through qrun until it is the job's turn.
       const files = this.options.captures.take();
       output.files = files;
-      this.open.set(job.seq, output);
       return {
-        stdout: files.fds[0],
-        stderr: files.fds[1],
-        onStdout: ignore,
-        onStderr: ignore,
-        stdoutBytes: () => this.options.captures.size(files, 0),
+        port: {
+          onStdout: (chunk) => this.capture(output, files, 0, chunk),
+          onStderr: (chunk) => this.capture(output, files, 1, chunk),
+        },
+        local: { stdout: files.fds[0], stderr: files.fds[1], stdoutBytes: () => this.options.captures.size(files, 0) },
       };
     }
-    this.open.set(job.seq, output);
-    const [out, err] = output.streams;
     return {
-      stdout: 'pipe',
-      stderr: 'pipe',
-      onStdout: (chunk) => this.receive(output, out, chunk),
-      onStderr: (chunk) => this.receive(output, err, chunk),
+      port: { onStdout: (chunk) => this.receive(output, out, chunk), onStderr: (chunk) => this.receive(output, err, chunk) },
+      local: undefined,
     };
   }
 
@@ -195,6 +199,16 @@ export class OutputSink {
       this.open.clear();
       for (const output of remaining) await this.writeOut(output);
     });
+  }
+
+  /** A chunk fed through the port in group mode goes into the job's capture file, as a local job's writes do. */
+  private capture(output: JobOutput, files: CapturePair, index: 0 | 1, chunk: Buffer): void {
+    if (output.error !== undefined || output.files !== files) return;
+    try {
+      this.options.captures.append(files, index, chunk);
+    } catch (error) {
+      output.error = error;
+    }
   }
 
   private receive(output: JobOutput, stream: StreamState, chunk: Buffer): void {
@@ -312,4 +326,3 @@ export class OutputSink {
   }
 }
 
-function ignore(): void {}

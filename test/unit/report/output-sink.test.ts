@@ -52,7 +52,7 @@ function recorded(lost: unknown): void {
 }
 
 /** What a job's shell does with the file descriptors it is given in group mode. */
-function jobWrites(fd: 'pipe' | 'inherit' | number, text: string): void {
+function jobWrites(fd: 'inherit' | number | undefined, text: string): void {
   assert.equal(typeof fd, 'number', 'group mode hands the job files');
   writeSync(fd as number, text);
 }
@@ -62,11 +62,11 @@ describe('OutputSink', () => {
     const { sink, out, err, cleared } = makeSink('group');
     const a = sink.target(job(1));
     const b = sink.target(job(2));
-    jobWrites(a.stdout, 'a1\n');
-    jobWrites(b.stdout, 'b1\n');
-    jobWrites(a.stderr, 'a-err\n');
-    jobWrites(a.stdout, 'a2\n');
-    assert.equal(a.stdoutBytes?.(), 6);
+    jobWrites(a.local?.stdout, 'a1\n');
+    jobWrites(b.local?.stdout, 'b1\n');
+    jobWrites(a.local?.stderr, 'a-err\n');
+    jobWrites(a.local?.stdout, 'a2\n');
+    assert.equal(a.local?.stdoutBytes(), 6);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(out(), '', 'nothing before the end');
     await sink.finish(job(2), recorded);
@@ -80,10 +80,10 @@ describe('OutputSink', () => {
   it('group: each job gets fresh files, deleted once written out', async () => {
     const { sink, out, dir } = makeSink('group');
     const first = sink.target(job(1));
-    jobWrites(first.stdout, 'long output\n');
+    jobWrites(first.local?.stdout, 'long output\n');
     await sink.finish(job(1), recorded);
     const second = sink.target(job(2));
-    jobWrites(second.stdout, 'x\n');
+    jobWrites(second.local?.stdout, 'x\n');
     await sink.finish(job(2), recorded);
     assert.equal(out(), 'long output\nx\n');
     assert.deepEqual(readdirSync(dir.existing as string), []);
@@ -91,7 +91,7 @@ describe('OutputSink', () => {
 
   it('group with keep-order: writes in seq order, skipping jobs that never ran; waiting jobs free their files', async () => {
     const { sink, out, dir } = makeSink('group', true);
-    for (const seq of [1, 2, 4]) jobWrites(sink.target(job(seq)).stdout, `${seq}\n`);
+    for (const seq of [1, 2, 4]) jobWrites(sink.target(job(seq)).local?.stdout, `${seq}\n`);
     await sink.finish(job(4), recorded);
     await sink.finish(job(2), recorded);
     assert.equal(out(), '');
@@ -107,7 +107,7 @@ describe('OutputSink', () => {
     sink.target(job(1));
     const target = sink.target(job(2));
     const pieces = ['abcd', 'efgh', 'ijkl', 'mnop', 'qrst'];
-    for (const piece of pieces) target.onStdout(Buffer.from(piece));
+    for (const piece of pieces) target.port.onStdout(Buffer.from(piece));
     const path = dir.existing;
     assert.ok(path !== undefined && readdirSync(path).includes('spill'), 'spilled');
     await sink.finish(job(1), recorded);
@@ -121,9 +121,9 @@ describe('OutputSink', () => {
     const { sink, out } = makeSink('line');
     const a = sink.target(job(1));
     const b = sink.target(job(2));
-    a.onStdout(Buffer.from('a1\na2-start'));
-    b.onStdout(Buffer.from('b1\n'));
-    a.onStdout(Buffer.from('-end\n'));
+    a.port.onStdout(Buffer.from('a1\na2-start'));
+    b.port.onStdout(Buffer.from('b1\n'));
+    a.port.onStdout(Buffer.from('-end\n'));
     await sink.finish(job(1), recorded);
     await sink.finish(job(2), recorded);
     assert.equal(out(), 'a1\nb1\na2-start-end\n');
@@ -133,22 +133,38 @@ describe('OutputSink', () => {
     const { sink, out } = makeSink('line', true);
     const a = sink.target(job(1));
     const b = sink.target(job(2));
-    a.onStdout(Buffer.from('a1\n'));
-    b.onStdout(Buffer.from('b1\n'));
+    a.port.onStdout(Buffer.from('a1\n'));
+    b.port.onStdout(Buffer.from('b1\n'));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(out(), 'a1\n');
     await sink.finish(job(1), recorded);
     assert.equal(out(), 'a1\nb1\n');
-    b.onStdout(Buffer.from('b2\n'));
+    b.port.onStdout(Buffer.from('b2\n'));
     await sink.finish(job(2), recorded);
     assert.equal(out(), 'a1\nb1\nb2\n');
+  });
+
+  it('group, fed through the port (an executor that is not local): the same files, the same output', async () => {
+    const { sink, out, err, dir } = makeSink('group');
+    const a = sink.target(job(1));
+    const b = sink.target(job(2));
+    a.port.onStdout(Buffer.from('a1\n'));
+    b.port.onStdout(Buffer.from('b1\n'));
+    a.port.onStderr(Buffer.from('a-err\n'));
+    a.port.onStdout(Buffer.from('a2\n'));
+    assert.equal(a.local?.stdoutBytes(), 6);
+    await sink.finish(job(2), recorded);
+    await sink.finish(job(1), recorded);
+    assert.equal(out(), 'b1\na1\na2\n');
+    assert.equal(err(), 'a-err\n');
+    assert.deepEqual(readdirSync(dir.existing as string), []);
   });
 
   it('ungroup without inheritable streams forwards chunks as they come', async () => {
     const { sink, out } = makeSink('ungroup');
     const target = sink.target(job(1));
-    assert.equal(target.stdout, 'pipe');
-    target.onStdout(Buffer.from('x'));
+    assert.equal(target.local, undefined, 'chunks come through the port');
+    target.port.onStdout(Buffer.from('x'));
     await sink.finish(job(1), recorded);
     assert.equal(out(), 'x');
   });
@@ -171,7 +187,7 @@ describe('OutputSink', () => {
     assert.throws(() => group.target(job(1)), /cannot create a temp directory for job output in \/proc\/no-such-dir: ENOENT/);
     const line = new OutputSink({ ...options, mode: 'line', spill, captures: new CaptureFiles(dir), captureFiles: true });
     line.target(job(1));
-    line.target(job(2)).onStdout(Buffer.from('lost'));
+    line.target(job(2)).port.onStdout(Buffer.from('lost'));
     await line.finish(job(1), recorded);
     let lost: unknown;
     await line.finish(job(2), (error) => void (lost = error));
@@ -185,10 +201,10 @@ describe('OutputSink records after output', () => {
     const events: string[] = [];
     const a = sink.target(job(1));
     const b = sink.target(job(2));
-    jobWrites(b.stdout, 'b\n');
+    jobWrites(b.local?.stdout, 'b\n');
     await sink.finish(job(2), () => void events.push(`row 2 after '${out()}'`));
     assert.equal(events.length, 0, 'job 2 waits for job 1: no row yet');
-    jobWrites(a.stdout, 'a\n');
+    jobWrites(a.local?.stdout, 'a\n');
     await sink.finish(job(1), () => void events.push(`row 1 after '${out()}'`));
     await sink.close();
     assert.deepEqual(events, ["row 1 after 'a\n'", "row 2 after 'a\nb\n'"]);
@@ -202,7 +218,7 @@ describe('OutputSink records after output', () => {
     });
     failing.on('error', () => undefined);
     const { sink } = makeSink('line', false, undefined, failing);
-    sink.target(job(1)).onStdout(Buffer.from('x\n'));
+    sink.target(job(1)).port.onStdout(Buffer.from('x\n'));
     let lost: unknown;
     await sink.finish(job(1), (error) => void (lost = error));
     assert.match(String(lost), /cannot write to stdout: ENOSPC/);

@@ -1,0 +1,99 @@
+// The runner seam: what every executor (local execa, spawn helper, Redis/BullMQ) is given and returns.
+
+import type { Job } from '../jobs/job.js';
+
+/** The run-wide defaults a job's policy is resolved from. */
+export interface RunDefaults {
+  readonly shell: string;
+  /** Per-job time limit in ms (a job may set its own), or undefined for none. */
+  readonly timeoutMs: number | undefined;
+  /** Delay between SIGTERM and SIGKILL to a job's process group. */
+  readonly killAfterMs: number;
+}
+
+/**
+ * One job, resolved before it reaches an executor: plain data, so it can travel over the wire.
+ * The executor starts `<shell> -c <command>` in its own process group, with its own environment
+ * and cwd plus `env`, in `cwd` (relative to the executor's own).
+ */
+export interface JobSpec {
+  readonly seq: number;
+  readonly slot: number;
+  readonly command: string;
+  readonly shell: string;
+  readonly timeoutMs: number | undefined;
+  readonly killAfterMs: number;
+  /** Added to the executor's environment: the record's env, QRUN_SEQ and QRUN_SLOT. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string | undefined;
+}
+
+/** Resolves a job's policy: its own settings over the run's defaults. */
+export function resolveSpec(job: Job, command: string, slot: number, defaults: RunDefaults): JobSpec {
+  return {
+    seq: job.seq,
+    slot,
+    command,
+    shell: defaults.shell,
+    timeoutMs: job.timeoutMs ?? defaults.timeoutMs,
+    killAfterMs: defaults.killAfterMs,
+    env: { ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
+    cwd: job.cwd,
+  };
+}
+
+/** Where any executor sends a job's output, chunk by chunk. */
+export interface OutputPort {
+  readonly onStdout: (chunk: Buffer) => void;
+  readonly onStderr: (chunk: Buffer) => void;
+}
+
+/**
+ * A shortcut only a local executor can take: let the job's process write straight into qrun's
+ * own stdout/stderr ('inherit') or into a file descriptor, instead of feeding the port.
+ */
+export interface LocalStdio {
+  readonly stdout: 'inherit' | number;
+  readonly stderr: 'inherit' | number;
+  /** How many bytes the job wrote to stdout (for a file descriptor; 0 when inherited). */
+  readonly stdoutBytes: () => number;
+}
+
+/** A job's output destination: the port every executor can feed, and the local shortcut if any. */
+export interface OutputChannel {
+  readonly port: OutputPort;
+  readonly local: LocalStdio | undefined;
+}
+
+/** How one job's process ended: failure is data, never an exception. */
+export interface ExecResult {
+  /** The shell's exit code, or null when it died by a signal or never started. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly timedOut: boolean;
+  /** Terminated because `kill` aborted (second signal, halt now, a failure of qrun). */
+  readonly canceled: boolean;
+  /** Why it could not start, or null. */
+  readonly error: string | null;
+  /** Wall-clock start, in epoch milliseconds. */
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** Bytes the job wrote to stdout (0 when qrun did not see them). */
+  readonly stdoutBytes: number;
+  /** Where it ran (the joblog's Host column); ':' for this machine. */
+  readonly host?: string | undefined;
+}
+
+/** Runs jobs. `run` resolves when the job has ended and its output has all been handed over. */
+export interface Executor {
+  /**
+   * Runs one job. It takes the start time before its first await (the --delay pacer counts from
+   * there) and never rejects for a failing job; it rejects only when it cannot run jobs at all.
+   */
+  run(spec: JobSpec, output: OutputChannel, kill: AbortSignal): Promise<ExecResult>;
+  /** Ends whatever is still running (synchronously: also called at process exit) and frees resources. */
+  close(): void;
+}
+
+/** Builds a run's executor; the composition root picks one (local by default). */
+export type ExecutorFactory = (context: { readonly env: NodeJS.ProcessEnv; readonly cwd: string }) => Executor;

@@ -1,0 +1,117 @@
+// The local executor, and the only execa import: one job -> one process group on this machine.
+
+import { execa, type Options } from 'execa';
+import { resolve } from 'node:path';
+import { atProcessExit } from '../shutdown/exit-hooks.js';
+import type { ExecResult, Executor, ExecutorFactory } from './executor.js';
+import { groupGone, ProcessGroups, signalGroup } from './process-groups.js';
+
+/** Starts each job as `<shell> -c <command>` in its own process group, through execa. */
+export const createLocalExecutor: ExecutorFactory = ({ env, cwd }) => {
+  // A plain copy, made once: reading process.env goes through a getter per variable.
+  const baseEnv: NodeJS.ProcessEnv = { ...env };
+  const groups = new ProcessGroups();
+  // Safety net: no job outlives qrun, even if the run's own cleanup is skipped.
+  const forgetExitHook = atProcessExit(() => groups.killAll());
+  const executor: Executor = {
+    close: () => {
+      groups.killAll();
+      forgetExitHook();
+    },
+    run: async (spec, output, kill) => {
+      const local = output.local;
+      let stdoutBytes = 0;
+      const startedAt = Date.now();
+      const started = performance.now();
+      const options: Options = {
+        // Own process group: Ctrl-C on a terminal reaches only qrun, and timeouts kill the whole tree.
+        detached: true,
+        // qrun tracks and cleans up its groups itself (ProcessGroups.killAll on exit).
+        cleanup: false,
+        buffer: false,
+        reject: false,
+        stdin: 'ignore',
+        // execa passes a file descriptor number straight to the child (its types list only 3-9).
+        stdout: (local?.stdout ?? 'pipe') as Options['stdout'],
+        stderr: (local?.stderr ?? 'pipe') as Options['stderr'],
+        env: { ...baseEnv, ...spec.env },
+        extendEnv: false,
+        cwd: spec.cwd === undefined ? cwd : resolve(cwd, spec.cwd),
+      };
+      let subprocess: ReturnType<typeof execa<Options>>;
+      try {
+        subprocess = execa(spec.shell, ['-c', spec.command], options);
+      } catch (error) {
+        // execa throws when spawn fails for lack of resources (EMFILE, ENFILE): a failed job, not a crash.
+        const code = (error as NodeJS.ErrnoException).code ?? 'out of resources';
+        return notStarted(`could not start: ${code}`, startedAt);
+      }
+      const pgid = subprocess.pid;
+      let timedOut = false;
+      let canceled = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      let killed: Promise<void> | undefined;
+      // SIGTERM to the whole group now, SIGKILL after the grace period; once per job.
+      const terminate = (): void => {
+        if (pgid === undefined || killed !== undefined || !signalGroup(pgid, 'SIGTERM')) return;
+        killed = new Promise((resolve) => {
+          killTimer = setTimeout(() => {
+            signalGroup(pgid, 'SIGKILL');
+            resolve();
+          }, spec.killAfterMs);
+        });
+      };
+      const onKill = (): void => {
+        canceled = true;
+        terminate();
+      };
+      let timeoutTimer: NodeJS.Timeout | undefined;
+      if (pgid !== undefined) {
+        groups.add(pgid);
+        if (spec.timeoutMs !== undefined) {
+          timeoutTimer = setTimeout(() => {
+            timedOut = true;
+            terminate();
+          }, spec.timeoutMs);
+        }
+        kill.addEventListener('abort', onKill, { once: true });
+        if (kill.aborted) onKill();
+        // When the shell exits, whatever it left in its group (e.g. `sleep 100 &`) is terminated
+        // too, so it cannot hold the output pipe, and qrun, open.
+        subprocess.once('exit', terminate);
+        if (local === undefined) {
+          subprocess.stdout?.on('data', (chunk: Buffer) => {
+            stdoutBytes += chunk.length;
+            output.port.onStdout(chunk);
+          });
+          subprocess.stderr?.on('data', output.port.onStderr);
+        }
+      }
+      const result = await subprocess;
+      clearTimeout(timeoutTimer);
+      kill.removeEventListener('abort', onKill);
+      if (pgid !== undefined) {
+        // Members that ignore SIGTERM get their grace period, then SIGKILL.
+        if (killed !== undefined) await groupGone(pgid, 50, killed);
+        clearTimeout(killTimer);
+        groups.delete(pgid);
+      }
+      const spawnError = pgid === undefined || (result.exitCode === undefined && result.signal === undefined);
+      return {
+        exitCode: result.exitCode ?? null,
+        signal: (result.signal as NodeJS.Signals | undefined) ?? null,
+        timedOut,
+        canceled,
+        error: spawnError ? `could not start: ${(result as { code?: string }).code ?? result.shortMessage}` : null,
+        startedAt,
+        durationMs: performance.now() - started,
+        stdoutBytes: local === undefined ? stdoutBytes : local.stdoutBytes(),
+      };
+    },
+  };
+  return executor;
+};
+
+function notStarted(error: string, startedAt: number): ExecResult {
+  return { exitCode: null, signal: null, timedOut: false, canceled: false, error, startedAt, durationMs: 0, stdoutBytes: 0 };
+}
