@@ -2,9 +2,8 @@
 
 import type { Writable } from 'node:stream';
 import { parseOptions, type RawOptions, type RunOptions } from './cli/options.js';
-import type { InputRecord } from './input/split-records.js';
 import { UsageError } from './errors.js';
-import { runJobs, type RunSummary } from './main.js';
+import { runQrun, type RunSummary } from './main.js';
 
 export { UsageError };
 
@@ -29,14 +28,6 @@ export interface RunParams extends Omit<RawOptions, 'argFile' | 'null'> {
   signal?: AbortSignal;
 }
 
-async function* nonEmpty(records: Iterable<string> | AsyncIterable<string>): AsyncGenerator<InputRecord> {
-  let line = 0;
-  for await (const text of records) {
-    line++;
-    if (text.trim() !== '') yield { text, line };
-  }
-}
-
 /**
  * Runs each record as `<shell> -c <record>`, `concurrency` at a time, and resolves with the
  * summary (failed jobs are counted, never thrown). Unlike the CLI, it prints no summary and
@@ -46,20 +37,12 @@ async function* nonEmpty(records: Iterable<string> | AsyncIterable<string>): Asy
 export async function run(params: RunParams): Promise<RunSummary> {
   const { records, stdout = process.stdout, stderr = process.stderr, env = process.env, cwd = process.cwd(), signal, ...raw } = params;
   const options: RunOptions = parseOptions({ quiet: true, progress: false, ...raw });
-  let total: number | undefined;
-  if (options.halt.when !== 'never' && options.halt.percent) {
-    // A percentage needs the number of jobs up front, as GNU parallel counts them first.
-    if (!Array.isArray(records)) throw new UsageError('--halt with a percentage needs `records` as an array');
-    total = (records as string[]).filter((record) => record.trim() !== '').length;
-  }
-  return runJobs(options, nonEmpty(records), {
+  return runQrun(options, { kind: 'records', records }, {
     stdout,
     stderr,
     env,
     cwd,
     abort: signal,
     inheritable: stdout === process.stdout && stderr === process.stderr,
-  }, total);
+  });
 }
-
-

@@ -8,7 +8,11 @@ import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
 import { parseTemplate, renderTemplate } from './jobs/template.js';
+import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
 import type { InputRecord } from './input/split-records.js';
+import { checkShell } from './runner/check-shell.js';
+import { fitConcurrency, openFileLimit } from './runner/fd-budget.js';
+import { listenForInterrupt } from './shutdown/interrupt.js';
 import { createExecute } from './pool/execute.js';
 import { Pacer } from './pool/pacer.js';
 import { startPool } from './pool/pool.js';
@@ -80,10 +84,43 @@ const outputMemory = 32 * 1024 * 1024;
 const perBufferMemory = 1024 * 1024;
 
 /**
- * Runs every record as a job and resolves with the summary; never rejects for a failed job.
- * `totalJobs` is the number of records, when it was counted beforehand (--halt with a percentage).
+ * The one entry of every run, the CLI's and the library's: checks what can be checked before any
+ * job starts (shell, open-file limit, input files), counts the input when --halt needs a total,
+ * then runs every record as a job and resolves with the summary; never rejects for a failed job.
+ * Throws a UsageError for a bad call.
  */
-export async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>, io: RunIO, totalJobs?: number): Promise<RunSummary> {
+export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Promise<RunSummary> {
+  checkShell(asked.shell, io.env.PATH);
+  const fitted = fitConcurrency(asked.concurrency, openFileLimit());
+  if (fitted.note !== undefined) io.stderr.write(`qrun: ${fitted.note}\n`);
+  const options = { ...asked, concurrency: fitted.concurrency };
+  // Before the run's shutdown exists, a signal can only cut the counting short: nothing has started.
+  const interrupt = listenForInterrupt(io.signals);
+  let prepared: PreparedInput;
+  try {
+    prepared = await prepareInput(input, {
+      separator: options.separator,
+      count: options.halt.when !== 'never' && options.halt.percent,
+      stop: interrupt.signal,
+      tmpDir: io.tmpDir,
+    });
+  } catch (error) {
+    const signal = interrupt.received();
+    if (signal === undefined) throw error;
+    io.stderr.write(`qrun: interrupted by ${signal} while counting the input for --halt: no job started\n`);
+    return interruptedBeforeStart(signal);
+  } finally {
+    interrupt.dispose();
+  }
+  try {
+    return await runJobs(options, prepared.records, io, prepared.total);
+  } finally {
+    await prepared.close();
+  }
+}
+
+/** Runs the prepared records as jobs: the pipeline, wired in flow order. */
+async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>, io: RunIO, totalJobs: number | undefined): Promise<RunSummary> {
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
   const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume) : undefined;
@@ -257,6 +294,24 @@ export async function runJobs(options: RunOptions, records: AsyncIterable<InputR
     io.stderr.write(formatSummary(stats, elapsedMs, { interruptedBy: shutdown.interruptedBy, haltedBy: halt.reason }));
   }
   return summary;
+}
+
+function interruptedBeforeStart(signal: InterruptSignal): RunSummary {
+  return {
+    succeeded: 0,
+    failed: 0,
+    timedOut: 0,
+    canceled: 0,
+    notStarted: 0,
+    skipped: 0,
+    retried: 0,
+    haltedBy: undefined,
+    elapsedMs: 0,
+    interruptedBy: signal,
+    error: undefined,
+    brokenPipe: false,
+    exitCode: 128 + signalNumbers[signal],
+  };
 }
 
 function exitCodeFor(failed: number, shutdown: Shutdown, brokenPipe: boolean, halted: number | undefined): number {

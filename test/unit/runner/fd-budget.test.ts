@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fitConcurrency, openFileLimit } from '../../../src/cli/fd-budget.js';
+import { fitConcurrency, openFileLimit } from '../../../src/runner/fd-budget.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-unit-fd-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
