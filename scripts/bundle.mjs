@@ -12,6 +12,8 @@ await build({
   outdir: 'dist/bundle',
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
+  // The fleet mode's Redis client and queue load from node_modules, only when used.
+  external: ['bullmq', 'ioredis'],
   // Bundled CommonJS dependencies (commander) call require() for Node's own modules.
   banner: { js: "import { createRequire as __qrunRequire } from 'node:module'; const require = __qrunRequire(import.meta.url);" },
 });

@@ -2,7 +2,7 @@
 //   records -> producer -> bounded queue -> workers -> runner (execa) -> events -> sinks
 
 import type { Writable } from 'node:stream';
-import type { RunOptions } from './cli/options.js';
+import type { RedisOptions, RunOptions } from './cli/options.js';
 import { ExitCode, exitCodeForFailures, messageOf, signalNumbers, type InterruptSignal } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
@@ -34,7 +34,7 @@ import { noProgress, startProgress, wantsProgress, type Progress, type TerminalS
 import { RunStats } from './report/stats.js';
 import { formatSummary } from './report/summary.js';
 import { createRunJob } from './pool/run-job.js';
-import type { ExecutorFactory } from './runner/executor.js';
+import type { Executor, ExecutorFactory } from './runner/executor.js';
 import { createLocalExecutor } from './runner/local-executor.js';
 import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
 
@@ -90,10 +90,16 @@ const perBufferMemory = 1024 * 1024;
  * Throws a UsageError for a bad call.
  */
 export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Promise<RunSummary> {
-  checkShell(asked.shell, io.env.PATH);
-  const fitted = fitConcurrency(asked.concurrency, openFileLimit());
-  if (fitted.note !== undefined) io.stderr.write(`qrun: ${fitted.note}\n`);
-  const options = { ...asked, concurrency: fitted.concurrency };
+  let options = asked;
+  if (asked.redis === undefined) {
+    // Jobs run here: the shell must exist, and each running job holds open files.
+    checkShell(asked.shell, io.env.PATH);
+    const fitted = fitConcurrency(asked.concurrency, openFileLimit());
+    if (fitted.note !== undefined) io.stderr.write(`qrun: ${fitted.note}\n`);
+    options = { ...asked, concurrency: fitted.concurrency };
+  } else {
+    io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, asked.killAfterMs)), inheritable: false };
+  }
   // Before the run's shutdown exists, a signal can only cut the counting short: nothing has started.
   const interrupt = listenForInterrupt(io.signals);
   let prepared: PreparedInput;
@@ -121,6 +127,31 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
 
 /** Runs the prepared records as jobs: the pipeline, wired in flow order. */
 async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>, io: RunIO, totalJobs: number | undefined): Promise<RunSummary> {
+  // The executor comes first: one that cannot start (a Redis that cannot be reached) refuses
+  // before anything is written, the joblog included.
+  const failures: { fail: (error: Error) => void } = { fail: () => undefined };
+  const executor = await (io.executor ?? createLocalExecutor)({
+    env: io.env,
+    cwd: io.cwd,
+    fail: (error) => failures.fail(error),
+    notice: (text) => void io.stderr.write(`${text}\n`),
+  });
+  try {
+    return await runWith(executor, failures, options, records, io, totalJobs);
+  } finally {
+    await executor.close();
+  }
+}
+
+/** The pipeline around one executor. */
+async function runWith(
+  executor: Executor,
+  failures: { fail: (error: Error) => void },
+  options: RunOptions,
+  records: AsyncIterable<InputRecord>,
+  io: RunIO,
+  totalJobs: number | undefined,
+): Promise<RunSummary> {
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
   const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume) : undefined;
@@ -143,7 +174,7 @@ async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>,
   let progress: Progress = noProgress;
   const shutdown = new Shutdown(io.signals, (phase, reason) => log.info({ phase, reason }, `shutdown: ${phase}`));
   shutdown.follow(io.abort);
-  const executor = (io.executor ?? createLocalExecutor)({ env: io.env, cwd: io.cwd });
+  failures.fail = (error) => shutdown.fail(error);
   const tempDir = new PrivateDir(io.tmpDir);
   const spill = new SpillFile(tempDir);
   const captures = new CaptureFiles(tempDir);
@@ -189,7 +220,8 @@ async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>,
     inheritable: io.inheritable && results === undefined,
     spill,
     captures,
-    captureFiles: results === undefined,
+    // Through Redis, output arrives as chunks: held in memory (then spilled), no files per job in flight.
+    captureFiles: results === undefined && options.redis === undefined,
     budget: new MemoryBudget(outputMemory),
     perBufferLimit: perBufferMemory,
     maxLineBytes: perBufferMemory,
@@ -208,7 +240,7 @@ async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>,
     executor,
     defaults: { shell: options.shell, timeoutMs: options.timeoutMs, killAfterMs: options.killAfterMs },
     output: (job) => recorder.output(job, sink.target(job)),
-    kill: shutdown.kill,
+    signals: { stop: shutdown.stop, kill: shutdown.kill },
   });
   const template = options.command.length > 0 ? parseTemplate(options.command) : undefined;
 
@@ -262,7 +294,8 @@ async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>,
     await sink.close().catch((error: unknown) => crashed(error, undefined));
   } finally {
     progress.stop();
-    executor.close();
+    // Local jobs die with the run here (the executor's close finishes the rest after the summary).
+    void executor.close();
     removeTemp();
     joblog?.close();
     forgetExitHook();
@@ -294,6 +327,12 @@ async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>,
     io.stderr.write(formatSummary(stats, elapsedMs, { interruptedBy: shutdown.interruptedBy, haltedBy: halt.reason }));
   }
   return summary;
+}
+
+/** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */
+async function fleetExecutor(redis: RedisOptions, killAfterMs: number): Promise<ExecutorFactory> {
+  const { openRedisExecutor } = await import('./redis/redis-executor.js');
+  return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, fail, notice });
 }
 
 function interruptedBeforeStart(signal: InterruptSignal): RunSummary {

@@ -2,11 +2,13 @@
 
 import { availableParallelism } from 'node:os';
 import * as z from 'zod/mini';
-import { toDurationMs } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { RecordSeparator } from '../input/split-records.js';
 import type { ResumeMode } from '../jobs/resume.js';
-import { parseHalt, type HaltSpec } from '../shutdown/halt.js';
+import type { HaltSpec } from '../shutdown/halt.js';
+import { parseRedisUrl, type RedisTarget } from '../redis/url.js';
+import { checkQueueName } from '../redis/keys.js';
+import { duration, flag, halt, oneOf, text, wholeNumber } from './validators.js';
 import type { OutputMode } from '../report/output/output-sink.js';
 
 /** Everything a run is configured by, validated. */
@@ -37,74 +39,26 @@ export interface RunOptions {
   readonly delayMs: number;
   readonly dryRun: boolean;
   readonly results: string | undefined;
+  /** Fleet mode: jobs go to workers through this Redis (undefined: run them here). */
+  readonly redis: RedisOptions | undefined;
 }
+
+/** The submitter's side of the fleet mode. */
+export interface RedisOptions {
+  readonly target: RedisTarget;
+  readonly queue: string;
+  readonly waitWorkersMs: number | undefined;
+  readonly runTtlMs: number;
+  readonly reconnectMs: number;
+}
+
+/** Jobs in flight through Redis at once, unless --queue-size says otherwise. */
+const redisWindow = 1000;
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const outputModes = ['group', 'line', 'ungroup'] as const;
 /** A pino level name. */
 export type LogLevel = (typeof logLevels)[number];
-
-function shown(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : String(value);
-}
-
-/** A whole number of `least` or more (1 unless said), given as a number or a numeric string. */
-function wholeNumber(flag: string, least = 1) {
-  return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (Number.isSafeInteger(n) && n >= least) return n;
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of ${least} or more, got ${shown(value)}` });
-    return z.NEVER;
-  }));
-}
-
-/** A duration ("500ms", "30s", "5m", "1h", bare number = seconds) in milliseconds. */
-function duration(flag: string, allowZero: boolean) {
-  return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    const ms = toDurationMs(value);
-    if (ms !== undefined && (allowZero || ms > 0)) return ms;
-    const least = allowZero ? '' : ' greater than 0';
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a duration${least} like 500ms, 30s, 5m or 1h (at most 24 days), got ${shown(value)}` });
-    return z.NEVER;
-  }));
-}
-
-function oneOf<T extends string>(flag: string, values: readonly T[]) {
-  return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be one of ${values.join(', ')}, got ${shown(value)}` });
-    return z.NEVER;
-  }));
-}
-
-function halt() {
-  return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    const spec = typeof value === 'string' ? parseHalt(value.trim()) : typeof value === 'number' ? parseHalt(String(value)) : undefined;
-    if (spec) return spec;
-    ctx.issues.push({
-      code: 'custom',
-      input: value,
-      message: `--halt must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got ${shown(value)}`,
-    });
-    return z.NEVER;
-  }));
-}
-
-function flag(name: string) {
-  return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    if (value === undefined || typeof value === 'boolean') return value;
-    ctx.issues.push({ code: 'custom', input: value, message: `${name} must be true or false, got ${shown(value)}` });
-    return z.NEVER;
-  }));
-}
-
-function text(flag: string) {
-  return z.pipe(z.unknown(), z.transform((value, ctx) => {
-    if (typeof value === 'string' && value.length > 0) return value;
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a non-empty string, got ${shown(value)}` });
-    return z.NEVER;
-  }));
-}
 
 /** The raw options, as commander or a library caller gives them; every field may be missing. */
 const rawSchema = z.strictObject({
@@ -134,6 +88,11 @@ const rawSchema = z.strictObject({
   delay: z.optional(duration('--delay', true)),
   dryRun: z.optional(flag('--dry-run')),
   results: z.optional(text('--results')),
+  redis: z.optional(text('--redis')),
+  queue: z.optional(text('--queue')),
+  waitWorkers: z.optional(duration('--wait-workers', false)),
+  runTtl: z.optional(duration('--run-ttl', false)),
+  reconnectTimeout: z.optional(duration('--reconnect-timeout', false)),
 });
 
 /** Options as given before validation (CLI strings, or typed values from the library). */
@@ -173,10 +132,12 @@ export function parseOptions(raw: Record<string, unknown>, cpus: number = availa
   if (output === 'ungroup' && o.progress === true) {
     throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
   }
-  const concurrency = o.concurrency ?? o.jobs ?? cpus;
+  const redis = redisOptions(o);
+  // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
+  const concurrency = redis !== undefined ? (o.queueSize ?? redisWindow) : (o.concurrency ?? o.jobs ?? cpus);
   return {
     concurrency,
-    queueSize: o.queueSize ?? 2 * concurrency,
+    queueSize: o.queueSize ?? (redis !== undefined ? redisWindow : 2 * concurrency),
     timeoutMs: o.timeout,
     killAfterMs: o.killAfter ?? 2000,
     shell: o.shell ?? '/bin/sh',
@@ -199,5 +160,25 @@ export function parseOptions(raw: Record<string, unknown>, cpus: number = availa
     delayMs: o.delay ?? 0,
     dryRun: o.dryRun ?? false,
     results: o.results,
+    redis,
   };
+}
+
+function redisOptions(o: {
+  redis?: string | undefined;
+  queue?: string | undefined;
+  waitWorkers?: number | undefined;
+  runTtl?: number | undefined;
+  reconnectTimeout?: number | undefined;
+}): RedisOptions | undefined {
+  if (o.redis === undefined) {
+    for (const [name, value] of [['--queue', o.queue], ['--wait-workers', o.waitWorkers], ['--run-ttl', o.runTtl], ['--reconnect-timeout', o.reconnectTimeout]] as const) {
+      if (value !== undefined) throw new UsageError(`${name} needs --redis <url>`);
+    }
+    return undefined;
+  }
+  const queue = o.queue ?? 'qrun';
+  const bad = checkQueueName(queue);
+  if (bad !== undefined) throw new UsageError(bad);
+  return { target: parseRedisUrl(o.redis), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? 15_000 };
 }

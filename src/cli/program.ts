@@ -69,6 +69,11 @@ function buildProgram(stdout: Writable): Command {
     .option('--log-file <path>', 'append a structured NDJSON log of the run to <path>')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: info)')
     .option('-q, --quiet', 'no summary at the end')
+    .option('--redis <url>', 'fleet mode: send jobs to `qrun worker`s through this Redis (redis://, rediss://)')
+    .option('--queue <name>', 'with --redis: the queue the workers take jobs from (default: qrun)')
+    .option('--wait-workers <duration>', 'with --redis: exit 255 if no worker takes a job for this long (default: wait)')
+    .option('--run-ttl <duration>', "with --redis: workers stop this run's jobs when qrun has been gone this long (default: 10s)")
+    .option('--reconnect-timeout <duration>', 'with --redis: a lost Redis connection that is not back after this long fails the run (default: 15s)')
     // Everything after the first template word belongs to the template: qrun gzip -9.
     .passThroughOptions();
   program

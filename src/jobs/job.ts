@@ -46,6 +46,8 @@ export interface JobResult {
   readonly attempts: number;
   /** Where the job ran, for the joblog's Host column (':' or absent: this machine). */
   readonly host?: string | undefined;
+  /** Taken back from a queue before it started (a remote executor at a stop). */
+  readonly neverStarted?: boolean | undefined;
 }
 
 /** True when the job counts as failed: non-zero exit, death by signal, timeout, or an error around it. */

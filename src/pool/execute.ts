@@ -64,13 +64,26 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     }
     deps.emit({ kind: 'job-started', job, command, slot });
     const attempts = (job.retries ?? deps.retries) + 1;
-    let result: JobResult;
+    let result: JobResult | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         // runJob takes the job's start time before its first await: the pacer counts from there.
-        const running = deps.runJob(job, command, slot);
+        const running = deps.runJob(job, command, slot, attempt);
         if (attempt === 1) started();
-        result = { ...(await running), attempts: attempt };
+        const ran: JobResult = { ...(await running), attempts: attempt };
+        if (ran.neverStarted === true) {
+          // Taken back from a queue at a stop (a remote executor): the job did not run.
+          deps.output.discard(job);
+          if (result === undefined) {
+            deps.emit({ kind: 'job-not-started', job, withdrawn: true });
+            deps.output.skip(job);
+            return;
+          }
+          // A retry that never started: the attempt before it is the last; its output went to make room for the retry.
+          result = { ...result, stdoutBytes: 0 };
+          break;
+        }
+        result = ran;
       } catch (error) {
         if (attempt === 1) started();
         // qrun could not even start the job (e.g. no temp directory for its output).

@@ -1,10 +1,10 @@
 // One attempt of one job: its policy resolved, its output channel opened, then the executor runs it.
 
 import type { Job, JobResult } from '../jobs/job.js';
-import { resolveSpec, type Executor, type OutputChannel, type RunDefaults } from '../runner/executor.js';
+import { resolveSpec, type ExecSignals, type Executor, type OutputChannel, type RunDefaults } from '../runner/executor.js';
 
 /** Runs one job's command to completion; a failing job resolves with its result, never rejects. */
-export type RunJob = (job: Job, command: string, slot: number) => Promise<JobResult>;
+export type RunJob = (job: Job, command: string, slot: number, attempt: number) => Promise<JobResult>;
 
 /** What a RunJob is made of, passed in by the composition root. */
 export interface RunJobDeps {
@@ -12,15 +12,15 @@ export interface RunJobDeps {
   readonly defaults: RunDefaults;
   /** Opens where this attempt's output goes (throws if it cannot, e.g. no temp directory). */
   readonly output: (job: Job) => OutputChannel;
-  /** Aborts when running jobs must be terminated. */
-  readonly kill: AbortSignal;
+  /** The run's stop and kill phases. */
+  readonly signals: ExecSignals;
 }
 
 /** Builds the worker's RunJob over an executor: the same for every executor behind the seam. */
 export function createRunJob(deps: RunJobDeps): RunJob {
-  return async (job, command, slot) => {
-    const spec = resolveSpec(job, command, slot, deps.defaults);
-    const ran = await deps.executor.run(spec, deps.output(job), deps.kill);
-    return { job, command, slot, attempts: 1, ...ran };
+  return async (job, command, slot, attempt) => {
+    const spec = resolveSpec(job, command, slot, attempt, deps.defaults);
+    const ran = await deps.executor.run(spec, deps.output(job), deps.signals);
+    return { job, command, slot, attempts: attempt, ...ran };
   };
 }

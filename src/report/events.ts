@@ -13,7 +13,8 @@ export type RunEvent =
   | { readonly kind: 'job-retry'; readonly result: JobResult; readonly delayMs: number }
   /** The joblog of a resumed run says this job is done already. */
   | { readonly kind: 'job-skipped'; readonly job: Job }
-  | { readonly kind: 'job-not-started'; readonly job: Job }
+  /** Never started: still queued at a stop; `withdrawn` if it had been handed to an executor (counted running). */
+  | { readonly kind: 'job-not-started'; readonly job: Job; readonly withdrawn?: boolean }
   | { readonly kind: 'run-error'; readonly message: string; readonly job: Job | undefined };
 
 /** Something that reacts to events (stats, progress, log). */

@@ -49,6 +49,7 @@ export class RunStats {
       case 'job-retry':
         break;
       case 'job-not-started':
+        if (event.withdrawn === true) this.running--;
         this.notStarted++;
         this.firstNotStarted = Math.min(this.firstNotStarted ?? Infinity, event.job.seq);
         this.lastNotStarted = Math.max(this.lastNotStarted ?? 0, event.job.seq);

@@ -18,6 +18,8 @@ export interface RunDefaults {
  */
 export interface JobSpec {
   readonly seq: number;
+  /** 1 for the first run of the job, 2 for its first retry, and so on. */
+  readonly attempt: number;
   readonly slot: number;
   readonly command: string;
   readonly shell: string;
@@ -29,9 +31,10 @@ export interface JobSpec {
 }
 
 /** Resolves a job's policy: its own settings over the run's defaults. */
-export function resolveSpec(job: Job, command: string, slot: number, defaults: RunDefaults): JobSpec {
+export function resolveSpec(job: Job, command: string, slot: number, attempt: number, defaults: RunDefaults): JobSpec {
   return {
     seq: job.seq,
+    attempt,
     slot,
     command,
     shell: defaults.shell,
@@ -42,10 +45,15 @@ export function resolveSpec(job: Job, command: string, slot: number, defaults: R
   };
 }
 
-/** Where any executor sends a job's output, chunk by chunk. */
+/**
+ * Where any executor sends a job's output, chunk by chunk. A port may answer a chunk with a
+ * promise: the executor then reads no more of the job's output until it settles (back-pressure).
+ */
 export interface OutputPort {
-  readonly onStdout: (chunk: Buffer) => void;
-  readonly onStderr: (chunk: Buffer) => void;
+  readonly onStdout: (chunk: Buffer) => void | Promise<void>;
+  readonly onStderr: (chunk: Buffer) => void | Promise<void>;
+  /** The job is being run again from the start elsewhere (a remote run that was lost): forget what is held. */
+  readonly restart?: () => void;
 }
 
 /**
@@ -82,6 +90,16 @@ export interface ExecResult {
   readonly stdoutBytes: number;
   /** Where it ran (the joblog's Host column); ':' for this machine. */
   readonly host?: string | undefined;
+  /** The job never started and never will (taken back from a queue at a stop): not a failure. */
+  readonly neverStarted?: boolean | undefined;
+}
+
+/** The run's two abort phases, as an executor sees them. */
+export interface ExecSignals {
+  /** Start no more jobs: a job not yet started may be taken back (ExecResult.neverStarted). */
+  readonly stop: AbortSignal;
+  /** Terminate running jobs (second signal, halt now, a failure of qrun). */
+  readonly kill: AbortSignal;
 }
 
 /** Runs jobs. `run` resolves when the job has ended and its output has all been handed over. */
@@ -90,10 +108,24 @@ export interface Executor {
    * Runs one job. It takes the start time before its first await (the --delay pacer counts from
    * there) and never rejects for a failing job; it rejects only when it cannot run jobs at all.
    */
-  run(spec: JobSpec, output: OutputChannel, kill: AbortSignal): Promise<ExecResult>;
-  /** Ends whatever is still running (synchronously: also called at process exit) and frees resources. */
-  close(): void;
+  run(spec: JobSpec, output: OutputChannel, signals: ExecSignals): Promise<ExecResult>;
+  /**
+   * Ends whatever is still running and frees resources. What must happen even at process exit
+   * (killing local process groups) happens before it returns; a promise covers the rest.
+   */
+  close(): void | Promise<void>;
+}
+
+/** What a run gives its executor. */
+export interface ExecutorContext {
+  /** The environment and directory jobs start from (the executor's own machine's, for a local one). */
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** The executor cannot go on (e.g. lost its server): the run stops and exits 255. */
+  readonly fail: (error: Error) => void;
+  /** A line for the user on stderr. */
+  readonly notice: (text: string) => void;
 }
 
 /** Builds a run's executor; the composition root picks one (local by default). */
-export type ExecutorFactory = (context: { readonly env: NodeJS.ProcessEnv; readonly cwd: string }) => Executor;
+export type ExecutorFactory = (context: ExecutorContext) => Executor | Promise<Executor>;

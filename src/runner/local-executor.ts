@@ -6,8 +6,21 @@ import { atProcessExit } from '../shutdown/exit-hooks.js';
 import type { ExecResult, Executor, ExecutorFactory } from './executor.js';
 import { groupGone, ProcessGroups, signalGroup } from './process-groups.js';
 
+/** What a local executor can be told beyond the seam's context. */
+export interface LocalExecutorOptions {
+  /** Told of each job's process group as it starts (true) and ends (false): a worker's watchdog. */
+  readonly onGroup?: (pgid: number, live: boolean) => void;
+}
+
 /** Starts each job as `<shell> -c <command>` in its own process group, through execa. */
-export const createLocalExecutor: ExecutorFactory = ({ env, cwd }) => {
+export function localExecutor(settings: LocalExecutorOptions = {}): ExecutorFactory {
+  return ({ env, cwd }) => startLocalExecutor(settings, env, cwd);
+}
+
+/** The default executor: jobs run on this machine. */
+export const createLocalExecutor: ExecutorFactory = localExecutor();
+
+function startLocalExecutor(settings: LocalExecutorOptions, env: NodeJS.ProcessEnv, cwd: string): Executor {
   // A plain copy, made once: reading process.env goes through a getter per variable.
   const baseEnv: NodeJS.ProcessEnv = { ...env };
   const groups = new ProcessGroups();
@@ -18,7 +31,7 @@ export const createLocalExecutor: ExecutorFactory = ({ env, cwd }) => {
       groups.killAll();
       forgetExitHook();
     },
-    run: async (spec, output, kill) => {
+    run: async (spec, output, { kill }) => {
       const local = output.local;
       let stdoutBytes = 0;
       const startedAt = Date.now();
@@ -68,6 +81,7 @@ export const createLocalExecutor: ExecutorFactory = ({ env, cwd }) => {
       let timeoutTimer: NodeJS.Timeout | undefined;
       if (pgid !== undefined) {
         groups.add(pgid);
+        settings.onGroup?.(pgid, true);
         if (spec.timeoutMs !== undefined) {
           timeoutTimer = setTimeout(() => {
             timedOut = true;
@@ -80,11 +94,12 @@ export const createLocalExecutor: ExecutorFactory = ({ env, cwd }) => {
         // too, so it cannot hold the output pipe, and qrun, open.
         subprocess.once('exit', terminate);
         if (local === undefined) {
-          subprocess.stdout?.on('data', (chunk: Buffer) => {
+          const { stdout, stderr } = subprocess;
+          stdout?.on('data', (chunk: Buffer) => {
             stdoutBytes += chunk.length;
-            output.port.onStdout(chunk);
+            holdWhile(stdout, output.port.onStdout(chunk));
           });
-          subprocess.stderr?.on('data', output.port.onStderr);
+          stderr?.on('data', (chunk: Buffer) => holdWhile(stderr, output.port.onStderr(chunk)));
         }
       }
       const result = await subprocess;
@@ -95,6 +110,7 @@ export const createLocalExecutor: ExecutorFactory = ({ env, cwd }) => {
         if (killed !== undefined) await groupGone(pgid, 50, killed);
         clearTimeout(killTimer);
         groups.delete(pgid);
+        settings.onGroup?.(pgid, false);
       }
       const spawnError = pgid === undefined || (result.exitCode === undefined && result.signal === undefined);
       return {
@@ -110,7 +126,17 @@ export const createLocalExecutor: ExecutorFactory = ({ env, cwd }) => {
     },
   };
   return executor;
-};
+}
+
+/** Reads no more of a job's stream until the port has taken the last chunk (back-pressure). */
+function holdWhile(stream: NodeJS.ReadableStream, taken: void | Promise<void>): void {
+  if (taken === undefined) return;
+  stream.pause();
+  void taken.then(
+    () => stream.resume(),
+    () => stream.resume(),
+  );
+}
 
 function notStarted(error: string, startedAt: number): ExecResult {
   return { exitCode: null, signal: null, timedOut: false, canceled: false, error, startedAt, durationMs: 0, stdoutBytes: 0 };

@@ -1,0 +1,73 @@
+// Validators of raw option values (CLI strings, QRUN_* variables or library values), each naming its option.
+
+import * as z from 'zod/mini';
+import { toDurationMs } from '../duration.js';
+import { parseHalt } from '../shutdown/halt.js';
+
+/** A value as an error message shows it. */
+export function shown(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+/** A whole number of `least` or more (1 unless said), given as a number or a numeric string. */
+export function wholeNumber(flag: string, least = 1) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (Number.isSafeInteger(n) && n >= least) return n;
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of ${least} or more, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
+/** A duration ("500ms", "30s", "5m", "1h", bare number = seconds) in milliseconds. */
+export function duration(flag: string, allowZero: boolean) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const ms = toDurationMs(value);
+    if (ms !== undefined && (allowZero || ms > 0)) return ms;
+    const least = allowZero ? '' : ' greater than 0';
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a duration${least} like 500ms, 30s, 5m or 1h (at most 24 days), got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
+/** One of a fixed list of words. */
+export function oneOf<T extends string>(flag: string, values: readonly T[]) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be one of ${values.join(', ')}, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
+/** A --halt spec in GNU parallel's grammar. */
+export function halt() {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const spec = typeof value === 'string' ? parseHalt(value.trim()) : typeof value === 'number' ? parseHalt(String(value)) : undefined;
+    if (spec) return spec;
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: `--halt must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got ${shown(value)}`,
+    });
+    return z.NEVER;
+  }));
+}
+
+/** A switch: true or false. */
+export function flag(name: string) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    if (value === undefined || typeof value === 'boolean') return value;
+    ctx.issues.push({ code: 'custom', input: value, message: `${name} must be true or false, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
+/** A non-empty string. */
+export function text(flag: string) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    if (typeof value === 'string' && value.length > 0) return value;
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a non-empty string, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+

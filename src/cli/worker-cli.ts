@@ -1,0 +1,74 @@
+// `qrun worker`: its own options (commander, QRUN_* variables), validated, then the worker runs.
+
+import { Command, CommanderError } from 'commander';
+import { availableParallelism, hostname } from 'node:os';
+import type { Writable } from 'node:stream';
+import * as z from 'zod/mini';
+import { UsageError } from '../errors.js';
+import { parseRedisUrl } from '../redis/url.js';
+import { checkQueueName } from '../redis/keys.js';
+import type { WorkerSettings } from '../redis/worker.js';
+import { duration, text, wholeNumber } from './validators.js';
+
+const schema = z.strictObject({
+  redis: z.optional(text('--redis')),
+  concurrency: z.optional(wholeNumber('--concurrency')),
+  queue: z.optional(text('--queue')),
+  name: z.optional(text('--name')),
+  lockDuration: z.optional(duration('--lock-duration', false)),
+  reconnectTimeout: z.optional(duration('--reconnect-timeout', false)),
+});
+
+/** Parses `qrun worker …` (the words after "worker"); undefined when help was asked and given. */
+export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: NodeJS.ProcessEnv): WorkerSettings | undefined {
+  const program = new Command('qrun worker')
+    .description('Take jobs from a queue on Redis, submitted by `qrun --redis`, and run them here.')
+    .helpOption('-h, --help', 'show this help and exit')
+    .option('--redis <url>', 'the Redis the submitters use: redis://host:6379, rediss://host:6380 (or QRUN_REDIS)')
+    .option('-c, --concurrency <n>', 'how many jobs run here at once (default: number of CPUs)')
+    .option('--queue <name>', 'the queue to take jobs from (default: qrun)')
+    .option('--name <name>', "this machine's name in the submitters' joblogs (default: the host name)")
+    .option('--lock-duration <duration>', 'a job whose worker died runs again elsewhere after this long (default: 30s)')
+    .option('--reconnect-timeout <duration>', 'exit 255 when a lost Redis connection is not back after this long (default: 15s)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: () => undefined, outputError: () => undefined });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return undefined;
+      throw new UsageError(`worker: ${error.message.replace(/^error: /, '')}`);
+    }
+    throw error;
+  }
+  if (program.args.length > 0) throw new UsageError(`worker: unexpected argument '${program.args[0]}' (the jobs come from the submitter)`);
+  const raw: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  for (const [key, variable] of [['redis', 'QRUN_REDIS'], ['concurrency', 'QRUN_CONCURRENCY'], ['queue', 'QRUN_QUEUE'], ['name', 'QRUN_NAME'], ['lockDuration', 'QRUN_LOCK_DURATION'], ['reconnectTimeout', 'QRUN_RECONNECT_TIMEOUT']] as const) {
+    if (program.getOptionValueSource(key) === 'cli') raw[key] = program.getOptionValue(key);
+    else if (env[variable] !== undefined) {
+      raw[key] = env[variable];
+      names[key] = variable;
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = names[String(issue?.path[0] ?? '')];
+    const message = issue?.message ?? 'invalid options';
+    throw new UsageError(`worker: ${name === undefined ? message : message.replace(/^--[a-z-]+/, name)}`);
+  }
+  const o = parsed.data;
+  if (o.redis === undefined) throw new UsageError('worker: --redis <url> is needed (the Redis the submitters use)');
+  const queue = o.queue ?? 'qrun';
+  const bad = checkQueueName(queue);
+  if (bad !== undefined) throw new UsageError(`worker: ${bad}`);
+  return {
+    target: parseRedisUrl(o.redis),
+    queue,
+    concurrency: o.concurrency ?? availableParallelism(),
+    name: o.name ?? hostname(),
+    lockDurationMs: o.lockDuration ?? 30_000,
+    reconnectMs: o.reconnectTimeout ?? 15_000,
+  };
+}

@@ -1,0 +1,25 @@
+// The Redis keys of the fleet mode: BullMQ's, and qrun's own for each run, all under one hash tag.
+
+/** BullMQ's key prefix: the hash tag keeps every key of qrun on one Redis Cluster slot. */
+export const prefix = '{qrun}';
+
+/** qrun's own keys for one run on one queue. */
+export interface RunKeys {
+  /** The stream workers write a run's output and results into. */
+  readonly output: string;
+  /** Exists while the submitter is alive (refreshed, with a TTL). */
+  readonly alive: string;
+  /** Set when the submitter's second Ctrl-C asks workers to kill this run's jobs. */
+  readonly cancel: string;
+}
+
+/** The keys of run `runId` on queue `queue`. */
+export function runKeys(queue: string, runId: string): RunKeys {
+  const base = `${prefix}:${queue}:run:${runId}`;
+  return { output: `${base}:out`, alive: `${base}:alive`, cancel: `${base}:cancel` };
+}
+
+/** A queue name BullMQ accepts and that is safe inside a key: letters, digits, - and _. */
+export function checkQueueName(name: string): string | undefined {
+  return /^[A-Za-z0-9_-]{1,100}$/.test(name) ? undefined : `--queue must be 1 to 100 letters, digits, - or _, got '${name}'`;
+}

@@ -1,0 +1,313 @@
+// The fleet executor (submitter side): each job goes to a BullMQ queue on Redis, a `qrun worker`
+// runs it, and its output and result come back through the run's own Redis stream.
+
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { formatDuration } from '../duration.js';
+import { messageOf } from '../errors.js';
+import type { ExecResult, ExecSignals, Executor, JobSpec, OutputChannel } from '../runner/executor.js';
+import { connect, watchConnection, within } from './connection.js';
+import type { RedisTarget } from './url.js';
+import { prefix, runKeys } from './keys.js';
+import { attemptKey, decodeRecord, jobData, jobId, type JobData } from './wire.js';
+
+/** How the submitter talks to the fleet. */
+export interface RedisExecutorOptions {
+  readonly target: RedisTarget;
+  readonly queue: string;
+  /** The run's liveness key lives this long without a refresh: a dead submitter's jobs are stopped after it. */
+  readonly runTtlMs: number;
+  /** Give up (exit 255) when no worker has taken a job for this long; undefined: only say so. */
+  readonly waitWorkersMs: number | undefined;
+  /** A lost Redis connection that has not come back after this long fails the run. */
+  readonly reconnectMs: number;
+  /** After a kill, how long running jobs' workers get to confirm before qrun stops waiting. */
+  readonly killAfterMs: number;
+  /** A line for the user on stderr. */
+  readonly notice: (text: string) => void;
+  /** qrun cannot go on (Redis lost, no workers): the run stops and exits 255. */
+  readonly fail: (error: Error) => void;
+}
+
+/** One attempt in flight. */
+interface Pending {
+  readonly id: string;
+  readonly key: string;
+  readonly output: OutputChannel;
+  readonly queuedAt: number;
+  /** The worker run whose records count (a lost run's are ignored). */
+  exec: string | undefined;
+  host: string | undefined;
+  /** Queued but not yet in Redis (waiting for the next batch). */
+  batched: boolean;
+  /** Reconciliation: checks that found the job finished without its end record. */
+  orphanChecks: number;
+  readonly settle: (result: ExecResult) => void;
+}
+
+const batchLimit = 500;
+const readCount = 1000;
+const noWorkerNoticeMs = 3000;
+const reconcileEveryMs = 3000;
+
+/** Connects and returns the executor; a Redis that cannot be reached is a UsageError (exit 255). */
+export async function openRedisExecutor(options: RedisExecutorOptions): Promise<Executor> {
+  const conn = await connect(options.target, 'submitter');
+  const reader = await connect(options.target, 'submitter');
+  const runId = randomBytes(6).toString('hex');
+  const keys = runKeys(options.queue, runId);
+  const queue = new Queue<JobData>(options.queue, { connection: conn, prefix, streams: { events: { maxLen: 100 } } });
+  queue.on('error', () => undefined);
+  const pending = new Map<string, Pending>();
+  let batch: { pending: Pending; data: JobData }[] = [];
+  let flushScheduled = false;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  let killing = false;
+  /** Jobs killed without their worker's confirmation: the cancel key must outlive the run. */
+  let unconfirmed = false;
+
+  // The stream exists before any worker writes (they never create it: XADD NOMKSTREAM), and
+  // expires with the liveness key's refreshes, so a dead submitter's stream cannot stay behind.
+  await conn.xadd(keys.output, '*', 'k', 'init');
+  const heartbeat = async (): Promise<void> => {
+    await conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs).pexpire(keys.output, options.runTtlMs * 6).exec();
+  };
+  await heartbeat();
+  const heartbeatTimer = setInterval(() => void heartbeat().catch(() => undefined), Math.max(100, Math.floor(options.runTtlMs / 3)));
+  const stopWatching = [watchConnection(conn, options.reconnectMs, lost), watchConnection(reader, options.reconnectMs, lost)];
+
+  let connectionLost = false;
+  function lost(): void {
+    if (connectionLost) return;
+    connectionLost = true;
+    options.fail(new Error(`lost the connection to Redis at ${options.target.shown} and could not reconnect within ${formatDuration(options.reconnectMs)}`));
+    // Nothing more can come: jobs not known to have started count as never started (--resume
+    // runs them again); started ones failed, their results lost with the connection.
+    giveUp('its result never arrived: the connection to Redis was lost', false);
+  }
+
+  function giveUp(why: string, canceled: boolean): void {
+    for (const entry of [...pending.values()]) {
+      if (entry.exec === undefined) finish(entry, { ...failure('', entry.queuedAt), error: null, neverStarted: true });
+      else finish(entry, { ...failure(why, entry.queuedAt), canceled });
+    }
+  }
+
+  const finish = (entry: Pending, result: ExecResult): void => {
+    if (pending.get(entry.key) !== entry) return;
+    pending.delete(entry.key);
+    entry.settle({ ...result, host: result.host ?? entry.host });
+  };
+
+  const failAll = (why: string): void => {
+    for (const entry of pending.values()) finish(entry, failure(why, entry.queuedAt));
+  };
+
+  const flush = async (): Promise<void> => {
+    flushScheduled = false;
+    const taken = batch.splice(0, batchLimit);
+    if (batch.length > 0) scheduleFlush();
+    if (taken.length === 0) return;
+    for (const { pending: entry } of taken) entry.batched = false;
+    try {
+      await queue.addBulk(
+        taken.map(({ pending: entry, data }) => ({
+          name: 'job',
+          data,
+          // The result travels through the run's stream: BullMQ need not keep a finished job at all.
+          opts: { jobId: entry.id, removeOnComplete: true, removeOnFail: { age: 3600 } },
+        })),
+      );
+    } catch (error) {
+      for (const { pending: entry } of taken) finish(entry, failure(`could not be queued in Redis: ${messageOf(error)}`, entry.queuedAt));
+      options.fail(new Error(`cannot queue jobs in Redis at ${options.target.shown}: ${messageOf(error)}`));
+    }
+  };
+  const scheduleFlush = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => void flush());
+  };
+
+  // The output stream: the one place results come from (BullMQ's events are not relied on).
+  const readLoop = async (): Promise<void> => {
+    let lastId = '0-0';
+    while (!closed) {
+      let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
+      try {
+        reply = (await reader.xreadBuffer('COUNT', readCount, 'BLOCK', 500, 'STREAMS', keys.output, lastId)) as [Buffer, [Buffer, Buffer[]][]][] | null;
+      } catch {
+        if (closed) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      if (reply === null) continue;
+      for (const [, entries] of reply) {
+        for (const [id, fields] of entries) {
+          lastId = id.toString();
+          handle(fields);
+        }
+      }
+      // What has been read is not needed in Redis any more: the stream stays short.
+      await conn.xtrim(keys.output, 'MINID', lastId).catch(() => undefined);
+    }
+  };
+
+  const handle = (fields: Buffer[]): void => {
+    const record = decodeRecord(fields);
+    if (record === undefined) return;
+    const entry = pending.get(record.key);
+    if (entry === undefined) return;
+    if (record.kind === 'start') {
+      // A second start: the first run of this attempt was lost (its worker died) and it runs again.
+      if (entry.exec !== undefined && entry.exec !== record.exec) entry.output.port.restart?.();
+      entry.exec = record.exec;
+      entry.host = record.host;
+      return;
+    }
+    if (record.exec !== entry.exec) return;
+    if (record.kind === 'stdout') void entry.output.port.onStdout(record.data);
+    else if (record.kind === 'stderr') void entry.output.port.onStderr(record.data);
+    else if (record.kind === 'end') finish(entry, record.result);
+  };
+
+  // Reconciliation: a job that BullMQ failed (stalled too often) or lost never sends its end record.
+  const reconcile = async (): Promise<void> => {
+    const now = Date.now();
+    const due = [...pending.values()].filter((entry) => !entry.batched && now - entry.queuedAt > reconcileEveryMs);
+    const states = await Promise.all(due.map((entry) => queue.getJobState(entry.id).catch(() => 'error' as const)));
+    for (const [index, entry] of due.entries()) {
+      const state = states[index];
+      if (state === 'failed') {
+        const job = await queue.getJob(entry.id).catch(() => undefined);
+        finish(entry, failure(`failed in the queue: ${job?.failedReason ?? 'unknown reason'}`, entry.queuedAt));
+        void queue.remove(entry.id).catch(() => undefined);
+      } else if (state === 'unknown' || state === 'completed') {
+        // Give the stream a moment: the end record may still be on its way.
+        if (++entry.orphanChecks >= 3) finish(entry, failure(state === 'unknown' ? 'lost from the Redis queue' : 'finished on its worker, but its result never arrived', entry.queuedAt));
+      }
+    }
+  };
+
+  let noWorkersSince: number | undefined;
+  let noticed = false;
+  const checkWorkers = async (): Promise<void> => {
+    if (pending.size === 0 || [...pending.values()].some((entry) => entry.exec !== undefined)) {
+      noWorkersSince = undefined;
+      return;
+    }
+    const workers = await queue.getWorkersCount();
+    if (workers > 0) {
+      noWorkersSince = undefined;
+      return;
+    }
+    noWorkersSince ??= Date.now();
+    const waited = Date.now() - noWorkersSince;
+    if (!noticed && waited >= noWorkerNoticeMs) {
+      noticed = true;
+      options.notice(`qrun: no worker is taking jobs from queue '${options.queue}' on ${options.target.shown}; start one with: qrun worker --redis ${options.target.shown} --queue ${options.queue}`);
+    }
+    if (options.waitWorkersMs !== undefined && waited >= options.waitWorkersMs) {
+      options.fail(new Error(`no worker took a job from queue '${options.queue}' within --wait-workers ${formatDuration(options.waitWorkersMs)}`));
+      failAll('not run: no worker took it');
+    }
+  };
+  const checks = setInterval(() => {
+    void reconcile().catch(() => undefined);
+    void checkWorkers().catch(() => undefined);
+  }, 1000);
+
+  const reading = readLoop();
+
+  const withdraw = async (entry: Pending): Promise<void> => {
+    if (entry.batched) {
+      batch = batch.filter((item) => item.pending !== entry);
+      finish(entry, { ...failure('', entry.queuedAt), error: null, neverStarted: true });
+      return;
+    }
+    if (entry.exec !== undefined) return;
+    // Removing fails (0) once a worker holds the job: then it runs to its end.
+    if ((await queue.remove(entry.id).catch(() => 0)) === 1) finish(entry, { ...failure('', entry.queuedAt), error: null, neverStarted: true });
+  };
+
+  const onStop = (): void => {
+    for (const entry of [...pending.values()]) void withdraw(entry);
+  };
+  const onKill = (): void => {
+    if (killing) return;
+    killing = true;
+    onStop();
+    void conn.set(keys.cancel, '1', 'PX', 24 * 3600 * 1000).catch(() => undefined);
+    // Workers poll the cancel key and answer with end records; one that died cannot.
+    setTimeout(() => {
+      if (pending.size > 0) unconfirmed = true;
+      giveUp('canceled; its worker did not confirm the kill', true);
+    }, options.killAfterMs + 5000).unref();
+  };
+  let listening: ExecSignals | undefined;
+
+  return {
+    run: (spec: JobSpec, output: OutputChannel, signals: ExecSignals): Promise<ExecResult> => {
+      if (listening === undefined) {
+        listening = signals;
+        signals.stop.addEventListener('abort', onStop, { once: true });
+        signals.kill.addEventListener('abort', onKill, { once: true });
+      }
+      const queuedAt = Date.now();
+      return new Promise<ExecResult>((resolve) => {
+        const key = attemptKey(spec.seq, spec.attempt);
+        const entry: Pending = {
+          id: jobId(runId, spec.seq, spec.attempt),
+          key,
+          output,
+          queuedAt,
+          exec: undefined,
+          host: undefined,
+          batched: true,
+          orphanChecks: 0,
+          settle: resolve,
+        };
+        pending.set(key, entry);
+        batch.push({ pending: entry, data: jobData(runId, spec) });
+        scheduleFlush();
+        if (signals.stop.aborted) void withdraw(entry);
+      });
+    },
+    close: () => (closing ??= closeAll()),
+  };
+
+  async function closeAll(): Promise<void> {
+    {
+      closed = true;
+      clearInterval(heartbeatTimer);
+      clearInterval(checks);
+      for (const stop of stopWatching) stop();
+      if (listening) {
+        listening.stop.removeEventListener('abort', onStop);
+        listening.kill.removeEventListener('abort', onKill);
+      }
+      failAll('not recorded: the run ended before its result arrived');
+      reader.disconnect();
+      await within(reading, 2000);
+      if (connectionLost) {
+        conn.disconnect();
+        return;
+      }
+      // The run's own keys go; jobs still queued (a run that failed) are removed too.
+      const cleanup = (async () => {
+        await conn.del(keys.output, keys.alive);
+        // A worker that did not answer may still run a job: the cancel key stays for it a while.
+        if (!unconfirmed) await conn.del(keys.cancel);
+        else await conn.pexpire(keys.cancel, Math.max(options.runTtlMs * 2, 60_000));
+      })();
+      await within(cleanup, 2000);
+      await within(queue.close(), 2000);
+      conn.disconnect();
+    }
+  }
+}
+
+function failure(error: string, startedAt: number): ExecResult {
+  return { exitCode: null, signal: null, timedOut: false, canceled: false, error, startedAt, durationMs: Date.now() - startedAt, stdoutBytes: 0 };
+}

@@ -1,0 +1,57 @@
+// A worker's side of a run's output stream: start, chunks and end of one attempt, in order,
+// with the job's output paused while the stream holds more than the submitter has read.
+
+import type { Redis } from 'ioredis';
+import type { ExecResult, OutputPort } from '../runner/executor.js';
+import { encodeRecord, type StreamRecord } from './wire.js';
+
+/** Entries the stream may hold before a job's output waits (about 8 MiB of 64 KiB chunks). */
+const highWater = 128;
+/** Output between two looks at the stream's length. */
+const checkEveryBytes = 1024 * 1024;
+
+/** Writes one attempt's records; never creates the stream (a run that ended takes no more). */
+export class StreamWriter {
+  private last: Promise<unknown> = Promise.resolve();
+  private sinceCheck = 0;
+  readonly port: OutputPort = {
+    onStdout: (chunk) => this.chunk('stdout', chunk),
+    onStderr: (chunk) => this.chunk('stderr', chunk),
+  };
+
+  constructor(
+    private readonly conn: Redis,
+    private readonly stream: string,
+    private readonly key: string,
+    private readonly exec: string,
+  ) {}
+
+  /** Announces this run of the attempt (not awaited: it goes out ahead of the output on the same connection). */
+  start(host: string): void {
+    this.last = this.add({ kind: 'start', key: this.key, exec: this.exec, host }).catch(() => undefined);
+  }
+
+  /** Waits for every chunk to be in Redis, then writes the result. */
+  async end(result: ExecResult): Promise<void> {
+    await this.last;
+    await this.add({ kind: 'end', key: this.key, exec: this.exec, result });
+  }
+
+  private chunk(kind: 'stdout' | 'stderr', data: Buffer): void | Promise<void> {
+    // Commands on one connection run in order: only the last needs awaiting.
+    this.last = this.add({ kind, key: this.key, exec: this.exec, data }).catch(() => undefined);
+    this.sinceCheck += data.length;
+    if (this.sinceCheck < checkEveryBytes) return;
+    this.sinceCheck = 0;
+    return this.belowHighWater();
+  }
+
+  /** Resolves once the submitter has read enough of the stream. */
+  private async belowHighWater(): Promise<void> {
+    while ((await this.conn.xlen(this.stream)) > highWater) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  private add(record: StreamRecord): Promise<string | null> {
+    return this.conn.xadd(this.stream, 'NOMKSTREAM', '*', ...(encodeRecord(record) as string[]));
+  }
+}

@@ -1,0 +1,88 @@
+// What travels through Redis: a job's data (submitter -> worker, validated by the worker) and the
+// records of the output stream (worker -> submitter): start, stdout/stderr chunks, end.
+
+import * as z from 'zod/mini';
+import type { ExecResult, JobSpec } from '../runner/executor.js';
+
+/** The BullMQ job data of one attempt of one job. */
+export interface JobData {
+  readonly run: string;
+  readonly seq: number;
+  readonly attempt: number;
+  readonly spec: Omit<JobSpec, 'seq' | 'slot' | 'attempt'>;
+}
+
+const specSchema = z.object({
+  command: z.string(),
+  shell: z.string().check(z.minLength(1)),
+  timeoutMs: z.optional(z.int().check(z.gte(1), z.lte(2 ** 31 - 1))),
+  killAfterMs: z.int().check(z.gte(0), z.lte(2 ** 31 - 1)),
+  env: z.record(z.string(), z.string()),
+  cwd: z.optional(z.string()),
+});
+
+const dataSchema = z.object({
+  run: z.string().check(z.regex(/^[A-Za-z0-9]+$/)),
+  seq: z.int().check(z.gte(1)),
+  attempt: z.int().check(z.gte(1)),
+  spec: specSchema,
+});
+
+/** The job data for a spec: what a worker needs to run it, nothing of the submitter's machine. */
+export function jobData(run: string, spec: JobSpec): JobData {
+  const { seq, attempt, command, shell, timeoutMs, killAfterMs, env, cwd } = spec;
+  return { run, seq, attempt, spec: { command, shell, timeoutMs, killAfterMs, env, cwd } };
+}
+
+/** A job's data as a worker reads it from Redis: checked, since anything can be written there. */
+export function parseJobData(value: unknown): JobData | undefined {
+  const parsed = dataSchema.safeParse(value);
+  return parsed.success ? (parsed.data as JobData) : undefined;
+}
+
+/** The BullMQ job id of an attempt (BullMQ refuses integer ids and ids with ':'). */
+export function jobId(run: string, seq: number, attempt: number): string {
+  return `${run}.${seq}.${attempt}`;
+}
+
+/** One record of a run's output stream. */
+export type StreamRecord =
+  | { readonly kind: 'start'; readonly key: string; readonly exec: string; readonly host: string }
+  | { readonly kind: 'stdout' | 'stderr'; readonly key: string; readonly exec: string; readonly data: Buffer }
+  | { readonly kind: 'end'; readonly key: string; readonly exec: string; readonly result: ExecResult };
+
+/** The key that ties stream records to an attempt: "<seq>.<attempt>". */
+export function attemptKey(seq: number, attempt: number): string {
+  return `${seq}.${attempt}`;
+}
+
+const kinds = { start: 's', stdout: 'o', stderr: 'e', end: 'z' } as const;
+
+/** The XADD field list of a record. */
+export function encodeRecord(record: StreamRecord): (string | Buffer)[] {
+  const fields: (string | Buffer)[] = ['k', kinds[record.kind], 'j', record.key, 'x', record.exec];
+  if (record.kind === 'start') fields.push('h', record.host);
+  else if (record.kind === 'end') fields.push('r', JSON.stringify(record.result));
+  else fields.push('d', record.data);
+  return fields;
+}
+
+/** A record from XREAD's field list (as Buffers), or undefined if it is not one of qrun's. */
+export function decodeRecord(fields: readonly Buffer[]): StreamRecord | undefined {
+  const map = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set((fields[i] as Buffer).toString(), fields[i + 1] as Buffer);
+  const kind = map.get('k')?.toString();
+  const key = map.get('j')?.toString();
+  const exec = map.get('x')?.toString();
+  if (key === undefined || exec === undefined) return undefined;
+  if (kind === kinds.start) return { kind: 'start', key, exec, host: map.get('h')?.toString() ?? '?' };
+  if (kind === kinds.stdout || kind === kinds.stderr) return { kind: kind === kinds.stdout ? 'stdout' : 'stderr', key, exec, data: map.get('d') ?? Buffer.alloc(0) };
+  if (kind === kinds.end) {
+    try {
+      return { kind: 'end', key, exec, result: JSON.parse(map.get('r')?.toString() ?? '') as ExecResult };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

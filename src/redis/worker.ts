@@ -1,0 +1,210 @@
+// `qrun worker`: takes jobs from a BullMQ queue on Redis and runs them with the local executor,
+// sending each job's output and result back through its run's stream.
+
+import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { formatDuration } from '../duration.js';
+import { messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
+import type { ExecResult, Executor } from '../runner/executor.js';
+import { localExecutor } from '../runner/local-executor.js';
+import type { SignalSource } from '../shutdown/shutdown.js';
+import { connect, watchConnection, within } from './connection.js';
+import type { RedisTarget } from './url.js';
+import { prefix, runKeys } from './keys.js';
+import { StreamWriter } from './stream-writer.js';
+import { startWatchdog } from './watchdog.js';
+import { attemptKey, parseJobData, type JobData } from './wire.js';
+
+/** How a worker is set up (`qrun worker` options). */
+export interface WorkerSettings {
+  readonly target: RedisTarget;
+  readonly queue: string;
+  readonly concurrency: number;
+  /** This machine's name in the submitter's joblog (Host column). */
+  readonly name: string;
+  /** BullMQ's lock: a job whose worker stopped renewing it runs again elsewhere after this long. */
+  readonly lockDurationMs: number;
+  /** A lost Redis connection that has not come back after this long ends the worker (exit 255). */
+  readonly reconnectMs: number;
+}
+
+/** The process-level things a worker uses. */
+export interface WorkerIO {
+  readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly signals?: SignalSource | undefined;
+}
+
+/** How the worker ended. */
+export interface WorkerOutcome {
+  readonly exitCode: number;
+  readonly reraise: InterruptSignal | undefined;
+}
+
+/** How often a worker looks for its runs' cancel and liveness keys. */
+const watchEveryMs = 250;
+
+/** Runs a worker until it is stopped; a Redis that cannot be reached is a UsageError. */
+export async function runWorker(settings: WorkerSettings, io: WorkerIO): Promise<WorkerOutcome> {
+  const conn = await connect(settings.target, 'worker');
+  const say = (text: string): void => void io.stderr.write(`qrun worker: ${text}\n`);
+  const watchdog = startWatchdog();
+  const executor = await localExecutor({ onGroup: (pgid, live) => watchdog.watch(pgid, live) })({
+    env: io.env,
+    cwd: io.cwd,
+    fail: () => undefined,
+    notice: () => undefined,
+  });
+  const slots = Array.from({ length: settings.concurrency }, (_, i) => settings.concurrency - i);
+  const runs = new RunStates(conn, settings.queue);
+  const running = new Map<string, Set<AbortController>>();
+  const handBack = new AbortController();
+
+  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
+    const data = parseJobData(job.data);
+    // Not a job qrun queued: nothing runs (BullMQ completes it).
+    if (data === undefined) return;
+    const keys = runKeys(settings.queue, data.run);
+    // Its submitter is gone (or canceled the run): the job is not run.
+    if (!(await runs.wanted(data.run))) return;
+    const writer = new StreamWriter(conn, keys.output, attemptKey(data.seq, data.attempt), randomBytes(6).toString('hex'));
+    writer.start(settings.name);
+    const kill = new AbortController();
+    const killNow = (): void => kill.abort();
+    let jobs = running.get(data.run);
+    if (jobs === undefined) running.set(data.run, (jobs = new Set()));
+    jobs.add(kill);
+    handBack.signal.addEventListener('abort', killNow, { once: true });
+    signal?.addEventListener('abort', killNow, { once: true });
+    const slot = slots.pop() ?? 0;
+    let result: ExecResult;
+    try {
+      result = await runOne(executor, data, slot, writer, kill.signal);
+    } finally {
+      slots.push(slot);
+      jobs.delete(kill);
+      if (jobs.size === 0) running.delete(data.run);
+      handBack.signal.removeEventListener('abort', killNow);
+      signal?.removeEventListener('abort', killNow);
+    }
+    if (handBack.signal.aborted && result.canceled) {
+      // Handed back at once, for another worker: it runs again from the start there.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    await writer.end({ ...result, host: settings.name });
+  };
+
+  const worker = new Worker(settings.queue, processor, {
+    connection: conn,
+    prefix,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.lockDurationMs,
+    maxStalledCount: 1,
+    // qrun's results travel through the run's stream; BullMQ keeps nothing for long.
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 24 * 3600, count: 1000 },
+  });
+  worker.on('error', () => undefined);
+
+  // The runs' keys: a cancel (second Ctrl-C of the submitter) or a missing liveness key (a dead
+  // submitter) kills that run's jobs here.
+  const watcher = setInterval(() => {
+    for (const [run, jobs] of running) {
+      void runs.wanted(run, true).then((wanted) => {
+        if (!wanted) for (const kill of jobs) kill.abort();
+      });
+    }
+    runs.forgetOld();
+  }, watchEveryMs);
+
+  let lostRedis = false;
+  let stopSignal: InterruptSignal | undefined;
+  let handedBack = false;
+  let resolveClosed: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const stopWatching = watchConnection(conn, settings.reconnectMs, () => {
+    lostRedis = true;
+    say(`lost the connection to Redis at ${settings.target.shown} and could not reconnect within ${formatDuration(settings.reconnectMs)}`);
+    handBack.abort();
+    void within(worker.close(true), 2000).finally(resolveClosed);
+  });
+  const onSignal = (signal: InterruptSignal): void => {
+    if (stopSignal === undefined) {
+      stopSignal = signal;
+      say(`stopping (${signal}): no new jobs; running ones finish (${signal} again hands them back)`);
+      void worker.close().then(resolveClosed, resolveClosed);
+      return;
+    }
+    if (handedBack) return;
+    handedBack = true;
+    say(`${signal} again: killing running jobs and handing them back to the queue`);
+    handBack.abort();
+  };
+  const listeners = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => [name, () => onSignal(name)] as const);
+  for (const [name, listener] of listeners) io.signals?.on(name, listener);
+  // BullMQ workers have been seen to stop taking jobs after a reconnect: start it again if so.
+  const keepRunning = setInterval(() => {
+    if (stopSignal === undefined && !lostRedis && !worker.isRunning() && !worker.closing) void worker.run().catch(() => undefined);
+  }, 5000);
+  await worker.waitUntilReady().catch((error: unknown) => say(`cannot start: ${messageOf(error)}`));
+  say(`taking jobs from queue '${settings.queue}' on ${settings.target.shown}, ${settings.concurrency} at a time, as ${settings.name}`);
+
+  await closed;
+  stopWatching();
+  for (const [name, listener] of listeners) io.signals?.off(name, listener);
+  clearInterval(watcher);
+  clearInterval(keepRunning);
+  await executor.close();
+  watchdog.close();
+  conn.disconnect();
+  if (lostRedis) return { exitCode: 255, reraise: undefined };
+  if (handedBack && stopSignal !== undefined) return { exitCode: 128 + signalNumbers[stopSignal], reraise: stopSignal };
+  return { exitCode: 0, reraise: undefined };
+}
+
+/**
+ * Whether each run's jobs are still wanted: its submitter alive (the liveness key exists) and no
+ * cancel asked. Looked up at most every `watchEveryMs` per run, not once per job.
+ */
+class RunStates {
+  private readonly known = new Map<string, { wanted: boolean; at: number }>();
+
+  constructor(
+    private readonly conn: Redis,
+    private readonly queue: string,
+  ) {}
+
+  async wanted(run: string, fresh = false): Promise<boolean> {
+    const cached = this.known.get(run);
+    if (!fresh && cached !== undefined && Date.now() - cached.at < watchEveryMs) return cached.wanted;
+    const keys = runKeys(this.queue, run);
+    try {
+      const [alive, cancel] = await this.conn.mget(keys.alive, keys.cancel);
+      const wanted = alive !== null && cancel === null;
+      this.known.set(run, { wanted, at: Date.now() });
+      return wanted;
+    } catch {
+      return cached?.wanted ?? true;
+    }
+  }
+
+  /** Drops what is known of runs not asked about for a while (bounded memory on a long-lived worker). */
+  forgetOld(): void {
+    const now = Date.now();
+    for (const [run, state] of this.known) if (now - state.at > 60_000) this.known.delete(run);
+  }
+}
+
+/** One attempt on this machine: the job's own settings, this worker's slot. */
+function runOne(executor: Executor, data: JobData, slot: number, writer: StreamWriter, kill: AbortSignal): Promise<ExecResult> {
+  const spec = { ...data.spec, seq: data.seq, attempt: data.attempt, slot, env: { ...data.spec.env, QRUN_SLOT: String(slot) } };
+  return Promise.resolve(executor.run(spec, { port: writer.port, local: undefined }, { stop: neverAborted, kill }));
+}
+
+const neverAborted = new AbortController().signal;
+

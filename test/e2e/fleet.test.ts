@@ -1,0 +1,314 @@
+// End to end: the fleet mode, with a real redis-server and real `qrun worker` processes.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Qrun, liveProcesses, runQrun, uniqueSleep } from './helpers.js';
+import { TestRedis, haveRedis, startWorker, stopWorkers } from './fleet-helpers.js';
+
+const skip = haveRedis ? false : 'needs redis-server';
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-fleet-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Joblog rows without Host and times: [seq, send, receive, exitval, signal, command]. */
+function rowsOf(path: string): string[] {
+  return readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((row) => {
+      const f = row.split('\t');
+      return [f[0], f[4], f[5], f[6], f[7], f.slice(8).join('\t')].join('\t');
+    })
+    .sort();
+}
+
+function hosts(path: string): string[] {
+  return [...new Set(readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((row) => row.split('\t')[1] as string))].sort();
+}
+
+/** Waits until `predicate` holds (checked every 50 ms), or fails after `ms`. */
+async function until(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const jobs = [
+  'echo one',
+  'printf "two\\nlines\\n"',
+  'echo to-stderr >&2; exit 3',
+  'sleep 0.3; echo slow',
+  'head -c 300000 /dev/zero | tr "\\0" x; echo',
+  'echo "$QRUN_SEQ"',
+  'kill -9 $$',
+  'exit 0',
+].join('\n');
+
+describe('fleet: the same job list through workers as locally', { skip }, () => {
+  it('group -k: same stdout, stderr lines, exit status, joblog rows (but Host and times) and --results', async () => {
+    const redis = await new TestRedis().start();
+    const workers = [await startWorker(redis, ['-c', '2', '--name', 'w1']), await startWorker(redis, ['-c', '2', '--name', 'w2'])];
+    try {
+      const [localLog, fleetLog] = [join(scratch, 'local.jl'), join(scratch, 'fleet.jl')];
+      const [localResults, fleetResults] = [join(scratch, 'local-results'), join(scratch, 'fleet-results')];
+      const local = await runQrun(['-k', '-c', '4', '--joblog', localLog, '--results', localResults], { input: jobs });
+      const fleet = await runQrun(['--redis', redis.url, '-k', '--joblog', fleetLog, '--results', fleetResults], { input: jobs });
+      assert.equal(fleet.code, local.code);
+      assert.equal(fleet.code, 2);
+      assert.ok(fleet.stdout.equals(local.stdout), 'the same stdout bytes');
+      assert.match(fleet.stderr, /^to-stderr$/m);
+      assert.deepEqual(rowsOf(fleetLog), rowsOf(localLog));
+      assert.deepEqual(hosts(localLog), [':']);
+      for (const host of hosts(fleetLog)) assert.match(host, /^w[12]$/);
+      for (const seq of ['1', '2', '5', '6']) {
+        assert.equal(readFileSync(join(fleetResults, seq, 'stdout'), 'utf8'), readFileSync(join(localResults, seq, 'stdout'), 'utf8'));
+      }
+      assert.equal(JSON.parse(readFileSync(join(fleetResults, '3', 'result.json'), 'utf8')).exitCode, 3);
+    } finally {
+      await stopWorkers(workers);
+      redis.stop();
+    }
+  });
+
+  it('line and ungroup output, templates, NDJSON env and cwd, retries: as a local run', async () => {
+    const redis = await new TestRedis().start();
+    const workers = [await startWorker(redis, ['-c', '2']), await startWorker(redis, ['-c', '2'])];
+    try {
+      // Line mode keeps lines whole; ungroup may interleave them, so only the bytes can be compared.
+      const lines = (out: Buffer): string => out.toString().split('\n').sort().join('\n');
+      const bytes = (out: Buffer): string => [...out.toString()].sort().join('');
+      for (const [mode, same] of [['line', lines], ['ungroup', bytes]] as const) {
+        const local = await runQrun(['-q', '--output', mode], { input: jobs });
+        const fleet = await runQrun(['-q', '--redis', redis.url, '--output', mode], { input: jobs });
+        assert.equal(same(fleet.stdout), same(local.stdout), mode);
+      }
+      const templated = await runQrun(['-k', '-q', '--redis', redis.url, 'echo {/} {.}'], { input: 'a/b.txt\nc d.tar.gz\n' });
+      assert.equal(templated.stdout.toString(), 'b.txt a/b\nc d.tar.gz c d.tar\n');
+      const dir = mkdtempSync(join(scratch, 'cwd-'));
+      const ndjson = `{"cmd":"echo $GREETING; pwd","env":{"GREETING":"hi"},"cwd":"${dir}"}\n`;
+      const sent = await runQrun(['-q', '--ndjson', '--redis', redis.url], { input: ndjson });
+      assert.equal(sent.stdout.toString(), `hi\n${dir}\n`);
+      const counter = join(scratch, 'retry-counter');
+      const retried = await runQrun(['--redis', redis.url, '--retries', '2'], { input: `echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 3 ] && echo third\n` });
+      assert.equal(retried.code, 0, retried.stderr);
+      assert.equal(retried.stdout.toString(), 'third\n', 'only the last attempt\'s output');
+    } finally {
+      await stopWorkers(workers);
+      redis.stop();
+    }
+  });
+
+  it('two runs sharing one queue each get their own output, and Redis is left as it was', async () => {
+    const redis = await new TestRedis().start();
+    const workers = [await startWorker(redis, ['-c', '4'])];
+    try {
+      const before = redis.keys();
+      const input = (tag: string): string => Array.from({ length: 30 }, (_, i) => `echo ${tag}${i}`).join('\n');
+      const [a, b] = await Promise.all([runQrun(['-q', '-k', '--redis', redis.url], { input: input('a') }), runQrun(['-q', '-k', '--redis', redis.url], { input: input('b') })]);
+      assert.equal(a.stdout.toString(), `${input('a').replaceAll('echo ', '')}\n`);
+      assert.equal(b.stdout.toString(), `${input('b').replaceAll('echo ', '')}\n`);
+      const left = redis.keys().filter((key) => !before.includes(key));
+      // BullMQ's own bookkeeping of the queue may appear once; nothing of the runs stays.
+      assert.deepEqual(left.filter((key) => key.includes(':run:') || /\.\d+\.\d+$/.test(key)), []);
+    } finally {
+      await stopWorkers(workers);
+      redis.stop();
+    }
+  });
+});
+
+describe('fleet: faults', { skip }, () => {
+  it('a worker SIGKILLed mid-job: its jobs run again elsewhere, each recorded once, none left running', async () => {
+    const redis = await new TestRedis().start();
+    const marks = mkdtempSync(join(scratch, 'marks-'));
+    const sleep = uniqueSleep();
+    const log = join(scratch, 'killed.jl');
+    const first = await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', 'doomed']);
+    const input = Array.from({ length: 4 }, (_, i) => `touch ${marks}/$QRUN_SEQ.$$; sleep ${sleep} & wait; echo done ${i + 1}`).join('\n');
+    const submitter = new Qrun(['--redis', redis.url, '-k', '--joblog', log], { input });
+    let second: Qrun | undefined;
+    try {
+      await until(() => readdirSync(marks).length >= 2, 'two jobs running on the first worker');
+      first.kill('SIGKILL');
+      await first.done;
+      // Its jobs die with it (its watchdog), rather than finishing as orphans.
+      await until(() => liveProcesses(sleep).length === 0, "the dead worker's jobs to be killed", 10_000);
+      // The rest run quickly on the second worker; the first's two run again after the lock expires.
+      second = await startWorker(redis, ['-c', '4', '--lock-duration', '1s', '--name', 'survivor']);
+      await until(() => readdirSync(marks).length >= 6, 'every job running on the second worker');
+      for (const pid of liveProcesses(sleep)) process.kill(pid, 'SIGKILL');
+      const result = await submitter.done;
+      assert.equal(result.code, 4, 'the jobs were killed by the test: each failed once');
+    } finally {
+      if (second) await stopWorkers([second]);
+      redis.stop();
+    }
+    const rows = readFileSync(log, 'utf8').trimEnd().split('\n').slice(1);
+    assert.deepEqual(rows.map((row) => row.split('\t')[0]).sort(), ['1', '2', '3', '4'], 'each job recorded exactly once');
+    assert.ok(rows.every((row) => row.split('\t')[1] === 'survivor'));
+  });
+
+  it('a worker: first SIGTERM lets its job finish and exits 0; a second hands the job back to another worker', async () => {
+    const redis = await new TestRedis().start();
+    const dir = mkdtempSync(join(scratch, 'drain-'));
+    try {
+      const worker = await startWorker(redis, ['-c', '1']);
+      const submitter = new Qrun(['-q', '--redis', redis.url, '--output', 'line'], { input: `echo started; while [ ! -e ${dir}/go ]; do sleep 0.05; done; echo finished\n` });
+      await submitter.waitFor((out) => out.includes('started'), 'the job to start');
+      worker.kill('SIGTERM');
+      await worker.waitFor((_out, err) => err.includes('stopping'), 'the worker to stop taking jobs');
+      writeFileSync(join(dir, 'go'), '');
+      const drained = await worker.done;
+      assert.equal(drained.code, 0);
+      assert.equal((await submitter.done).stdout.toString(), 'started\nfinished\n');
+
+      rmSync(join(dir, 'go'));
+      const a = await startWorker(redis, ['-c', '1', '--name', 'a']);
+      const log = join(scratch, 'handback.jl');
+      const second = new Qrun(['-q', '--redis', redis.url, '--output', 'line', '--joblog', log], { input: `echo started-$QRUN_SEQ >&2; while [ ! -e ${dir}/go ]; do sleep 0.05; done; echo finished\n` });
+      await second.waitFor((_out, err) => err.includes('started-1'), 'the job to start on a');
+      a.kill('SIGTERM');
+      await a.waitFor((_out, err) => err.includes('stopping'), 'a to stop taking jobs');
+      a.kill('SIGTERM');
+      const handedBack = await a.done;
+      assert.equal(handedBack.signal, 'SIGTERM');
+      const b = await startWorker(redis, ['-c', '1', '--name', 'b']);
+      writeFileSync(join(dir, 'go'), '');
+      const result = await second.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout.toString(), 'finished\n');
+      assert.deepEqual(hosts(log), ['b']);
+      await stopWorkers([b]);
+    } finally {
+      redis.stop();
+    }
+  });
+
+  it('the submitter: first Ctrl-C takes back waiting jobs and lets running ones finish; a second kills them on the worker', async () => {
+    const redis = await new TestRedis().start();
+    const sleep = uniqueSleep();
+    const worker = await startWorker(redis, ['-c', '1']);
+    try {
+      const input = [`echo started; sleep 1; echo finished`, 'echo never-2', 'echo never-3'].join('\n');
+      const once = new Qrun(['--redis', redis.url, '--output', 'line'], { input });
+      await once.waitFor((out) => out.includes('started'), 'the first job');
+      once.kill('SIGINT');
+      const first = await once.done;
+      assert.equal(first.signal, 'SIGINT');
+      assert.equal(first.stdout.toString(), 'started\nfinished\n');
+      assert.match(first.stderr, /1 succeeded, 0 failed, 2 not started/);
+
+      const twice = new Qrun(['--redis', redis.url, '--output', 'line', '--kill-after', '200ms'], { input: `echo started; sleep ${sleep}\necho never\n` });
+      await twice.waitFor((out) => out.includes('started'), 'the long job');
+      twice.kill('SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      twice.kill('SIGINT');
+      const second = await twice.done;
+      assert.equal(second.signal, 'SIGINT');
+      assert.match(second.stderr, /0 succeeded, 1 failed, 1 canceled, 1 not started/);
+      await until(() => liveProcesses(sleep).length === 0, 'the job killed on the worker', 10_000);
+    } finally {
+      await stopWorkers([worker]);
+      redis.stop();
+    }
+  });
+
+  it('a submitter SIGKILLed: workers stop its jobs once its --run-ttl has passed', async () => {
+    const redis = await new TestRedis().start();
+    const sleep = uniqueSleep();
+    const worker = await startWorker(redis, ['-c', '1']);
+    try {
+      const submitter = new Qrun(['--redis', redis.url, '--output', 'line', '--run-ttl', '1s'], { input: `echo started; sleep ${sleep}\n` });
+      await submitter.waitFor((out) => out.includes('started'), 'the job');
+      submitter.kill('SIGKILL');
+      await submitter.done;
+      await until(() => liveProcesses(sleep).length === 0, "the dead submitter's job to be stopped", 15_000);
+      // The worker is free again for other runs.
+      const next = await runQrun(['-q', '--redis', redis.url], { input: 'echo next\n' });
+      assert.equal(next.stdout.toString(), 'next\n');
+    } finally {
+      await stopWorkers([worker]);
+      redis.stop();
+    }
+  });
+
+  it('Redis down at the start: one line, exit 255, the password never shown', async () => {
+    const submitter = await runQrun(['--redis', 'redis://:s3cret@127.0.0.1:1'], { input: 'echo x\n' });
+    assert.equal(submitter.code, 255);
+    assert.equal(submitter.stderr, 'qrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (submitter): ECONNREFUSED\n');
+    const worker = await runQrun(['worker', '--redis', 'redis://:s3cret@127.0.0.1:1']);
+    assert.equal(worker.code, 255);
+    assert.equal(worker.stderr, 'qrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (worker): ECONNREFUSED\n');
+    const bad = await runQrun(['--redis', 'http://x'], { input: 'echo x\n' });
+    assert.equal(bad.stderr, "qrun: --redis must be a URL like redis://host:6379 or rediss://host:6380, got 'http://x'\n");
+  });
+
+  it('Redis killed mid-run: a clear error, exit 255, nothing reported succeeded that was not recorded', async () => {
+    const redis = await new TestRedis().start();
+    const worker = await startWorker(redis, ['-c', '2', '--reconnect-timeout', '1s']);
+    const log = join(scratch, 'redis-killed.jl');
+    const input = Array.from({ length: 10 }, (_, i) => `echo ${i}; sleep 0.5`).join('\n');
+    const submitter = new Qrun(['--redis', redis.url, '--output', 'line', '--joblog', log, '--reconnect-timeout', '1s'], { input });
+    try {
+      await submitter.waitFor((out) => out.split('\n').length > 3, 'a few jobs');
+      redis.kill();
+      const result = await submitter.done;
+      assert.equal(result.code, 255);
+      assert.match(result.stderr, /^qrun: lost the connection to Redis at .*redis\.sock and could not reconnect within 1\.00s$/m);
+      const succeeded = Number(/(\d+) succeeded/.exec(result.stderr)?.[1]);
+      const rows = readFileSync(log, 'utf8').trimEnd().split('\n').slice(1).filter((row) => row.split('\t')[6] === '0');
+      assert.equal(rows.length, succeeded, 'every success has its row');
+      const gone = await worker.done;
+      assert.equal(gone.code, 255);
+      assert.match(gone.stderr, /lost the connection to Redis/);
+    } finally {
+      redis.stop();
+    }
+  });
+
+  it('no workers: the submitter says so, and --wait-workers gives up with exit 255', async () => {
+    const redis = await new TestRedis().start();
+    try {
+      const result = await runQrun(['--redis', redis.url, '--wait-workers', '4s'], { input: 'echo x\n' });
+      assert.equal(result.code, 255);
+      assert.match(result.stderr, /^qrun: no worker is taking jobs from queue 'qrun' on .*; start one with: qrun worker --redis /m);
+      assert.match(result.stderr, /^qrun: no worker took a job from queue 'qrun' within --wait-workers 4\.00s$/m);
+      assert.deepEqual(redis.keys().filter((key) => key.includes(':run:')), []);
+    } finally {
+      redis.stop();
+    }
+  });
+});
+
+describe('fleet: bounded memory', { skip }, () => {
+  it('100 MB from one job arrives whole, with Redis under a 32 MiB ceiling', async () => {
+    const redis = await new TestRedis(['--maxmemory', '32mb', '--maxmemory-policy', 'noeviction']).start();
+    const worker = await startWorker(redis, ['-c', '1']);
+    try {
+      const child = new Qrun(['-q', '--redis', redis.url, '--output', 'line'], { input: 'yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 100000000\n' });
+      const result = await child.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout.length, 100_000_000);
+      const expected = createHash('sha256');
+      const line = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz\n'.repeat(1000));
+      let left = 100_000_000;
+      while (left > 0) {
+        const piece = line.subarray(0, Math.min(line.length, left));
+        expected.update(piece);
+        left -= piece.length;
+      }
+      assert.equal(createHash('sha256').update(result.stdout).digest('hex'), expected.digest('hex'));
+      assert.ok(redis.usedMemory('used_memory_peak') < 32 * 1024 * 1024, `peak ${redis.usedMemory('used_memory_peak')}`);
+    } finally {
+      await stopWorkers([worker]);
+      redis.stop();
+    }
+  });
+});
+
