@@ -51,6 +51,19 @@ if (sp.endless) {
   const third = Math.floor(xs.length / 3);
   lines.push(`## Endless input (\`yes true | qrun\`, ${sp.endless.seconds} s)`, '', `RSS sampled every second: peak ${Math.max(...xs).toFixed(0)} MB; mean of the first third ${mean(xs.slice(0, third)).toFixed(1)} MB, of the last third ${mean(xs.slice(-third)).toFixed(1)} MB.`, '', `Samples (MB): ${xs.map((x) => x.toFixed(0)).join(' ')}`, '');
 }
+if (sp.fleet) {
+  const f = sp.fleet;
+  lines.push(
+    '## Fleet mode (redis-server, submitter and 2 workers × -c 4, all on this machine)',
+    '',
+    `2,000 × true: local \`qrun -c 8\` ${s(f.true2000.localMedian)} s, through the fleet ${s(f.true2000.fleetMedian)} s; throughput ${f.true2000.throughputRatioMedian.toFixed(2)}× the local run (median of pairwise ratios ${f.true2000.throughputRatios.map((r) => r.toFixed(2)).join(', ')}).`,
+    '',
+    `100 MB from one job: ${f.mb100.mbPerSecondMedian.toFixed(0)} MB/s (median), Redis used_memory peak ${f.mb100.redisPeakMiBMax.toFixed(1)} MiB.`,
+    '',
+    `100,000 × true: ${s(f.jobs100k.seconds)} s; Redis used_memory ${f.jobs100k.redisBeforeMiB.toFixed(2)} MiB before, ${f.jobs100k.redisAfterMiB.toFixed(2)} MiB after (${f.jobs100k.deltaMiB >= 0 ? '+' : ''}${f.jobs100k.deltaMiB.toFixed(3)} MiB).`,
+    '',
+  );
+}
 writeFileSync(`${root}docs/bench.md`, `${lines.join('\n')}`);
 
 // The chart: for each workload, one bar per tool, length = median / xargs median.

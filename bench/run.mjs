@@ -4,12 +4,13 @@
 // Writes bench/out/results.json; bench/report.mjs turns it into docs/bench.md and docs/bench.svg.
 //   env: RUNS (default 5) timed runs per command, JOBS (8) concurrency,
 //        WORKLOADS (comma-separated names, default all), ENDLESS_SECONDS (60)
-// Needs: hyperfine, GNU parallel, moreutils, gcc, /usr/bin/time (Debian: hyperfine parallel moreutils gcc time).
+// Needs: hyperfine, GNU parallel, moreutils, gcc, /usr/bin/time, redis-server (Debian: hyperfine parallel moreutils gcc time redis-server).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchFleet } from './fleet.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bench', 'out');
@@ -20,9 +21,9 @@ const J = Number(process.env.JOBS ?? 8);
 const only = process.env.WORKLOADS ? new Set(process.env.WORKLOADS.split(',')) : undefined;
 const endlessSeconds = Number(process.env.ENDLESS_SECONDS ?? 60);
 
-for (const tool of ['hyperfine', 'parallel', 'parallel.moreutils', 'gcc', '/usr/bin/time']) {
+for (const tool of ['hyperfine', 'parallel', 'parallel.moreutils', 'gcc', '/usr/bin/time', 'redis-server']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    console.error(`missing: ${tool} (apt-get install -y hyperfine parallel moreutils gcc time)`);
+    console.error(`missing: ${tool} (apt-get install -y hyperfine parallel moreutils gcc time redis-server)`);
     process.exit(1);
   }
 }
@@ -168,6 +169,12 @@ function endless(seconds) {
     }, 1000);
     child.on('close', () => resolve(samples));
   });
+}
+
+// Fleet mode: submitter + 2 workers × -c 4 + redis-server on this machine, against local -c 8.
+if (!only || only.has('fleet')) {
+  console.error('== fleet mode (redis-server, 2 workers × 4)');
+  results.special.fleet = await benchFleet({ runs: RUNS });
 }
 
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -31,10 +31,12 @@ export class StreamWriter {
     this.last = this.add({ kind: 'start', key: this.key, exec: this.exec, host }).catch(() => undefined);
   }
 
-  /** Waits for every chunk to be in Redis, then writes the result. */
-  async end(result: ExecResult): Promise<void> {
-    await this.last;
-    await this.add({ kind: 'end', key: this.key, exec: this.exec, result });
+  /**
+   * Writes the result. Commands on one connection run in order, so it lands after every chunk,
+   * and before whatever the worker sends next on the connection (BullMQ's completion of the job).
+   */
+  end(result: ExecResult): Promise<unknown> {
+    return this.add({ kind: 'end', key: this.key, exec: this.exec, result });
   }
 
   private chunk(kind: 'stdout' | 'stderr', data: Buffer): void | Promise<void> {

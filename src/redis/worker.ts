@@ -95,7 +95,9 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIO): Promise
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    await writer.end({ ...result, host: settings.name });
+    // Not awaited: it is queued on the connection ahead of BullMQ's completion of the job; a
+    // failure to write it shows at the submitter as a job that finished without its result.
+    void writer.end({ ...result, host: settings.name }).catch(() => undefined);
   };
 
   const worker = new Worker(settings.queue, processor, {

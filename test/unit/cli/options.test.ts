@@ -42,6 +42,7 @@ describe('options', () => {
       delayMs: 0,
       dryRun: false,
       results: undefined,
+      redis: undefined,
     });
   });
 
@@ -120,5 +121,22 @@ describe('options', () => {
     assert.deepEqual([o.concurrency, o.timeoutMs], [2, 500]);
     assert.throws(() => parseOptions({ concurency: 2 }), UsageError);
     assert.throws(() => parseOptions({ concurrency: 2.5 }), /--concurrency must be a whole number of 1 or more, got 2.5/);
+  });
+});
+
+describe('fleet options', () => {
+  it('--redis: the window is --queue-size (default 1000), not -c; defaults for the queue and timeouts', () => {
+    const options = fromArgv('--redis', 'redis://:pw@h:1', '-c', '3');
+    assert.equal(options.concurrency, 1000);
+    assert.equal(options.queueSize, 1000);
+    assert.deepEqual(options.redis, { target: { url: 'redis://:pw@h:1', shown: 'redis://:***@h:1' }, queue: 'qrun', waitWorkersMs: undefined, runTtlMs: 10_000, reconnectMs: 15_000 });
+    assert.equal(fromArgv('--redis', '/tmp/r.sock', '--queue-size', '50').concurrency, 50);
+    assert.equal(fromArgvEnv([], { QRUN_REDIS: 'redis://h:1', QRUN_QUEUE: 'q2' }).redis?.queue, 'q2');
+  });
+
+  it('fleet options without --redis, and bad queue names, are refused', () => {
+    assert.throws(() => fromArgv('--queue', 'x'), /^UsageError: --queue needs --redis <url>$/);
+    assert.throws(() => fromArgv('--wait-workers', '5s'), /--wait-workers needs --redis <url>/);
+    assert.throws(() => fromArgv('--redis', 'redis://h:1', '--queue', 'a:b'), /--queue must be 1 to 100 letters, digits, - or _, got 'a:b'/);
   });
 });
