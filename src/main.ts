@@ -97,7 +97,7 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
     const fitted = fitConcurrency(asked.concurrency, openFileLimit());
     if (fitted.note !== undefined) io.stderr.write(`qrun: ${fitted.note}\n`);
     options = { ...asked, concurrency: fitted.concurrency };
-  } else {
+  } else if (!asked.dryRun) {
     io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, asked.killAfterMs)), inheritable: false };
   }
   // Before the run's shutdown exists, a signal can only cut the counting short: nothing has started.
@@ -276,7 +276,8 @@ async function runWith(
     shutdown.fail(error);
   };
 
-  log.info({ options: { ...options } }, 'run started');
+  // The Redis URL may hold a password: the log gets it as shown to the user.
+  log.info({ options: { ...options, redis: options.redis && { ...options.redis, target: options.redis.target.shown } } }, 'run started');
   try {
     const pool = startPool({
       jobs,

@@ -22,7 +22,7 @@ export class TestRedis {
   /** Starts it and waits until it answers. */
   async start(): Promise<this> {
     this.server = track(
-      spawn('redis-server', ['--port', '0', '--unixsocket', this.socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extra], { stdio: 'ignore' }),
+      spawn('redis-server', [...(this.extra.includes('--port') ? [] : ['--port', '0']), '--unixsocket', this.socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extra], { stdio: 'ignore' }),
       600_000,
     );
     const deadline = Date.now() + 10_000;
@@ -36,7 +36,8 @@ export class TestRedis {
   /** Runs a redis-cli command against it; its stdout. */
   cli(...args: string[]): string {
     if (!existsSync(this.socket)) return '';
-    return spawnSync('redis-cli', ['-s', this.socket, ...args], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+    const auth = this.extra.includes('--requirepass') ? ['-a', this.extra[this.extra.indexOf('--requirepass') + 1] as string, '--no-auth-warning'] : [];
+    return spawnSync('redis-cli', ['-s', this.socket, ...auth, ...args], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
   }
 
   /** Keys now held, and bytes used. */

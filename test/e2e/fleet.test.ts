@@ -123,6 +123,32 @@ describe('fleet: the same job list through workers as locally', { skip }, () => 
   });
 });
 
+describe('fleet: over TCP with a password', { skip }, () => {
+  it('works, and the password reaches neither stderr nor the log', async () => {
+    let redis: TestRedis | undefined;
+    let port = 0;
+    for (let tries = 0; tries < 5 && redis === undefined; tries++) {
+      port = 20_000 + Math.floor(Math.random() * 20_000);
+      redis = await new TestRedis(['--port', String(port), '--bind', '127.0.0.1', '--requirepass', 's3cret']).start().catch(() => undefined);
+    }
+    assert.ok(redis, 'redis-server on a loopback port');
+    const url = `redis://:s3cret@127.0.0.1:${port}`;
+    const worker = new Qrun(['worker', '--redis', url, '-c', '2'], { limitMs: 120_000 });
+    try {
+      await worker.waitFor((_out, err) => err.includes('taking jobs'), 'the worker');
+      assert.match(worker.stderr, /on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+, 2 at a time/);
+      const log = join(scratch, 'tcp.ndjson');
+      const result = await runQrun(['--redis', url, '-k', '--log-file', log], { input: 'echo a\necho b\n' });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout.toString(), 'a\nb\n');
+      assert.doesNotMatch(readFileSync(log, 'utf8') + result.stderr + worker.stderr, /s3cret/);
+    } finally {
+      await stopWorkers([worker]);
+      redis.stop();
+    }
+  });
+});
+
 describe('fleet: faults', { skip }, () => {
   it('a worker SIGKILLed mid-job: its jobs run again elsewhere, each recorded once, none left running', async () => {
     const redis = await new TestRedis().start();
@@ -152,6 +178,30 @@ describe('fleet: faults', { skip }, () => {
     const rows = readFileSync(log, 'utf8').trimEnd().split('\n').slice(1);
     assert.deepEqual(rows.map((row) => row.split('\t')[0]).sort(), ['1', '2', '3', '4'], 'each job recorded exactly once');
     assert.ok(rows.every((row) => row.split('\t')[1] === 'survivor'));
+  });
+
+  it('a job whose workers die twice fails with the queue\'s reason, not a hang', async () => {
+    const redis = await new TestRedis().start();
+    const marks = mkdtempSync(join(scratch, 'stall-'));
+    const sleep = uniqueSleep();
+    const submitter = new Qrun(['--redis', redis.url], { input: `touch ${marks}/$$; sleep ${sleep}\n` });
+    let last: Qrun | undefined;
+    try {
+      for (let death = 1; death <= 2; death++) {
+        const worker = await startWorker(redis, ['-c', '1', '--lock-duration', '1s']);
+        await until(() => readdirSync(marks).length >= death, `run ${death} of the job`);
+        worker.kill('SIGKILL');
+        await worker.done;
+      }
+      last = await startWorker(redis, ['-c', '1', '--lock-duration', '1s']);
+      const result = await submitter.done;
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /failed #1, failed in the queue: job stalled more than allowable limit/);
+      assert.equal(readdirSync(marks).length, 2, 'not run a third time');
+    } finally {
+      if (last) await stopWorkers([last]);
+      redis.stop();
+    }
   });
 
   it('a worker: first SIGTERM lets its job finish and exits 0; a second hands the job back to another worker', async () => {
