@@ -3,7 +3,7 @@
 
 import type { Writable } from 'node:stream';
 import type { RedisOptions, RunOptions } from './cli/options.js';
-import { ExitCode, exitCodeForFailures, messageOf, signalNumbers, type InterruptSignal } from './errors.js';
+import { messageOf } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
@@ -20,9 +20,9 @@ import { fanOut, type RunEvent } from './report/events.js';
 import { Joblog } from './report/joblog.js';
 import { createRecorder } from './report/recorder.js';
 import { ResultsWriter } from './report/results.js';
-import { StreamWriteError, notRead } from './report/output/serial-writer.js';
-import { listen } from './report/output/stream-events.js';
-import { atProcessExit } from './shutdown/exit-hooks.js';
+import { StreamWriteError } from './report/output/serial-writer.js';
+import { StdioGuard } from './report/output/stdio-guard.js';
+import { atProcessExit } from './exit-hooks.js';
 import { HaltMonitor } from './shutdown/halt.js';
 import { noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
@@ -31,12 +31,15 @@ import { CaptureFiles } from './report/output/capture-files.js';
 import { PrivateDir } from './report/output/private-dir.js';
 import { SpillFile } from './report/output/spill-file.js';
 import { noProgress, startProgress, wantsProgress, type Progress, type TerminalStream } from './report/progress.js';
+import { interruptedBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
 import { RunStats } from './report/stats.js';
 import { formatSummary } from './report/summary.js';
 import { createRunJob } from './pool/run-job.js';
 import type { Executor, ExecutorFactory } from './runner/executor.js';
 import { createLocalExecutor } from './runner/local-executor.js';
 import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
+
+export type { RunSummary };
 
 /** The process-level things a run uses, passed in. */
 export interface RunIO {
@@ -54,29 +57,6 @@ export interface RunIO {
   readonly tmpDir?: string | undefined;
   /** What runs the jobs (default: the local execa executor). */
   readonly executor?: ExecutorFactory | undefined;
-}
-
-/** How a run ended. */
-export interface RunSummary {
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly timedOut: number;
-  readonly canceled: number;
-  readonly notStarted: number;
-  /** Jobs left out because the resumed joblog has them done. */
-  readonly skipped: number;
-  /** Jobs that needed more than one attempt. */
-  readonly retried: number;
-  /** What made --halt stop the run, if it did. */
-  readonly haltedBy: string | undefined;
-  readonly elapsedMs: number;
-  readonly interruptedBy: InterruptSignal | undefined;
-  /** qrun's own failure, if any (the exit code is then 255). */
-  readonly error: string | undefined;
-  /** Downstream closed stdout early. */
-  readonly brokenPipe: boolean;
-  /** GNU parallel's convention: 0, 1-100 failed jobs, 101, 128+signal, 255. */
-  readonly exitCode: number;
 }
 
 /** Memory all held output may use before it spills to disk, and one job stream's share. */
@@ -161,20 +141,33 @@ async function runWith(
     io.stderr.write(`qrun: warning: --joblog '${options.joblog}' line ${resumed.cutRow.line} was cut off (no newline at its end): removed, and its job runs again\n`);
   }
   const results = options.results !== undefined && !options.dryRun ? new ResultsWriter(options.results) : undefined;
-  // Aborted when qrun stops waiting for a reader of its stdout that does not read.
-  const giveUp = new AbortController();
-  const joblog =
-    options.joblog === undefined || options.dryRun
-      ? undefined
-      : options.joblog === '-'
-        ? await Joblog.toStdout(io.stdout, giveUp.signal)
-        : Joblog.open(options.joblog, options.resume !== undefined);
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
   let progress: Progress = noProgress;
   const shutdown = new Shutdown(io.signals, (phase, reason) => log.info({ phase, reason }, `shutdown: ${phase}`));
   shutdown.follow(io.abort);
   failures.fail = (error) => shutdown.fail(error);
+  const stdio = new StdioGuard({
+    stdout: io.stdout,
+    stderr: io.stderr,
+    terminate: (reason) => shutdown.terminate(reason),
+    fail: (error) => shutdown.fail(error),
+    kill: shutdown.kill,
+    graceMs: options.killAfterMs,
+  });
+  let joblog: Joblog | undefined;
+  try {
+    joblog =
+      options.joblog === undefined || options.dryRun
+        ? undefined
+        : options.joblog === '-'
+          ? await Joblog.toStdout(io.stdout, stdio.giveUp)
+          : Joblog.open(options.joblog, options.resume !== undefined);
+  } catch (error) {
+    stdio.dispose();
+    shutdown.dispose();
+    throw error;
+  }
   const tempDir = new PrivateDir(io.tmpDir);
   const spill = new SpillFile(tempDir);
   const captures = new CaptureFiles(tempDir);
@@ -188,28 +181,6 @@ async function runWith(
     executor.close();
     removeTemp();
   });
-  let brokenPipe = false;
-  // Output that cannot be written: a closed reader (EPIPE) ends the run quietly with 141, as a
-  // shell pipeline expects; anything else (ENOSPC, EBADF) is qrun's failure: one line, exit 255.
-  const outputFailed = (error: StreamWriteError): void => {
-    if (error.stream === 'stdout' && error.code === 'EPIPE') {
-      brokenPipe = true;
-      shutdown.terminate('EPIPE');
-    } else if (error.code !== notRead) shutdown.fail(error);
-  };
-  const onStdoutError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stdout', error.code ?? messageOf(error)));
-  const onStderrError = (error: NodeJS.ErrnoException): void => outputFailed(new StreamWriteError('stderr', error.code ?? messageOf(error)));
-  const stopListening = [listen(io.stdout, 'error', onStdoutError as (error: unknown) => void), listen(io.stderr, 'error', onStderrError as (error: unknown) => void)];
-  // Once jobs are being killed, a reader that takes no output (a FIFO nobody reads) must not hold
-  // qrun: after the jobs' grace period, output still waiting is given up and reported as lost.
-  let giveUpTimer: NodeJS.Timeout | undefined;
-  const giveUpOnBlockedStdout = (): void => {
-    giveUpTimer = setTimeout(() => {
-      if (io.stdout.writableNeedDrain) giveUp.abort();
-    }, options.killAfterMs);
-  };
-  shutdown.kill.addEventListener('abort', giveUpOnBlockedStdout, { once: true });
-
   const sink = new OutputSink({
     mode: options.output,
     keepOrder: options.keepOrder,
@@ -226,7 +197,7 @@ async function runWith(
     perBufferLimit: perBufferMemory,
     maxLineBytes: perBufferMemory,
     beforeWrite: () => progress.beforeWrite(),
-    giveUp: giveUp.signal,
+    giveUp: stdio.giveUp,
   });
   const halt = new HaltMonitor(options.halt, totalJobs, (now) => shutdown.halt(now));
   const emit = fanOut([stats.handle, halt.handle, log.handle]);
@@ -234,7 +205,7 @@ async function runWith(
     results,
     joblog,
     emit,
-    onFailure: (error, job) => (error instanceof StreamWriteError ? outputFailed(error) : crashed(error, job)),
+    onFailure: (error, job) => (error instanceof StreamWriteError ? stdio.failed(error) : crashed(error, job)),
   });
   const runJob = createRunJob({
     executor,
@@ -300,28 +271,18 @@ async function runWith(
     removeTemp();
     joblog?.close();
     forgetExitHook();
-    clearTimeout(giveUpTimer);
-    shutdown.kill.removeEventListener('abort', giveUpOnBlockedStdout);
-    for (const stop of stopListening) stop();
+    stdio.dispose();
     shutdown.dispose();
   }
 
   const elapsedMs = Date.now() - startedAt;
-  const summary: RunSummary = {
-    succeeded: stats.succeeded,
-    failed: stats.failed,
-    timedOut: stats.timedOut,
-    canceled: stats.canceled,
-    notStarted: stats.notStarted,
-    skipped: stats.skipped,
-    retried: stats.retried,
+  const summary = summarize(stats, elapsedMs, {
     haltedBy: halt.reason,
-    elapsedMs,
+    haltStatus: halt.exitCode(),
     interruptedBy: shutdown.interruptedBy,
-    error: shutdown.failure,
-    brokenPipe,
-    exitCode: exitCodeFor(stats.failed, shutdown, brokenPipe, halt.exitCode()),
-  };
+    failure: shutdown.failure,
+    brokenPipe: stdio.brokenPipe,
+  });
   log.info({ ...summary }, 'run finished');
   log.flush();
   if (!options.quiet && !options.dryRun && stats.finished + stats.notStarted + stats.skipped > 0) {
@@ -334,29 +295,4 @@ async function runWith(
 async function fleetExecutor(redis: RedisOptions, killAfterMs: number): Promise<ExecutorFactory> {
   const { openRedisExecutor } = await import('./redis/redis-executor.js');
   return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, fail, notice });
-}
-
-function interruptedBeforeStart(signal: InterruptSignal): RunSummary {
-  return {
-    succeeded: 0,
-    failed: 0,
-    timedOut: 0,
-    canceled: 0,
-    notStarted: 0,
-    skipped: 0,
-    retried: 0,
-    haltedBy: undefined,
-    elapsedMs: 0,
-    interruptedBy: signal,
-    error: undefined,
-    brokenPipe: false,
-    exitCode: 128 + signalNumbers[signal],
-  };
-}
-
-function exitCodeFor(failed: number, shutdown: Shutdown, brokenPipe: boolean, halted: number | undefined): number {
-  if (shutdown.failure !== undefined) return ExitCode.error;
-  if (shutdown.interruptedBy !== undefined) return 128 + signalNumbers[shutdown.interruptedBy];
-  if (brokenPipe) return 128 + signalNumbers.SIGPIPE;
-  return halted ?? exitCodeForFailures(failed);
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type InputSource } from './sources.js';
-import { atProcessExit } from '../shutdown/exit-hooks.js';
+import { atProcessExit } from '../exit-hooks.js';
 import { splitRecords, type RecordSeparator } from './split-records.js';
 
 /** Sources that can be read twice (stdin copied to a private temp file), and their record count. */

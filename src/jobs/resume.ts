@@ -2,7 +2,7 @@
 
 import { readFileSync, truncateSync } from 'node:fs';
 import { UsageError, messageOf } from '../errors.js';
-import { joblogHeader } from '../report/joblog.js';
+import { joblogHeader } from './joblog-header.js';
 
 /** resume: skip every job with a row; resume-failed: skip only jobs with a successful row. */
 export type ResumeMode = 'resume' | 'resume-failed';

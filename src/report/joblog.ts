@@ -5,10 +5,10 @@ import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { UsageError, messageOf } from '../errors.js';
 import type { JobResult } from '../jobs/job.js';
+import { joblogHeader } from '../jobs/joblog-header.js';
 import { writeChunk } from './output/serial-writer.js';
 
-/** The header line GNU parallel writes (and expects when resuming). */
-export const joblogHeader = 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand';
+export { joblogHeader };
 
 /** One row, as GNU parallel 20221122 formats it. */
 export function formatJoblogRow(result: JobResult): string {

@@ -2,7 +2,7 @@
 
 import { execa, type Options } from 'execa';
 import { resolve } from 'node:path';
-import { atProcessExit } from '../shutdown/exit-hooks.js';
+import { atProcessExit } from '../exit-hooks.js';
 import type { ExecResult, Executor, ExecutorFactory } from './executor.js';
 import { groupGone, ProcessGroups, signalGroup } from './process-groups.js';
 

@@ -1,0 +1,84 @@
+// How a run ended: the summary a run returns, and its exit status by GNU parallel's convention.
+
+import { ExitCode, exitCodeForFailures, signalNumbers, type InterruptSignal } from '../errors.js';
+import type { RunStats } from './stats.js';
+
+/** How a run ended. */
+export interface RunSummary {
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly canceled: number;
+  readonly notStarted: number;
+  /** Jobs left out because the resumed joblog has them done. */
+  readonly skipped: number;
+  /** Jobs that needed more than one attempt. */
+  readonly retried: number;
+  /** What made --halt stop the run, if it did. */
+  readonly haltedBy: string | undefined;
+  readonly elapsedMs: number;
+  readonly interruptedBy: InterruptSignal | undefined;
+  /** qrun's own failure, if any (the exit code is then 255). */
+  readonly error: string | undefined;
+  /** Downstream closed stdout early. */
+  readonly brokenPipe: boolean;
+  /** GNU parallel's convention: 0, 1-100 failed jobs, 101, 128+signal, 255. */
+  readonly exitCode: number;
+}
+
+/** How the run ended besides its counts. */
+export interface RunEnding {
+  readonly haltedBy: string | undefined;
+  /** The status --halt decided, if it did. */
+  readonly haltStatus: number | undefined;
+  readonly interruptedBy: InterruptSignal | undefined;
+  /** qrun's own failure. */
+  readonly failure: string | undefined;
+  readonly brokenPipe: boolean;
+}
+
+/** The summary of a run from its counts and how it ended. */
+export function summarize(stats: RunStats, elapsedMs: number, ending: RunEnding): RunSummary {
+  return {
+    succeeded: stats.succeeded,
+    failed: stats.failed,
+    timedOut: stats.timedOut,
+    canceled: stats.canceled,
+    notStarted: stats.notStarted,
+    skipped: stats.skipped,
+    retried: stats.retried,
+    haltedBy: ending.haltedBy,
+    elapsedMs,
+    interruptedBy: ending.interruptedBy,
+    error: ending.failure,
+    brokenPipe: ending.brokenPipe,
+    exitCode: exitCodeFor(stats.failed, ending),
+  };
+}
+
+/** A run that a signal ended before any job started (while its input was counted). */
+export function interruptedBeforeStart(signal: InterruptSignal): RunSummary {
+  return {
+    succeeded: 0,
+    failed: 0,
+    timedOut: 0,
+    canceled: 0,
+    notStarted: 0,
+    skipped: 0,
+    retried: 0,
+    haltedBy: undefined,
+    elapsedMs: 0,
+    interruptedBy: signal,
+    error: undefined,
+    brokenPipe: false,
+    exitCode: 128 + signalNumbers[signal],
+  };
+}
+
+/** GNU parallel's convention: qrun's failure 255, an interrupt 128+signal, a closed pipe 141, --halt's, else the failures. */
+function exitCodeFor(failed: number, ending: RunEnding): number {
+  if (ending.failure !== undefined) return ExitCode.error;
+  if (ending.interruptedBy !== undefined) return 128 + signalNumbers[ending.interruptedBy];
+  if (ending.brokenPipe) return 128 + signalNumbers.SIGPIPE;
+  return ending.haltStatus ?? exitCodeForFailures(failed);
+}
