@@ -42,13 +42,17 @@ interface Pending {
   batched: boolean;
   /** Reconciliation: checks that found the job finished without its end record. */
   orphanChecks: number;
+  /** When its state was last looked up (reconciliation). */
+  checkedAt: number;
   readonly settle: (result: ExecResult) => void;
 }
 
 const batchLimit = 500;
 const readCount = 1000;
 const noWorkerNoticeMs = 3000;
-const reconcileEveryMs = 3000;
+/** Each job in flight has its BullMQ state looked up this often, at most `reconcileBatch` a second. */
+const reconcileEveryMs = 5000;
+const reconcileBatch = 100;
 
 /** Connects and returns the executor; a Redis that cannot be reached is a UsageError (exit 255). */
 export async function openRedisExecutor(options: RedisExecutorOptions): Promise<Executor> {
@@ -175,7 +179,13 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   // Reconciliation: a job that BullMQ failed (stalled too often) or lost never sends its end record.
   const reconcile = async (): Promise<void> => {
     const now = Date.now();
-    const due = [...pending.values()].filter((entry) => !entry.batched && now - entry.queuedAt > reconcileEveryMs);
+    const due: Pending[] = [];
+    for (const entry of pending.values()) {
+      if (due.length >= reconcileBatch) break;
+      if (entry.batched || now - entry.checkedAt < reconcileEveryMs) continue;
+      entry.checkedAt = now;
+      due.push(entry);
+    }
     const states = await Promise.all(due.map((entry) => queue.getJobState(entry.id).catch(() => 'error' as const)));
     for (const [index, entry] of due.entries()) {
       const state = states[index];
@@ -213,9 +223,12 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       failAll('not run: no worker took it');
     }
   };
+  let checking = false;
   const checks = setInterval(() => {
-    void reconcile().catch(() => undefined);
-    void checkWorkers().catch(() => undefined);
+    // One round at a time: a slow Redis must not pile them up.
+    if (checking) return;
+    checking = true;
+    void Promise.all([reconcile().catch(() => undefined), checkWorkers().catch(() => undefined)]).finally(() => (checking = false));
   }, 1000);
 
   const reading = readLoop();
@@ -266,6 +279,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
           host: undefined,
           batched: true,
           orphanChecks: 0,
+          checkedAt: queuedAt,
           settle: resolve,
         };
         pending.set(key, entry);
