@@ -1,21 +1,74 @@
-// The programmatic API: `import { run } from 'qrun'`.
+// The programmatic API: `import { run } from 'qrun'`. Its types are written out by hand, so the
+// declarations a TypeScript caller sees are precise and name no schema library.
 
 import type { Writable } from 'node:stream';
-import { parseOptions, type RawOptions, type RunOptions } from './cli/options.js';
+import { parseOptions } from './cli/options.js';
 import { UsageError } from './errors.js';
 import { runQrun, type RunSummary } from './main.js';
+import type { RunEvent } from './report/events.js';
+import type { OutputMode } from './report/output/output-sink.js';
+import type { LogLevel } from './run-options.js';
 
 export { UsageError };
 
-export type { RunOptions, RawOptions } from './cli/options.js';
-export type { RunSummary } from './main.js';
+export type { RunSummary, FailedJob } from './report/run-summary.js';
+export type { RunEvent } from './report/events.js';
 export type { Job, JobResult } from './jobs/job.js';
 export type { OutputMode } from './report/output/output-sink.js';
+export type { LogLevel } from './run-options.js';
 
-/** Options of {@link run}: the CLI's options (camelCase, typed values allowed) plus where things go. */
-export interface RunParams extends Omit<RawOptions, 'argFile' | 'null'> {
-  /** The job command lines, one per element; empty ones are skipped. */
+/** A duration: a number of seconds, or a string such as "500ms", "30s", "5m", "1h" ("90" is seconds). */
+export type Duration = number | `${number}` | `${number}${'ms' | 's' | 'm' | 'h'}`;
+
+type HaltWhen = 'now' | 'soon';
+type HaltWhy = 'fail' | 'success' | 'done';
+/** GNU parallel's --halt: "never", "now,fail=1", "soon,success=30%", or the older 0, 1, 2, -1, -2 and "N%". */
+export type HaltSpecText = 'never' | `${HaltWhen},${HaltWhy}=${number}` | `${HaltWhen},${HaltWhy}=${number}%` | '0' | '1' | '2' | '-1' | '-2' | `${number}%` | 0 | 1 | 2 | -1 | -2;
+
+/** Options of {@link run}: the CLI's options in camelCase, plus where things go. */
+export interface RunParams {
+  /** The job command lines (or, with `command`, the values substituted into it); blank ones keep their number and run nothing. */
   records: Iterable<string> | AsyncIterable<string>;
+  /** Jobs at once (default: the number of CPUs). `jobs` is another name for it. */
+  concurrency?: number;
+  jobs?: number;
+  /** Records read ahead (default: 2 × concurrency; with `redis`, jobs in flight, default 1000). */
+  queueSize?: number;
+  /** Per-job time limit (at most 24 days). */
+  timeout?: Duration;
+  /** After SIGTERM to a job's process group, SIGKILL this much later (default 2 s). */
+  killAfter?: Duration;
+  /** The shell that runs each job as `<shell> -c <command>` (default /bin/sh). */
+  shell?: string;
+  output?: OutputMode;
+  keepOrder?: boolean;
+  tag?: boolean;
+  /** A live status line on `stderr` (default: off for a library run). */
+  progress?: boolean;
+  logFile?: string;
+  logLevel?: LogLevel;
+  /** No summary on `stderr` (default: true for a library run). */
+  quiet?: boolean;
+  /** A command template: each record is substituted into it (`{}`, `{.}`, `{/}`, `{//}`, `{/.}`, `{#}`, `{%}`). */
+  command?: readonly string[];
+  /** Each record is a JSON object `{"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}`. */
+  ndjson?: boolean;
+  /** GNU parallel's joblog; "-" writes it to `stdout`. */
+  joblog?: string;
+  resume?: boolean;
+  resumeFailed?: boolean;
+  retries?: number;
+  retryDelay?: Duration;
+  halt?: HaltSpecText;
+  delay?: Duration;
+  dryRun?: boolean;
+  results?: string;
+  /** Fleet mode: run the jobs on `qrun worker`s through this Redis (redis://, rediss://, a socket path). */
+  redis?: string;
+  queue?: string;
+  waitWorkers?: Duration;
+  runTtl?: Duration;
+  reconnectTimeout?: Duration;
   /** Where job stdout goes (default: process.stdout). */
   stdout?: Writable;
   /** Where job stderr, progress and the summary go (default: process.stderr). */
@@ -26,23 +79,26 @@ export interface RunParams extends Omit<RawOptions, 'argFile' | 'null'> {
   cwd?: string;
   /** Aborting it stops the run like a first Ctrl-C: no new jobs, running ones finish. */
   signal?: AbortSignal;
+  /** Told of every event as it happens: a job started, ended, was recorded (`job-finished`), retried… */
+  onEvent?: (event: RunEvent) => void;
 }
 
 /**
  * Runs each record as `<shell> -c <record>`, `concurrency` at a time, and resolves with the
- * summary (failed jobs are counted, never thrown). Unlike the CLI, it prints no summary and
- * shows no progress unless asked (`quiet: false`, `progress: true`), and does not listen to
- * process signals: use `signal`. Throws a UsageError for invalid options.
+ * summary (failed jobs are counted and listed, never thrown). Unlike the CLI, it prints no
+ * summary and shows no progress unless asked (`quiet: false`, `progress: true`), and does not
+ * listen to process signals: use `signal`. Throws a UsageError for invalid options.
  */
 export async function run(params: RunParams): Promise<RunSummary> {
-  const { records, stdout = process.stdout, stderr = process.stderr, env = process.env, cwd = process.cwd(), signal, ...raw } = params;
-  const options: RunOptions = parseOptions({ quiet: true, progress: false, ...raw });
+  const { records, stdout = process.stdout, stderr = process.stderr, env = process.env, cwd = process.cwd(), signal, onEvent, ...raw } = params;
+  const options = parseOptions({ quiet: true, progress: false, ...raw });
   return runQrun(options, { kind: 'records', records }, {
     stdout,
     stderr,
     env,
     cwd,
     abort: signal,
+    onEvent,
     inheritable: stdout === process.stdout && stderr === process.stderr,
   });
 }

@@ -2,7 +2,7 @@
 //   records -> producer -> bounded queue -> workers -> runner (execa) -> events -> sinks
 
 import type { Writable } from 'node:stream';
-import type { RedisOptions, RunOptions } from './cli/options.js';
+import type { RedisOptions, RunOptions } from './run-options.js';
 import { messageOf } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
@@ -16,7 +16,7 @@ import { listenForInterrupt } from './shutdown/interrupt.js';
 import { createExecute } from './pool/execute.js';
 import { Pacer } from './pool/pacer.js';
 import { startPool } from './pool/pool.js';
-import { fanOut, type RunEvent } from './report/events.js';
+import { fanOut, type EventSink, type RunEvent } from './report/events.js';
 import { Joblog } from './report/joblog.js';
 import { createRecorder } from './report/recorder.js';
 import { ResultsWriter } from './report/results.js';
@@ -57,6 +57,8 @@ export interface RunIO {
   readonly tmpDir?: string | undefined;
   /** What runs the jobs (default: the local execa executor). */
   readonly executor?: ExecutorFactory | undefined;
+  /** Told of every event of the run (library use: react per job). */
+  readonly onEvent?: EventSink | undefined;
 }
 
 /** Memory all held output may use before it spills to disk, and one job stream's share. */
@@ -200,7 +202,7 @@ async function runWith(
     giveUp: stdio.giveUp,
   });
   const halt = new HaltMonitor(options.halt, totalJobs, (now) => shutdown.halt(now));
-  const emit = fanOut([stats.handle, halt.handle, log.handle]);
+  const emit = fanOut([stats.handle, halt.handle, log.handle, ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
     joblog,

@@ -1,64 +1,20 @@
-// The typed options of a run, and the zod schema that turns raw values (CLI strings or library values) into them.
+// The zod schema that turns raw option values (CLI strings or library values) into a run's typed options.
 
 import { availableParallelism } from 'node:os';
 import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
-import type { RecordSeparator } from '../input/split-records.js';
-import type { ResumeMode } from '../jobs/resume.js';
-import type { HaltSpec } from '../shutdown/halt.js';
-import { parseRedisUrl, type RedisTarget } from '../redis/url.js';
+import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
+import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
 import { duration, flag, halt, oneOf, text, wholeNumber } from './validators.js';
-import type { OutputMode } from '../report/output/output-sink.js';
 
-/** Everything a run is configured by, validated. */
-export interface RunOptions {
-  readonly concurrency: number;
-  readonly queueSize: number;
-  readonly timeoutMs: number | undefined;
-  readonly killAfterMs: number;
-  readonly shell: string;
-  readonly output: OutputMode;
-  readonly keepOrder: boolean;
-  readonly tag: boolean;
-  /** undefined: on when stderr is a terminal and CI is unset. */
-  readonly progress: boolean | undefined;
-  readonly logFile: string | undefined;
-  readonly logLevel: LogLevel;
-  readonly quiet: boolean;
-  readonly argFiles: readonly string[];
-  readonly separator: RecordSeparator;
-  /** Command template words (empty: each record is a shell line). */
-  readonly command: readonly string[];
-  readonly ndjson: boolean;
-  readonly joblog: string | undefined;
-  readonly resume: ResumeMode | undefined;
-  readonly retries: number;
-  readonly retryDelayMs: number;
-  readonly halt: HaltSpec;
-  readonly delayMs: number;
-  readonly dryRun: boolean;
-  readonly results: string | undefined;
-  /** Fleet mode: jobs go to workers through this Redis (undefined: run them here). */
-  readonly redis: RedisOptions | undefined;
-}
-
-/** The submitter's side of the fleet mode. */
-export interface RedisOptions {
-  readonly target: RedisTarget;
-  readonly queue: string;
-  readonly waitWorkersMs: number | undefined;
-  readonly runTtlMs: number;
-  readonly reconnectMs: number;
-}
+export type { LogLevel, RedisOptions, RunOptions };
 
 /** Jobs in flight through Redis at once, unless --queue-size says otherwise. */
 const redisWindow = 1000;
 
-const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const outputModes = ['group', 'line', 'ungroup'] as const;
-/** A pino level name. */
-export type LogLevel = (typeof logLevels)[number];
 
 /** The raw options, as commander or a library caller gives them; every field may be missing. */
 const rawSchema = z.strictObject({

@@ -1,6 +1,7 @@
 // How a run ended: the summary a run returns, and its exit status by GNU parallel's convention.
 
 import { ExitCode, exitCodeForFailures, signalNumbers, type InterruptSignal } from '../errors.js';
+import { describeEnd } from '../jobs/job.js';
 import type { RunStats } from './stats.js';
 
 /** How a run ended. */
@@ -24,6 +25,20 @@ export interface RunSummary {
   readonly brokenPipe: boolean;
   /** GNU parallel's convention: 0, 1-100 failed jobs, 101, 128+signal, 255. */
   readonly exitCode: number;
+  /** The first failed jobs (at most 100), in the order they failed. */
+  readonly failures: readonly FailedJob[];
+}
+
+/** A failed job, as the summary names it. */
+export interface FailedJob {
+  readonly seq: number;
+  /** The command line as run (empty for an invalid record). */
+  readonly command: string;
+  /** How it ended: "exit 3", "signal SIGKILL", "timed out (SIGTERM)", "invalid record: …". */
+  readonly end: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
 }
 
 /** How the run ended besides its counts. */
@@ -53,6 +68,14 @@ export function summarize(stats: RunStats, elapsedMs: number, ending: RunEnding)
     error: ending.failure,
     brokenPipe: ending.brokenPipe,
     exitCode: exitCodeFor(stats.failed, ending),
+    failures: stats.failures.map((result) => ({
+      seq: result.job.seq,
+      command: result.command,
+      end: describeEnd(result),
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+    })),
   };
 }
 
@@ -72,6 +95,7 @@ export function interruptedBeforeStart(signal: InterruptSignal): RunSummary {
     error: undefined,
     brokenPipe: false,
     exitCode: 128 + signalNumbers[signal],
+    failures: [],
   };
 }
 

@@ -3,8 +3,8 @@
 import { isFailure, type JobResult } from '../jobs/job.js';
 import type { RunEvent } from './events.js';
 
-/** How many failed jobs the summary names. */
-const failuresKept = 5;
+/** How many failed jobs are kept for the summary (the text shows the first five). */
+export const failuresKept = 100;
 
 /** Counts of jobs by state, updated from events. */
 export class RunStats {

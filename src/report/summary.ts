@@ -4,6 +4,9 @@ import { formatDuration } from '../duration.js';
 import { describeEnd } from '../jobs/job.js';
 import type { RunStats } from './stats.js';
 
+/** How many failed jobs the summary text names. */
+const shownFailures = 5;
+
 /** The summary text: counts, elapsed time, and the first failed commands. */
 export function formatSummary(stats: RunStats, elapsedMs: number, why: { interruptedBy: string | undefined; haltedBy: string | undefined }): string {
   const total = stats.finished + stats.notStarted;
@@ -19,10 +22,11 @@ export function formatSummary(stats: RunStats, elapsedMs: number, why: { interru
     const range = stats.firstNotStarted === stats.lastNotStarted ? `#${stats.firstNotStarted}` : `#${stats.firstNotStarted}-#${stats.lastNotStarted}`;
     lines.push(`  not started: ${range}`);
   }
-  for (const failure of stats.failures) {
+  for (const failure of stats.failures.slice(0, shownFailures)) {
     lines.push(`  failed #${failure.job.seq}, ${describeEnd(failure)}${failure.command === '' ? '' : `: ${oneLine(failure.command)}`}`);
   }
-  if (stats.failed > stats.failures.length) lines.push(`  ... and ${stats.failed - stats.failures.length} more failed`);
+  const shown = Math.min(stats.failures.length, shownFailures);
+  if (stats.failed > shown) lines.push(`  ... and ${stats.failed - shown} more failed`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -314,6 +314,16 @@ describe('14. many concurrent library runs', () => {
   });
 });
 
+describe('library: events and failures', () => {
+  it('onEvent sees each job start, end and get recorded; the summary lists failed jobs', () => {
+    const script = `import('${root}dist/src/index.js').then(async ({ run }) => { const kinds = []; const s = await run({ records: ['true', 'exit 3'], concurrency: 1, onEvent: (e) => kinds.push(e.kind + ':' + (e.job?.seq ?? e.result?.job.seq)) }); console.log(kinds.join(' ')); console.log(JSON.stringify(s.failures)); })`;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const [kinds, failures] = result.stdout.split('\n');
+    assert.equal(kinds, 'job-started:1 job-ended:1 job-finished:1 job-started:2 job-ended:2 job-finished:2', result.stderr);
+    assert.deepEqual(JSON.parse(failures ?? ''), [{ seq: 2, command: 'exit 3', end: 'exit 3', exitCode: 3, signal: null, timedOut: false }]);
+  });
+});
+
 describe('15. a value inside double quotes in a template stays literal', () => {
   it("'echo \"{}\"' with $(…), backticks and quotes in the records", async () => {
     const marker = join(scratch, 'injected');

@@ -30,8 +30,43 @@ describe('npm pack', () => {
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal(cli.stdout, 'one\ntwo\n');
 
-    const script = "import { run } from 'qrun'; const s = await run({ records: ['exit 4', 'true'] }); console.log(s.failed, s.exitCode);";
+    const script = "import { run } from 'qrun'; const s = await run({ records: ['exit 4', 'true'] }); console.log(s.failed, s.exitCode, s.failures[0].end);";
     const lib = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' });
-    assert.equal(lib.stdout, '1 1\n', lib.stderr);
+    assert.equal(lib.stdout, '1 1 exit 4\n', lib.stderr);
+
+    // A strict TypeScript caller: precise option types (wrong ones do not compile), no zod in sight.
+    const tsc = (file: string) => {
+      writeFileSync(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: false, typeRoots: [join(root, 'node_modules/@types')], types: ['node'] }, files: [file] }),
+      );
+      return spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], { cwd: app, encoding: 'utf8' });
+    };
+    writeFileSync(
+      join(app, 'good.ts'),
+      [
+        "import { run, UsageError, type RunEvent, type RunSummary } from 'qrun';",
+        'const seen: RunEvent[] = [];',
+        "const summary: RunSummary = await run({ records: ['true'], concurrency: 2, timeout: '30s', killAfter: 2, output: 'line', halt: 'now,fail=1', onEvent: (e) => void seen.push(e) });",
+        'const codes: number[] = summary.failures.map((f) => f.seq);',
+        'export { codes, UsageError };',
+      ].join('\n'),
+    );
+    const good = tsc('good.ts');
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    writeFileSync(
+      join(app, 'bad.ts'),
+      [
+        "import { run } from 'qrun';",
+        "await run({ records: ['true'], output: 'grouped' });",
+        "await run({ records: ['true'], timeout: true });",
+        "await run({ records: ['true'], concurrency: {} });",
+        "await run({ records: ['true'], halt: 'sometimes' });",
+      ].join('\n'),
+    );
+    const bad = tsc('bad.ts');
+    assert.notEqual(bad.status, 0);
+    for (const line of [2, 3, 4, 5]) assert.match(bad.stdout, new RegExp(`bad\\.ts\\(${line},\\d+\\): error TS2(322|820)`), bad.stdout);
+    assert.doesNotMatch(good.stdout + bad.stdout, /zod/);
   });
 });

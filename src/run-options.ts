@@ -1,0 +1,52 @@
+// The typed options of a run, validated: what every stage is configured by (no schema library here).
+
+import type { RecordSeparator } from './input/split-records.js';
+import type { ResumeMode } from './jobs/resume.js';
+import type { RedisTarget } from './redis/url.js';
+import type { OutputMode } from './report/output/output-sink.js';
+import type { HaltSpec } from './shutdown/halt.js';
+
+/** A pino level name. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything a run is configured by, validated. */
+export interface RunOptions {
+  readonly concurrency: number;
+  readonly queueSize: number;
+  readonly timeoutMs: number | undefined;
+  readonly killAfterMs: number;
+  readonly shell: string;
+  readonly output: OutputMode;
+  readonly keepOrder: boolean;
+  readonly tag: boolean;
+  /** undefined: on when stderr is a terminal and CI is unset. */
+  readonly progress: boolean | undefined;
+  readonly logFile: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly quiet: boolean;
+  readonly argFiles: readonly string[];
+  readonly separator: RecordSeparator;
+  /** Command template words (empty: each record is a shell line). */
+  readonly command: readonly string[];
+  readonly ndjson: boolean;
+  readonly joblog: string | undefined;
+  readonly resume: ResumeMode | undefined;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly halt: HaltSpec;
+  readonly delayMs: number;
+  readonly dryRun: boolean;
+  readonly results: string | undefined;
+  /** Fleet mode: jobs go to workers through this Redis (undefined: run them here). */
+  readonly redis: RedisOptions | undefined;
+}
+
+/** The submitter's side of the fleet mode. */
+export interface RedisOptions {
+  readonly target: RedisTarget;
+  readonly queue: string;
+  readonly waitWorkersMs: number | undefined;
+  readonly runTtlMs: number;
+  readonly reconnectMs: number;
+}
+
