@@ -63,6 +63,8 @@ export interface RunParams {
   delay?: Duration;
   dryRun?: boolean;
   results?: string;
+  /** Write the summary as one JSON object to this file ("-": `stdout`). */
+  summaryJson?: string;
   /** Fleet mode: run the jobs on `qrun worker`s through this Redis (redis://, rediss://, a socket path). */
   redis?: string;
   queue?: string;

@@ -32,6 +32,7 @@ import { PrivateDir } from './report/output/private-dir.js';
 import { SpillFile } from './report/output/spill-file.js';
 import { noProgress, startProgress, wantsProgress, type Progress, type TerminalStream } from './report/progress.js';
 import { interruptedBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
+import { openSummaryJson, type SummaryJson } from './report/summary-json.js';
 import { RunStats } from './report/stats.js';
 import { formatSummary } from './report/summary.js';
 import { createRunJob } from './pool/run-job.js';
@@ -82,6 +83,18 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
   } else if (!asked.dryRun) {
     io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, asked.killAfterMs)), inheritable: false };
   }
+  // Opened first: an unwritable --summary-json refuses before anything runs.
+  const summaryJson = options.summaryJson !== undefined ? openSummaryJson(options.summaryJson, io.stdout) : undefined;
+  try {
+    const summary = await runPrepared(options, input, io);
+    return await writeSummaryJson(summaryJson, summary);
+  } finally {
+    summaryJson?.close();
+  }
+}
+
+/** Prepares the input (counting it for --halt N%), then runs it. */
+async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Promise<RunSummary> {
   // Before the run's shutdown exists, a signal can only cut the counting short: nothing has started.
   const interrupt = listenForInterrupt(io.signals);
   let prepared: PreparedInput;
@@ -291,6 +304,17 @@ async function runWith(
     io.stderr.write(formatSummary(stats, elapsedMs, { interruptedBy: shutdown.interruptedBy, haltedBy: halt.reason }));
   }
   return summary;
+}
+
+/** Writes --summary-json, whatever the run's outcome; a failure to write it makes the exit status 255. */
+async function writeSummaryJson(target: SummaryJson | undefined, summary: RunSummary): Promise<RunSummary> {
+  if (target === undefined) return summary;
+  try {
+    await target.write(summary);
+    return summary;
+  } catch (error) {
+    return { ...summary, exitCode: 255, error: messageOf(error) };
+  }
 }
 
 /** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */

@@ -37,6 +37,8 @@ export interface RunOptions {
   readonly delayMs: number;
   readonly dryRun: boolean;
   readonly results: string | undefined;
+  /** Where the summary goes as JSON ("-": stdout), if anywhere. */
+  readonly summaryJson: string | undefined;
   /** Fleet mode: jobs go to workers through this Redis (undefined: run them here). */
   readonly redis: RedisOptions | undefined;
 }

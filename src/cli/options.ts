@@ -44,6 +44,7 @@ const rawSchema = z.strictObject({
   delay: z.optional(duration('--delay', true)),
   dryRun: z.optional(flag('--dry-run')),
   results: z.optional(text('--results')),
+  summaryJson: z.optional(text('--summary-json')),
   redis: z.optional(text('--redis')),
   queue: z.optional(text('--queue')),
   waitWorkers: z.optional(duration('--wait-workers', false)),
@@ -116,6 +117,7 @@ export function parseOptions(raw: Record<string, unknown>, cpus: number = availa
     delayMs: o.delay ?? 0,
     dryRun: o.dryRun ?? false,
     results: o.results,
+    summaryJson: o.summaryJson,
     redis,
   };
 }

@@ -69,6 +69,7 @@ function buildProgram(stdout: Writable): Command {
     .option('--log-file <path>', 'append a structured NDJSON log of the run to <path>')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: info)')
     .option('-q, --quiet', 'no summary at the end')
+    .option('--summary-json <file>', 'write the summary as one JSON object to <file> ("-": stdout, after all output)')
     .option('--redis <url>', 'fleet mode: send jobs to `qrun worker`s through this Redis (redis://, rediss://)')
     .option('--queue <name>', 'with --redis: the queue the workers take jobs from (default: qrun)')
     .option('--wait-workers <duration>', 'with --redis: exit 255 if no worker takes a job for this long (default: wait)')

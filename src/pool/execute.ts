@@ -85,7 +85,6 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
         }
         result = ran;
       } catch (error) {
-        if (attempt === 1) started();
         // qrun could not even start the job (e.g. no temp directory for its output).
         const failed = { ...rejected(job, ''), command, slot, attempts: attempt, error: `could not start: ${(error as Error).message}` };
         deps.emit({ kind: 'job-ended', result: failed });

@@ -306,3 +306,46 @@ describe('environment variables', () => {
     assert.match(help.stdout.toString(), /QRUN_CONCURRENCY[\s\S]*QRUN_KEEP_ORDER/);
   });
 });
+
+describe('--summary-json', () => {
+  it('writes the summary as one JSON object: counts, exit status, the failed jobs', async () => {
+    const path = join(scratch, 'summary.json');
+    const timed = await runQrun(['-c', '2', '-q', '-t', '300ms', '--kill-after', '100ms', '--summary-json', path], { input: 'true\nexit 3\nsleep 5\n' });
+    assert.equal(timed.code, 2);
+    const summary = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(
+      { ...summary, elapsedMs: 0, failures: (summary.failures as { seq: number }[]).sort((a, b) => a.seq - b.seq) },
+      {
+        succeeded: 1, failed: 2, timedOut: 1, canceled: 0, notStarted: 0, skipped: 0, retried: 0, haltedBy: null, elapsedMs: 0,
+        interruptedBy: null, error: null, brokenPipe: false, exitCode: 2, failuresOmitted: 0,
+        failures: [
+          { seq: 2, command: 'exit 3', end: 'exit 3', exitCode: 3, signal: null, timedOut: false },
+          { seq: 3, command: 'sleep 5', end: 'timed out (SIGTERM)', exitCode: null, signal: 'SIGTERM', timedOut: true },
+        ],
+      },
+    );
+  });
+
+  it('"-" writes it to stdout after all job output; an interrupted run still writes it', async () => {
+    const dashed = await runQrun(['-q', '--summary-json', '-'], { input: 'echo out\n' });
+    const [out, json] = dashed.stdout.toString().split('\n');
+    assert.equal(out, 'out');
+    assert.equal((JSON.parse(json ?? '') as { succeeded: number }).succeeded, 1);
+    const path = join(scratch, 'interrupted.json');
+    const qrun = new Qrun(['-c', '1', '-q', '--output', 'line', '--summary-json', path], { input: `${fixture('ready-sleep.sh')} s 1\necho never\n` });
+    await qrun.waitFor((stdout) => stdout.includes('ready s'), 'the job');
+    qrun.kill('SIGINT');
+    assert.equal((await qrun.done).signal, 'SIGINT');
+    const summary = JSON.parse(readFileSync(path, 'utf8')) as { interruptedBy: string; exitCode: number; notStarted: number };
+    assert.deepEqual([summary.interruptedBy, summary.exitCode, summary.notStarted], ['SIGINT', 130, 1]);
+  });
+
+  it('an unwritable file is refused before any job starts', async () => {
+    const marker = join(scratch, 'summary-ran');
+    const result = await runQrun(['--summary-json', '/proc/no/such/dir/s.json'], { input: `touch ${marker}\n` });
+    assert.equal(result.code, 255);
+    assert.equal(result.stderr, "qrun: --summary-json '/proc/no/such/dir/s.json' cannot be written: ENOENT\n");
+    assert.throws(() => statSync(marker));
+  });
+});

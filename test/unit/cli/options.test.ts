@@ -42,6 +42,7 @@ describe('options', () => {
       delayMs: 0,
       dryRun: false,
       results: undefined,
+      summaryJson: undefined,
       redis: undefined,
     });
   });

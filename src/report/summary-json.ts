@@ -1,0 +1,48 @@
+// --summary-json <file|->: the run's summary as one JSON object, for CI steps and scripts.
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { UsageError, messageOf } from '../errors.js';
+import { writeChunk } from './output/serial-writer.js';
+import type { RunSummary } from './run-summary.js';
+
+/** Where the summary goes, opened before the run so that an unwritable file refuses to start. */
+export interface SummaryJson {
+  /** Writes the summary (once); rejects if it cannot. */
+  write(summary: RunSummary): Promise<void>;
+  close(): void;
+}
+
+/** Opens `path` (truncated, mode 0600), or stdout for "-" (written after all job output). */
+export function openSummaryJson(path: string, stdout: Writable): SummaryJson {
+  if (path === '-') {
+    return { write: (summary) => writeChunk(stdout, Buffer.from(`${render(summary)}\n`), 'stdout'), close: () => undefined };
+  }
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'w', 0o600);
+  } catch (error) {
+    throw new UsageError(`--summary-json '${path}' cannot be written: ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`);
+  }
+  return {
+    write: async (summary) => {
+      if (fd === undefined) return;
+      const bytes = Buffer.from(`${render(summary)}\n`);
+      try {
+        for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      } catch (error) {
+        throw new Error(`cannot write --summary-json '${path}': ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`, { cause: error });
+      }
+    },
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
+/** The JSON text: every count, how the run ended, and the first failed jobs (at most 100). */
+function render(summary: RunSummary): string {
+  const { failures, ...rest } = summary;
+  return JSON.stringify({ ...rest, interruptedBy: rest.interruptedBy ?? null, haltedBy: rest.haltedBy ?? null, error: rest.error ?? null, failures, failuresOmitted: Math.max(0, summary.failed - failures.length) });
+}
