@@ -131,7 +131,8 @@ export function parseArgs(argv: readonly string[], stdout: Writable, env: NodeJS
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return { kind: 'answered' };
-      throw new UsageError(error.message.replace(/^error: /, ''));
+      // One line, keeping commander's suggestion: "unknown option '--concurency' (Did you mean --concurrency?)".
+      throw new UsageError(error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
     }
     throw error;
   }

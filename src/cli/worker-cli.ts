@@ -37,7 +37,7 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return undefined;
-      throw new UsageError(`worker: ${error.message.replace(/^error: /, '')}`);
+      throw new UsageError(`worker: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}`);
     }
     throw error;
   }

@@ -108,6 +108,7 @@ describe('bad calls: one line, exit 255, no stack trace, no job started', () => 
     [['-a', '/no/such/file'], /^qrun: --arg-file '\/no\/such\/file' cannot be read: no such file\n$/],
     [['-a', '/'], /^qrun: --arg-file '\/' cannot be read: it is a directory\n$/],
     [['--frobnicate'], /^qrun: unknown option '--frobnicate'\n$/],
+    [['--concurency', '3'], /^qrun: unknown option '--concurency' \(Did you mean --concurrency\?\)\n$/],
     [['--log-file', '/no/such/dir/log'], /^qrun: --log-file '\/no\/such\/dir\/log' cannot be written: /],
   ];
   for (const [args, expected] of cases) {
