@@ -3,7 +3,7 @@
 
 import type { Writable } from 'node:stream';
 import type { RedisOptions, RunOptions } from './run-options.js';
-import { messageOf } from './errors.js';
+import { UsageError, messageOf } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
@@ -181,7 +181,8 @@ async function runWith(
   } catch (error) {
     stdio.dispose();
     shutdown.dispose();
-    throw error;
+    // `--joblog -` on a stdout that cannot be written: qrun's one-line error, before any job.
+    throw error instanceof StreamWriteError ? new UsageError(error.message) : error;
   }
   const tempDir = new PrivateDir(io.tmpDir);
   const spill = new SpillFile(tempDir);

@@ -213,6 +213,14 @@ describe('8. --joblog -', () => {
     assert.equal(existsSync(join(dir, '-')), false);
   });
 
+  it('on a stdout that cannot be written: one line, exit 255, no job run', () => {
+    const marker = join(scratch, 'dash-full-ran');
+    const result = spawnSync('sh', ['-c', `echo 'touch ${marker}' | node ${qrunBin} --joblog - > /dev/full`], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.status, 255);
+    assert.equal(result.stderr, 'qrun: cannot write to stdout: ENOSPC\n');
+    assert.equal(existsSync(marker), false);
+  });
+
   it('cannot be resumed from', async () => {
     const result = await runQrun(['--joblog', '-', '--resume'], { input: 'true\n' });
     assert.equal(result.code, 255);
