@@ -282,8 +282,6 @@ async function runWith(
     await sink.close().catch((error: unknown) => crashed(error, undefined));
   } finally {
     progress.stop();
-    // Local jobs die with the run here (the executor's close finishes the rest after the summary).
-    void executor.close();
     removeTemp();
     joblog?.close();
     forgetExitHook();

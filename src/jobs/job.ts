@@ -20,34 +20,38 @@ export interface Job extends JobSettings {
   readonly invalid?: string | undefined;
 }
 
-/** What became of a job that ran: failure is data here, never an exception. */
-export interface JobResult {
-  readonly job: Job;
-  /** The command line as run (after template substitution). */
-  readonly command: string;
-  /** The worker slot (1..N) that ran the job. */
-  readonly slot: number;
+/** How one job's process ended, as an executor reports it: failure is data, never an exception. */
+export interface ExecResult {
   /** The shell's exit code, or null when it died by a signal or never started. */
   readonly exitCode: number | null;
   /** The signal that ended the shell, or null. */
   readonly signal: NodeJS.Signals | null;
-  /** The job hit its timeout and qrun terminated its process group. */
+  /** The job hit its timeout and its process group was terminated. */
   readonly timedOut: boolean;
-  /** qrun terminated the job during a shutdown (second signal, halt now, or a failure of qrun). */
+  /** Terminated during a shutdown (second signal, halt now, or a failure of qrun). */
   readonly canceled: boolean;
   /** What went wrong around the job itself (it could not start, its output was lost), or null. */
   readonly error: string | null;
   /** Wall-clock start, in epoch milliseconds. */
   readonly startedAt: number;
   readonly durationMs: number;
-  /** Bytes the job wrote to stdout (0 when its output was not piped through qrun). */
+  /** Bytes the job wrote to stdout (0 when qrun did not see them). */
   readonly stdoutBytes: number;
-  /** Attempts made, retries included (1 without retries). */
-  readonly attempts: number;
   /** Where the job ran, for the joblog's Host column (':' or absent: this machine). */
   readonly host?: string | undefined;
-  /** Taken back from a queue before it started (a remote executor at a stop). */
+  /** Taken back from a queue before it started (a remote executor at a stop): not a failure. */
   readonly neverStarted?: boolean | undefined;
+}
+
+/** What became of a job that ran: how its last attempt ended, and which job, command and slot it was. */
+export interface JobResult extends ExecResult {
+  readonly job: Job;
+  /** The command line as run (after template substitution). */
+  readonly command: string;
+  /** The worker slot (1..N) that ran the job. */
+  readonly slot: number;
+  /** Attempts made, retries included (1 without retries). */
+  readonly attempts: number;
 }
 
 /** True when the job counts as failed: non-zero exit, death by signal, timeout, or an error around it. */

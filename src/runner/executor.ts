@@ -1,6 +1,8 @@
 // The runner seam: what every executor (local execa, spawn helper, Redis/BullMQ) is given and returns.
 
-import type { Job } from '../jobs/job.js';
+import type { ExecResult, Job } from '../jobs/job.js';
+
+export type { ExecResult };
 
 /** The run-wide defaults a job's policy is resolved from. */
 export interface RunDefaults {
@@ -71,27 +73,6 @@ export interface LocalStdio {
 export interface OutputChannel {
   readonly port: OutputPort;
   readonly local: LocalStdio | undefined;
-}
-
-/** How one job's process ended: failure is data, never an exception. */
-export interface ExecResult {
-  /** The shell's exit code, or null when it died by a signal or never started. */
-  readonly exitCode: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly timedOut: boolean;
-  /** Terminated because `kill` aborted (second signal, halt now, a failure of qrun). */
-  readonly canceled: boolean;
-  /** Why it could not start, or null. */
-  readonly error: string | null;
-  /** Wall-clock start, in epoch milliseconds. */
-  readonly startedAt: number;
-  readonly durationMs: number;
-  /** Bytes the job wrote to stdout (0 when qrun did not see them). */
-  readonly stdoutBytes: number;
-  /** Where it ran (the joblog's Host column); ':' for this machine. */
-  readonly host?: string | undefined;
-  /** The job never started and never will (taken back from a queue at a stop): not a failure. */
-  readonly neverStarted?: boolean | undefined;
 }
 
 /** The run's two abort phases, as an executor sees them. */

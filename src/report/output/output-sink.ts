@@ -117,16 +117,18 @@ export class OutputSink {
    */
   target(job: Job): OutputChannel {
     const { mode, tag, inheritable, keepOrder } = this.options;
-    const output = new JobOutput(job.seq, this.options, mode === 'line' && (!keepOrder || job.seq === this.nextSeq));
-    const [out, err] = output.streams;
-    this.open.set(job.seq, output);
     if (mode === 'ungroup' && !tag && inheritable) {
-      // Fed through the port (a remote executor), chunks go out as they come, as in ungroup.
+      // The fastest path: a local job writes to qrun's own stdio and nothing is held here. Only
+      // an executor that feeds the port (not a local one) makes the job's state, on its first chunk.
+      let fed: JobOutput | undefined;
+      const held = (): JobOutput => (fed ??= this.hold(job, false));
       return {
-        port: { onStdout: (chunk) => this.writeLive(output, out, chunk), onStderr: (chunk) => this.writeLive(output, err, chunk) },
+        port: { onStdout: (chunk) => this.writeLive(held(), held().streams[0], chunk), onStderr: (chunk) => this.writeLive(held(), held().streams[1], chunk) },
         local: { stdout: 'inherit', stderr: 'inherit', stdoutBytes: () => 0 },
       };
     }
+    const output = this.hold(job, mode === 'line' && (!keepOrder || job.seq === this.nextSeq));
+    const [out, err] = output.streams;
     if (mode === 'group' && this.options.captureFiles) {
       // The job writes into files: nothing passes through qrun until it is the job's turn.
       const files = this.options.captures.take();
@@ -143,6 +145,13 @@ export class OutputSink {
       port: { onStdout: (chunk) => this.receive(output, out, chunk), onStderr: (chunk) => this.receive(output, err, chunk) },
       local: undefined,
     };
+  }
+
+  /** Starts holding a job's output state until it is written out. */
+  private hold(job: Job, live: boolean): JobOutput {
+    const output = new JobOutput(job.seq, this.options, live);
+    this.open.set(job.seq, output);
+    return output;
   }
 
   /**
