@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // qrun's executable: hands the process's streams and signals to main() and ends the process as it says.
+import { fstatSync } from 'node:fs';
 import module from 'node:module';
+import { isatty } from 'node:tty';
 import { constants, homedir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -20,8 +22,18 @@ if (!process.env.QRUN_DEBUG) Error.stackTraceLimit = 0;
 
 // The CLI bundled into one file by `npm run build` (scripts/bundle.mjs): much faster to load.
 const { main } = await import('../dist/bundle/cli.mjs');
+/** Whether fd 0 is a regular file (`< jobs.txt`): it can then be read again to count the jobs. */
+function stdinIsFile() {
+  try {
+    return fstatSync(0).isFile();
+  } catch {
+    return false;
+  }
+}
 const outcome = await main(process.argv.slice(2), {
   stdin: process.stdin,
+  stdinFile: stdinIsFile() ? '/dev/stdin' : undefined,
+  stdinTerminal: isatty(0),
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

@@ -7,7 +7,7 @@ import { UsageError } from './errors.js';
 import { runQrun, type RunSummary } from './main.js';
 import type { RunEvent } from './report/events.js';
 import type { OutputMode } from './report/output/output-sink.js';
-import type { LogLevel } from './run-options.js';
+import type { Annotate, LogLevel } from './run-options.js';
 
 export { UsageError };
 
@@ -15,7 +15,7 @@ export type { RunSummary, FailedJob } from './report/run-summary.js';
 export type { RunEvent } from './report/events.js';
 export type { Job, JobResult } from './jobs/job.js';
 export type { OutputMode } from './report/output/output-sink.js';
-export type { LogLevel } from './run-options.js';
+export type { Annotate, LogLevel } from './run-options.js';
 
 /** A duration: a number of seconds, or a string such as "500ms", "30s", "5m", "1h" ("90" is seconds). */
 export type Duration = number | `${number}` | `${number}${'ms' | 's' | 'm' | 'h'}`;
@@ -47,8 +47,20 @@ export interface RunParams {
   progress?: boolean;
   logFile?: string;
   logLevel?: LogLevel;
-  /** No summary on `stderr` (default: true for a library run). */
+  /** No summary on `stderr` when every job succeeded; a failed run still gets one. */
   quiet?: boolean;
+  /** No summary on `stderr` at all, and no notices (default: true for a library run). */
+  silent?: boolean;
+  /** After `signal` aborts, running jobs get this long before they are terminated (default 5 s; "unlimited"). */
+  grace?: Duration | 'unlimited';
+  /** Refuse to start (a LockedError) while another qrun holds this lock file. */
+  lock?: string;
+  /** With `lock`: wait this long for it first (default 0). */
+  lockWait?: Duration;
+  /** GitHub workflow commands for failed jobs ("github"), and groups around job output ("github-group"). */
+  annotate?: Annotate;
+  /** Write the queue metrics as OpenMetrics text to this file when the run ends. */
+  metricsFile?: string;
   /** A command template: each record is substituted into it (`{}`, `{.}`, `{/}`, `{//}`, `{/.}`, `{#}`, `{%}`). */
   command?: readonly string[];
   /** Each record is a JSON object `{"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}`. */
@@ -88,12 +100,12 @@ export interface RunParams {
 /**
  * Runs each record as `<shell> -c <record>`, `concurrency` at a time, and resolves with the
  * summary (failed jobs are counted and listed, never thrown). Unlike the CLI, it prints no
- * summary and shows no progress unless asked (`quiet: false`, `progress: true`), and does not
+ * summary and shows no progress unless asked (`silent: false`, `progress: true`), and does not
  * listen to process signals: use `signal`. Throws a UsageError for invalid options.
  */
 export async function run(params: RunParams): Promise<RunSummary> {
   const { records, stdout = process.stdout, stderr = process.stderr, env = process.env, cwd = process.cwd(), signal, onEvent, ...raw } = params;
-  const options = parseOptions({ quiet: true, progress: false, ...raw });
+  const options = parseOptions({ silent: true, progress: false, ...raw });
   return runQrun(options, { kind: 'records', records }, {
     stdout,
     stderr,

@@ -9,7 +9,6 @@ import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
 import { parseTemplate, renderTemplate } from './jobs/template.js';
 import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
-import type { InputRecord } from './input/split-records.js';
 import { checkShell } from './runner/check-shell.js';
 import { fitConcurrency, openFileLimit } from './runner/fd-budget.js';
 import { listenForInterrupt } from './shutdown/interrupt.js';
@@ -30,11 +29,13 @@ import { OutputSink } from './report/output/output-sink.js';
 import { CaptureFiles } from './report/output/capture-files.js';
 import { PrivateDir } from './report/output/private-dir.js';
 import { SpillFile } from './report/output/spill-file.js';
-import { noProgress, startProgress, wantsProgress, type Progress, type TerminalStream } from './report/progress.js';
+import { wantsProgress, type TerminalStream } from './report/progress.js';
+import { startDisplay, type Display } from './report/terminal/display.js';
 import { interruptedBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
 import { openSummaryJson, type SummaryJson } from './report/summary-json.js';
 import { RunStats } from './report/stats.js';
 import { formatSummary } from './report/summary.js';
+import { paint, wantsColor } from './report/terminal/colors.js';
 import { createRunJob } from './pool/run-job.js';
 import type { Executor, ExecutorFactory } from './runner/executor.js';
 import { createLocalExecutor } from './runner/local-executor.js';
@@ -114,14 +115,14 @@ async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Pro
     interrupt.dispose();
   }
   try {
-    return await runJobs(options, prepared.records, io, prepared.total);
+    return await runJobs(options, prepared, io, input.kind === 'files' && input.stdinTerminal === true);
   } finally {
     await prepared.close();
   }
 }
 
 /** Runs the prepared records as jobs: the pipeline, wired in flow order. */
-async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>, io: RunIO, totalJobs: number | undefined): Promise<RunSummary> {
+async function runJobs(options: RunOptions, input: PreparedInput, io: RunIO, fromTerminal: boolean): Promise<RunSummary> {
   // The executor comes first: one that cannot start (a Redis that cannot be reached) refuses
   // before anything is written, the joblog included.
   const failures: { fail: (error: Error) => void } = { fail: () => undefined };
@@ -132,7 +133,7 @@ async function runJobs(options: RunOptions, records: AsyncIterable<InputRecord>,
     notice: (text) => void io.stderr.write(`${text}\n`),
   });
   try {
-    return await runWith(executor, failures, options, records, io, totalJobs);
+    return await runWith(executor, failures, options, input, io, fromTerminal);
   } finally {
     await executor.close();
   }
@@ -143,9 +144,9 @@ async function runWith(
   executor: Executor,
   failures: { fail: (error: Error) => void },
   options: RunOptions,
-  records: AsyncIterable<InputRecord>,
+  input: PreparedInput,
   io: RunIO,
-  totalJobs: number | undefined,
+  fromTerminal: boolean,
 ): Promise<RunSummary> {
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
@@ -158,8 +159,15 @@ async function runWith(
   const results = options.results !== undefined && !options.dryRun ? new ResultsWriter(options.results) : undefined;
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
-  let progress: Progress = noProgress;
-  const shutdown = new Shutdown(io.signals, (phase, reason) => log.info({ phase, reason }, `shutdown: ${phase}`));
+  let display: Pick<Display, 'beforeWrite' | 'onPhase' | 'stop'> = { beforeWrite: () => undefined, onPhase: () => undefined, stop: () => undefined };
+  const shutdown = new Shutdown(
+    io.signals,
+    (phase, reason) => {
+      log.info({ phase, reason }, `shutdown: ${phase}`);
+      display.onPhase(phase, reason);
+    },
+    options.graceMs,
+  );
   shutdown.follow(io.abort);
   failures.fail = (error) => shutdown.fail(error);
   const stdio = new StdioGuard({
@@ -212,10 +220,10 @@ async function runWith(
     budget: new MemoryBudget(outputMemory),
     perBufferLimit: perBufferMemory,
     maxLineBytes: perBufferMemory,
-    beforeWrite: () => progress.beforeWrite(),
+    beforeWrite: () => display.beforeWrite(),
     giveUp: stdio.giveUp,
   });
-  const halt = new HaltMonitor(options.halt, totalJobs, (now) => shutdown.halt(now));
+  const halt = new HaltMonitor(options.halt, input.total, (now) => shutdown.halt(now));
   const emit = fanOut([stats.handle, halt.handle, log.handle, ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
@@ -248,7 +256,7 @@ async function runWith(
     dryRun: options.dryRun,
     onNotStarted: notStarted,
   });
-  const jobs = makeJobs(records, {
+  const jobs = makeJobs(input.records, {
     ndjson: options.ndjson,
     stop: shutdown.stop,
     skip: (seq) => resumed?.done.has(seq) ?? false,
@@ -264,6 +272,7 @@ async function runWith(
   };
 
   // The Redis URL may hold a password: the log gets it as shown to the user.
+  const counting = new AbortController();
   log.info({ options: { ...options, redis: options.redis && { ...options.redis, target: options.redis.target.shown } } }, 'run started');
   try {
     const pool = startPool({
@@ -275,13 +284,24 @@ async function runWith(
       onNotStarted: notStarted,
       onCrash: crashed,
     });
-    if (wantsProgress(options.progress, io.stderr, io.env.CI !== undefined && io.env.CI !== '', options.output === 'ungroup')) {
-      progress = await startProgress(io.stderr, stats, pool.queueDepth);
-    }
+    const showProgress = wantsProgress(options.progress, io.stderr, io.env, options.output === 'ungroup');
+    display = startDisplay({
+      stderr: io.stderr,
+      stats,
+      queueDepth: pool.queueDepth,
+      total: showProgress ? input.countTotal(counting.signal) : Promise.resolve(undefined),
+      showProgress,
+      waitFor: fromTerminal ? pool.inputDone : undefined,
+      color: wantsColor(io.stderr, io.env),
+      silent: options.silent,
+      graceMs: options.graceMs,
+      graceEndsAt: () => shutdown.graceEndsAt,
+    });
     await pool.done.catch((error: unknown) => crashed(new Error(`reading input failed: ${messageOf(error)}`, { cause: error }), undefined));
     await sink.close().catch((error: unknown) => crashed(error, undefined));
   } finally {
-    progress.stop();
+    counting.abort();
+    display.stop();
     removeTemp();
     joblog?.close();
     forgetExitHook();
@@ -299,10 +319,23 @@ async function runWith(
   });
   log.info({ ...summary }, 'run finished');
   log.flush();
-  if (!options.quiet && !options.dryRun && stats.finished + stats.notStarted + stats.skipped > 0) {
-    io.stderr.write(formatSummary(stats, elapsedMs, { interruptedBy: shutdown.interruptedBy, haltedBy: halt.reason }));
+  if (showsSummary(options, summary) && stats.finished + stats.notStarted + stats.skipped > 0) {
+    io.stderr.write(
+      formatSummary(stats, elapsedMs, {
+        interruptedBy: shutdown.interruptedBy,
+        haltedBy: halt.reason,
+        joblog: options.joblog === '-' ? undefined : options.joblog,
+        paint: paint(wantsColor(io.stderr, io.env)),
+      }),
+    );
   }
   return summary;
+}
+
+/** -q: a summary only when the run did not succeed (cron mails only failures); --silent: never. */
+function showsSummary(options: RunOptions, summary: RunSummary): boolean {
+  if (options.silent || options.dryRun) return false;
+  return !options.quiet || summary.exitCode !== 0;
 }
 
 /** Writes --summary-json, whatever the run's outcome; a failure to write it makes the exit status 255. */

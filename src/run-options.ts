@@ -6,6 +6,9 @@ import type { RedisTarget } from './redis/url.js';
 import type { OutputMode } from './report/output/output-sink.js';
 import type { HaltSpec } from './shutdown/halt.js';
 
+/** CI annotations: none, GitHub `::error::` lines for failed jobs, or those plus `::group::` around each job's output. */
+export type Annotate = 'github' | 'github-group' | 'none';
+
 /** A pino level name. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -23,7 +26,20 @@ export interface RunOptions {
   readonly progress: boolean | undefined;
   readonly logFile: string | undefined;
   readonly logLevel: LogLevel;
+  /** No success summary (a failed run still gets one). */
   readonly quiet: boolean;
+  /** No summary at all, and no notices about the run. */
+  readonly silent: boolean;
+  /** After the first signal, running jobs get this long before they are terminated (undefined: no limit). */
+  readonly graceMs: number | undefined;
+  /** Refuse to start while another qrun holds this lock file. */
+  readonly lock: string | undefined;
+  /** How long to wait for the lock before refusing (0: refuse at once). */
+  readonly lockWaitMs: number;
+  /** CI annotations: GitHub workflow commands for failed jobs, and job output in groups. */
+  readonly annotate: Annotate;
+  /** Where the queue metrics go as OpenMetrics text, if anywhere. */
+  readonly metricsFile: string | undefined;
   readonly argFiles: readonly string[];
   readonly separator: RecordSeparator;
   /** Command template words (empty: each record is a shell line). */

@@ -10,6 +10,10 @@ import { parseWorkerArgs } from './worker-cli.js';
 /** The process-level things the CLI uses, passed in by bin/qrun.js. */
 export interface CliIO extends RunIO {
   readonly stdin: Readable;
+  /** A path that reads stdin again from its start, when it is a regular file. */
+  readonly stdinFile?: string | undefined;
+  /** stdin is a terminal. */
+  readonly stdinTerminal?: boolean | undefined;
 }
 
 /** How the process should end: an exit code, or a signal to re-raise so the caller sees it. */
@@ -23,16 +27,32 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
   try {
     // `qrun worker …` is the fleet's worker; a template whose first word is worker is written `qrun -- worker …`.
     if (argv[0] === 'worker') return await workerMain(argv.slice(1), io);
-    const parsed = parseArgs(argv, io.stdout, io.env);
+    const parsed = withHelpHint(() => parseArgs(argv, io.stdout, io.env));
     if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
-    const options = parseOptions(parsed.raw, undefined, parsed.names);
-    const summary = await runQrun(options, { kind: 'files', paths: options.argFiles, stdin: io.stdin }, io);
+    const options = withHelpHint(() => parseOptions(parsed.raw, undefined, parsed.names, io.env));
+    const fromTerminal = io.stdinTerminal === true && (options.argFiles.length === 0 || options.argFiles.includes('-'));
+    if (fromTerminal && !options.silent) {
+      // GNU parallel says the same: otherwise a forgotten `< jobs.txt` looks like a hang.
+      io.stderr.write('qrun: reading job records from the terminal, one per line; end with Ctrl-D (or give a file: -a jobs.txt, < jobs.txt)\n');
+    }
+    const input = { kind: 'files', paths: options.argFiles, stdin: io.stdin, stdinFile: io.stdinFile, stdinTerminal: fromTerminal } as const;
+    const summary = await runQrun(options, input, io);
     if (summary.error !== undefined) io.stderr.write(`qrun: ${summary.error}\n`);
     return { exitCode: summary.exitCode, reraise: summary.error === undefined ? summary.interruptedBy : undefined };
   } catch (error) {
     const message = error instanceof UsageError ? messageOf(error) : `internal error: ${messageOf(error)}`;
     io.stderr.write(`qrun: ${message}\n`);
     return { exitCode: ExitCode.error, reraise: undefined };
+  }
+}
+
+/** A mistake in the command line ends with where to look: "…; see qrun --help". */
+function withHelpHint<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${error.message}; see qrun --help`);
+    throw error;
   }
 }
 

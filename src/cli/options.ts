@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
-import { duration, flag, halt, oneOf, text, wholeNumber } from './validators.js';
+import { duration, flag, grace, halt, oneOf, text, wholeNumber } from './validators.js';
 
 export type { LogLevel, RedisOptions, RunOptions };
 
@@ -15,6 +15,10 @@ const redisWindow = 1000;
 
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const outputModes = ['group', 'line', 'ungroup'] as const;
+const annotations = ['github', 'github-group', 'none'] as const;
+
+/** How long running jobs get after the first signal unless --grace says otherwise. */
+const defaultGraceMs = 5000;
 
 /** The raw options, as commander or a library caller gives them; every field may be missing. */
 const rawSchema = z.strictObject({
@@ -31,6 +35,12 @@ const rawSchema = z.strictObject({
   logFile: z.optional(text('--log-file')),
   logLevel: z.optional(oneOf('--log-level', logLevels)),
   quiet: z.optional(flag('--quiet')),
+  silent: z.optional(flag('--silent')),
+  grace: z.optional(grace()),
+  lock: z.optional(text('--lock')),
+  lockWait: z.optional(duration('--lock-wait', true)),
+  annotate: z.optional(oneOf('--annotate', annotations)),
+  metricsFile: z.optional(text('--metrics-file')),
   argFile: z.optional(z.array(text('--arg-file'))),
   null: z.optional(flag('--null')),
   command: z.optional(z.array(z.string())),
@@ -59,7 +69,12 @@ export type RawOptions = z.input<typeof rawSchema>;
  * Validates raw options and fills in defaults; throws UsageError naming the first bad option.
  * `names` gives another name for options that did not come from the command line (QRUN_X).
  */
-export function parseOptions(raw: Record<string, unknown>, cpus: number = availableParallelism(), names: Record<string, string> = {}): RunOptions {
+export function parseOptions(
+  raw: Record<string, unknown>,
+  cpus: number = availableParallelism(),
+  names: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
+): RunOptions {
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -89,6 +104,7 @@ export function parseOptions(raw: Record<string, unknown>, cpus: number = availa
   if (output === 'ungroup' && o.progress === true) {
     throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
   }
+  if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
   const concurrency = redis !== undefined ? (o.queueSize ?? redisWindow) : (o.concurrency ?? o.jobs ?? cpus);
@@ -105,6 +121,13 @@ export function parseOptions(raw: Record<string, unknown>, cpus: number = availa
     logFile: o.logFile,
     logLevel: o.logLevel ?? 'info',
     quiet: o.quiet ?? false,
+    silent: o.silent ?? false,
+    graceMs: o.grace === undefined ? defaultGraceMs : o.grace === 'unlimited' ? undefined : o.grace,
+    lock: o.lock,
+    lockWaitMs: o.lockWait ?? 0,
+    // GitHub Actions sets GITHUB_ACTIONS=true in every step.
+    annotate: o.annotate ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'none'),
+    metricsFile: o.metricsFile,
     argFiles: o.argFile ?? [],
     separator: o.null === true ? 'null' : 'newline',
     command: o.command ?? [],

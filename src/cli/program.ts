@@ -12,20 +12,26 @@ export type ParsedArgs =
 
 const examples = `
 Examples:
-  qrun -c 8 < jobs.txt                 run each line of jobs.txt, 8 at a time
-  qrun -a jobs.txt -t 30s              from a file; kill any job still running after 30 s
-  ls *.log | qrun gzip -9              a template: runs gzip -9 <name> for each name (quoted)
+  qrun -c 8 < jobs.txt             run each line of jobs.txt, 8 at a time
+  qrun -a jobs.txt -t 30s          from a file; kill a job still running at 30 s
+  ls *.log | qrun gzip -9          a template: gzip -9 <name> per name (quoted)
   find . -name '*.jpg' -print0 | qrun -0 'convert {} {.}.png'
-  qrun --joblog run.log --resume -a jobs.txt     skip what run.log shows done, run the rest
-  qrun --halt now,fail=1 --retries 2 < jobs.txt  retry failures twice; stop all at the first final failure
-  qrun -k --tag -c 4 < jobs.txt        output in input order, each line prefixed by the job number
+  qrun --joblog run.log --resume -a jobs.txt
+                                   skip what run.log shows done, run the rest
+  qrun --halt now,fail=1 --retries 2 < jobs.txt
+                                   retry failures twice; stop at the first
+                                   final failure
+  qrun -q --lock /tmp/nightly.lock -a nightly.txt
+                                   cron: silent on success, one run at a time
 
-Replacement strings: {} record, {.} without extension, {/} basename, {//} dirname,
-{/.} basename without extension, {#} job number, {%} worker slot.
+Replacement strings: {} record, {.} without extension, {/} basename,
+{//} dirname, {/.} basename without extension, {#} job number, {%} slot.
 
-Exit status: 0 all jobs succeeded; 1-100 that many jobs failed; 101 more than 100 failed;
-130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; 255 qrun's own error (bad option or input).
-With --halt: the halting job's status (fail=1), 0 (success=N), as GNU parallel.
+Exit status: 0 all jobs succeeded; 1-100 that many jobs failed; 101 more
+than 100 failed; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; 254
+--lock is held by another qrun; 255 qrun's own error (bad option or input).
+With --halt: the halting job's status (fail=1), 0 (success=N), as GNU
+parallel.
 `;
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -33,7 +39,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['null', 'keepOrder', 'tag', 'progress', 'quiet', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
@@ -43,50 +49,83 @@ function buildProgram(stdout: Writable): Command {
     .argument('[command...]', 'a command template: each record is substituted into it (default: run each record as a shell line)')
     .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
-    .option('-c, --concurrency <n>', 'how many jobs run at once (default: number of CPUs)')
-    .option('-j, --jobs <n>', 'another name for --concurrency')
+    .optionsGroup('Input:')
     .option('-a, --arg-file <file>', 'read job records from <file> (repeatable, in order; "-" is stdin)', collect)
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
     .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}')
     .option('--queue-size <n>', 'jobs read ahead into the bounded queue (default: 2 x concurrency)')
+    .optionsGroup('Running:')
+    .option('-c, --concurrency <n>', 'how many jobs run at once (default: number of CPUs)')
+    .option('-j, --jobs <n>', 'another name for --concurrency')
     .option('-t, --timeout <duration>', 'per-job time limit: 500ms, 30s, 5m, 1h; a bare number is seconds')
     .option('--kill-after <duration>', 'after SIGTERM to a job, SIGKILL it this much later (default: 2s)')
-    .option('--retries <n>', 'run a failed job up to n more times (default: 0)')
-    .option('--retry-delay <duration>', 'wait this long before the first retry, doubling each time (default: 0)')
-    .option('--halt <spec>', 'stop early: never, now|soon,fail|success|done=N or =N% (default: never)')
+    .option('--grace <duration>', 'after the first Ctrl-C or SIGTERM, running jobs get this long to finish, then are terminated; unlimited: no limit (default: 5s)')
     .option('--delay <duration>', 'at least this long between job starts (default: 0)')
-    .option('--joblog <file>', "write GNU parallel's job log to <file>")
-    .option('--resume', 'skip jobs the --joblog shows as run; append to it')
-    .option('--resume-failed', 'skip jobs the --joblog shows as succeeded; rerun failed ones')
-    .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
     .option('--shell <path>', 'shell that runs each job as <shell> -c <command> (default: /bin/sh)')
+    .option('--dry-run', "print each job's command line instead of running it")
+    .option('--lock <file>', 'refuse to start (exit 254) while another qrun holds this lock file (cron)')
+    .option('--lock-wait <duration>', 'with --lock: wait this long for the lock before refusing (default: 0)')
+    .optionsGroup('Output:')
     .addOption(new Option('--output <mode>', 'group: whole job output at once; line: whole lines; ungroup: as is (default: group)'))
     .option('-k, --keep-order', 'write job output in input order (group and line modes)')
     .option('--tag', 'prefix each output line with the job number and a tab')
+    .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
+    .option('--annotate <kind>', 'github: a ::error:: line per failed job; github-group: also ::group:: around job output; none (default: github when GITHUB_ACTIONS=true)')
+    .optionsGroup('Job control:')
+    .option('--joblog <file>', "write GNU parallel's job log to <file> (\"-\": stdout)")
+    .option('--resume', 'skip jobs the --joblog shows as run; append to it')
+    .option('--resume-failed', 'skip jobs the --joblog shows as succeeded; rerun failed ones')
+    .option('--retries <n>', 'run a failed job up to n more times (default: 0)')
+    .option('--retry-delay <duration>', 'wait this long before the first retry, doubling each time (default: 0)')
+    .option('--halt <spec>', 'stop early: never, now|soon,fail|success|done=N or =N% (default: never)')
+    .optionsGroup('Progress, summary and logging:')
     .option('--progress', 'show a live status line on stderr (default: when stderr is a terminal and CI is unset)')
     .option('--no-progress', 'never show the status line')
-    .option('--dry-run', 'print each job\'s command line instead of running it')
+    .option('-q, --quiet', 'no summary when every job succeeded (a failed run still gets one: for cron)')
+    .option('--silent', 'no summary and no notices at all, even on failure')
+    .option('--summary-json <file>', 'write the summary as one JSON object to <file> ("-": stdout, after all output)')
+    .option('--metrics-file <path>', 'write queue metrics to <path> as OpenMetrics text (node_exporter textfile)')
     .option('--log-file <path>', 'append a structured NDJSON log of the run to <path>')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: info)')
-    .option('-q, --quiet', 'no summary at the end')
-    .option('--summary-json <file>', 'write the summary as one JSON object to <file> ("-": stdout, after all output)')
-    .option('--redis <url>', 'fleet mode: send jobs to `qrun worker`s through this Redis (redis://, rediss://)')
-    .option('--queue <name>', 'with --redis: the queue the workers take jobs from (default: qrun)')
-    .option('--wait-workers <duration>', 'with --redis: exit 255 if no worker takes a job for this long (default: wait)')
-    .option('--run-ttl <duration>', "with --redis: workers stop this run's jobs when qrun has been gone this long (default: 10s)")
-    .option('--reconnect-timeout <duration>', 'with --redis: a lost Redis connection that is not back after this long fails the run (default: 15s)')
+    .optionsGroup('Fleet (jobs run on `qrun worker`s through Redis):')
+    .option('--redis <url>', 'send jobs to `qrun worker`s through this Redis (redis://, rediss://)')
+    .option('--queue <name>', 'the queue the workers take jobs from (default: qrun)')
+    .option('--wait-workers <duration>', 'exit 255 if no worker takes a job for this long (default: wait)')
+    .option('--run-ttl <duration>', "workers stop this run's jobs when qrun has been gone this long (default: 10s)")
+    .option('--reconnect-timeout <duration>', 'a lost Redis connection that is not back after this long fails the run (default: 15s)')
+    .optionsGroup('Other:')
     // Everything after the first template word belongs to the template: qrun gzip -9.
     .passThroughOptions();
   program
-    .addHelpText('after', `${examples}\nEnvironment: every option can be set as QRUN_<OPTION>; the command line wins.\n  ${envNames(program).join(' ')}\n  Switches take 1/true/yes or 0/false/no, e.g. QRUN_KEEP_ORDER=1.\n`)
+    .addHelpText('after', `${examples}\nEnvironment: every option can be set as QRUN_<OPTION>; the command line wins.\n${wrap(envNames(program), 80, '  ')}\nSwitches take 1/true/yes or 0/false/no, e.g. QRUN_KEEP_ORDER=1.\n`)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => stdout.write(text),
+      // Help fits an 80-column terminal, whatever the terminal or pipe it goes to.
+      getOutHelpWidth: () => helpWidth,
       // Errors become a UsageError below, printed once in qrun's own format.
       writeErr: () => undefined,
       outputError: () => undefined,
     });
   return program;
+}
+
+/** The width --help fits in. */
+export const helpWidth = 80;
+
+/** Words joined by spaces into lines of at most `width` columns, each line indented. */
+function wrap(words: readonly string[], width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of words) {
+    if (line.length > indent.length && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+    }
+    line += line.length > indent.length ? ` ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join('\n');
 }
 
 /** The option's environment variable: --keep-order -> QRUN_KEEP_ORDER. */

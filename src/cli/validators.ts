@@ -30,6 +30,17 @@ export function duration(flag: string, allowZero: boolean) {
   }));
 }
 
+/** --grace: a duration (0: kill at once), or "unlimited" (running jobs finish, however long). */
+export function grace() {
+  return z.pipe(z.unknown(), z.transform((value, ctx): number | 'unlimited' => {
+    if (value === 'unlimited' || value === 'inf') return 'unlimited';
+    const ms = toDurationMs(value);
+    if (ms !== undefined) return ms;
+    ctx.issues.push({ code: 'custom', input: value, message: `--grace must be a duration like 0, 500ms, 30s or 5m (at most 24 days), or unlimited, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
 /** One of a fixed list of words. */
 export function oneOf<T extends string>(flag: string, values: readonly T[]) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {

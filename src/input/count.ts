@@ -64,3 +64,28 @@ export async function countRecords(sources: InputSource[], stdin: Readable, sepa
     throw error;
   }
 }
+
+/**
+ * Counts the non-blank records of regular files by path, in flat memory, for the progress bar's
+ * total while the run goes on. Undefined if `stop` aborts first or a file cannot be read.
+ */
+export async function countFiles(paths: readonly string[], separator: RecordSeparator, stop: AbortSignal): Promise<number | undefined> {
+  let count = 0;
+  for (const path of paths) {
+    const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+    const onStop = (): void => void stream.destroy();
+    stop.addEventListener('abort', onStop, { once: true });
+    try {
+      for await (const _ of splitRecords(stream, separator)) {
+        count++;
+        if (stop.aborted) return undefined;
+      }
+    } catch {
+      return undefined;
+    } finally {
+      stop.removeEventListener('abort', onStop);
+      stream.destroy();
+    }
+  }
+  return stop.aborted ? undefined : count;
+}

@@ -2,19 +2,29 @@
 
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { countRecords } from './count.js';
-import { closeSources, openSources, readSources } from './sources.js';
+import { countFiles, countRecords } from './count.js';
+import { closeSources, openSources, readSources, type InputSource } from './sources.js';
 import { splitRecords, type InputRecord, type RecordSeparator } from './split-records.js';
 
 /** The input of a run: files (`-` or none: stdin), or records given by a library caller. */
 export type RunInput =
-  | { readonly kind: 'files'; readonly paths: readonly string[]; readonly stdin: Readable }
+  | {
+      readonly kind: 'files';
+      readonly paths: readonly string[];
+      readonly stdin: Readable;
+      /** A path that reads stdin again from its start, when stdin is a regular file (`< jobs.txt`). */
+      readonly stdinFile?: string | undefined;
+      /** stdin is a terminal: records are typed by a person. */
+      readonly stdinTerminal?: boolean | undefined;
+    }
   | { readonly kind: 'records'; readonly records: Iterable<string> | AsyncIterable<string> };
 
 /** Records ready to be read, how many there are (when counted first), and how to let go of them. */
 export interface PreparedInput {
   readonly records: AsyncIterable<InputRecord>;
   readonly total: number | undefined;
+  /** Counts the records while the run goes on (for a progress bar); undefined when they cannot be counted again. */
+  readonly countTotal: (stop: AbortSignal) => Promise<number | undefined>;
   /** Closes input files and removes any copy of stdin; call on every path. */
   readonly close: () => Promise<void>;
 }
@@ -46,14 +56,29 @@ export async function prepareInput(input: RunInput, options: PrepareOptions): Pr
     throw error;
   }
   const opened = sources;
+  const again = total === undefined ? rereadable(opened, input.stdinFile) : undefined;
   return {
     records: splitRecords(readSources(opened, input.stdin), options.separator),
     total,
+    countTotal: async (stop) => (total !== undefined ? total : again === undefined ? undefined : countFiles(again, options.separator, stop)),
     close: async () => {
       await closeSources(opened).catch(() => undefined);
       dispose();
     },
   };
+}
+
+/** Paths that read every source again from its start, if all of them can be. */
+function rereadable(sources: readonly InputSource[], stdinFile: string | undefined): string[] | undefined {
+  const paths: string[] = [];
+  for (const source of sources) {
+    if (source.kind === 'stdin') {
+      if (stdinFile === undefined) return undefined;
+      paths.push(stdinFile);
+    } else if (source.regular) paths.push(source.path);
+    else return undefined;
+  }
+  return paths;
 }
 
 function prepareRecords(records: Iterable<string> | AsyncIterable<string>, count: boolean): PreparedInput {
@@ -63,7 +88,8 @@ function prepareRecords(records: Iterable<string> | AsyncIterable<string>, count
     if (!Array.isArray(records)) throw new UsageError('--halt with a percentage needs `records` as an array');
     total = (records as string[]).filter((record) => record.trim() !== '').length;
   }
-  return { records: numbered(records), total, close: async () => undefined };
+  const known = total ?? (Array.isArray(records) ? (records as string[]).filter((record) => record.trim() !== '').length : undefined);
+  return { records: numbered(records), total, countTotal: async () => known, close: async () => undefined };
 }
 
 /** Numbers a caller's records from 1, blank ones included (they keep their number and run nothing). */

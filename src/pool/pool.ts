@@ -20,6 +20,8 @@ export interface PoolDeps {
 /** A running pool: how many jobs wait in the queue (for progress), and a promise of the end. */
 export interface Pool {
   readonly queueDepth: () => number;
+  /** Resolves when the producer has read all of its input (or stopped reading). */
+  readonly inputDone: Promise<void>;
   /** Resolves when every worker has exited; rejects only if reading the input failed. */
   readonly done: Promise<void>;
 }
@@ -33,5 +35,6 @@ export function startPool(deps: PoolDeps): Pool {
   const done = Promise.allSettled([producing, ...workers]).then(([produced]) => {
     if (produced?.status === 'rejected') throw produced.reason;
   });
-  return { queueDepth: () => queue.count((item) => item !== endOfJobs), done };
+  const inputDone = producing.then(() => undefined, () => undefined);
+  return { queueDepth: () => queue.count((item) => item !== endOfJobs), inputDone, done };
 }

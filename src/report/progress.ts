@@ -1,7 +1,7 @@
 // The live status line on a terminal (ora), loaded only when it will be shown.
 
 import type { Writable } from 'node:stream';
-import type { RunStats } from './stats.js';
+import { progressText, type ProgressState } from './terminal/progress-text.js';
 
 /** What the rest of the run sees of the progress display. */
 export interface Progress {
@@ -17,26 +17,26 @@ export const noProgress: Progress = { beforeWrite: () => undefined, stop: () => 
 export type TerminalStream = Writable & { isTTY?: boolean; columns?: number };
 
 /**
- * Whether to show progress: asked for (or, unasked, a terminal outside CI), never in ungroup
- * mode, and only on a TTY with a known non-zero width (ora loops on a 0-column terminal).
+ * Whether to show progress: asked for (or, unasked, a terminal outside CI that is not dumb),
+ * never in ungroup mode, and only on a TTY with a known non-zero width (ora loops on a
+ * 0-column terminal).
  */
-export function wantsProgress(asked: boolean | undefined, stream: TerminalStream, ci: boolean, ungroup: boolean): boolean {
+export function wantsProgress(asked: boolean | undefined, stream: TerminalStream, env: NodeJS.ProcessEnv, ungroup: boolean): boolean {
   if (ungroup || asked === false) return false;
   if (stream.isTTY !== true || !(typeof stream.columns === 'number' && stream.columns > 0)) return false;
-  return asked === true || !ci;
+  return asked === true || ((env.CI ?? '') === '' && env.TERM !== 'dumb');
 }
 
-/** Starts the spinner on `stream`, refreshing its counts a few times a second. */
-export async function startProgress(stream: TerminalStream, stats: RunStats, queueDepth: () => number): Promise<Progress> {
+/** Starts the spinner on `stream`, refreshing its text from `state` a few times a second. */
+export async function startProgress(stream: TerminalStream, state: () => ProgressState, color: boolean): Promise<Progress> {
   const { default: ora } = await import('ora');
   // discardStdin: false, since stdin carries the job records. hideCursor: false, since hiding
   // it makes ora install exit and signal hooks of its own; shutdown owns the signals.
-  const spinner = ora({ stream, discardStdin: false, hideCursor: false, isEnabled: true, text: 'starting' }).start();
+  const spinner = ora({ stream, discardStdin: false, hideCursor: false, isEnabled: true, color: color ? 'cyan' : false, text: 'starting' }).start();
   const refresh = (): void => {
-    const seconds = (Date.now() - stats.startedAtMs) / 1000;
-    const rate = seconds > 0 ? (stats.finished / seconds).toFixed(1) : '0.0';
-    spinner.text = `running ${stats.running}, queued ${queueDepth()}, done ${stats.succeeded}, failed ${stats.failed}, ${rate} jobs/s`;
+    spinner.text = progressText(state());
   };
+  refresh();
   const timer = setInterval(refresh, 250);
   return {
     beforeWrite: () => {

@@ -1,33 +1,63 @@
 // The end-of-run summary printed on stderr.
 
 import { formatDuration } from '../duration.js';
-import { describeEnd } from '../jobs/job.js';
+import { describeEnd, type JobResult } from '../jobs/job.js';
 import type { RunStats } from './stats.js';
+import { paint as noPaint, type Paint } from './terminal/colors.js';
 
 /** How many failed jobs the summary text names. */
 const shownFailures = 5;
 
-/** The summary text: counts, elapsed time, and the first failed commands. */
-export function formatSummary(stats: RunStats, elapsedMs: number, why: { interruptedBy: string | undefined; haltedBy: string | undefined }): string {
+/** How the run ended besides its counts, and where a reader can find what the text leaves out. */
+export interface SummaryContext {
+  readonly interruptedBy: string | undefined;
+  readonly haltedBy: string | undefined;
+  /** The --joblog file, if any (not "-"): every failed job is there. */
+  readonly joblog: string | undefined;
+  readonly paint?: Paint;
+}
+
+/**
+ * The summary text. Counts add up as read: "10 jobs: 4 succeeded, 6 failed (1 timed out), 0 not
+ * started"; timed-out and signalled jobs are listed before plain failures.
+ */
+export function formatSummary(stats: RunStats, elapsedMs: number, context: SummaryContext): string {
+  const paint = context.paint ?? noPaint(false);
   const total = stats.finished + stats.notStarted;
-  const parts = [`${stats.succeeded} succeeded`, `${stats.failed} failed`];
-  if (stats.timedOut > 0) parts.push(`${stats.timedOut} timed out`);
-  if (stats.canceled > 0) parts.push(`${stats.canceled} canceled`);
-  parts.push(`${stats.notStarted} not started`);
+  const how = [
+    ...(stats.timedOut > 0 ? [`${stats.timedOut} timed out`] : []),
+    ...(stats.canceled > 0 ? [`${stats.canceled} canceled`] : []),
+  ];
+  const failed = `${stats.failed} failed${how.length > 0 ? ` (${how.join(', ')})` : ''}`;
+  const parts = [
+    stats.succeeded > 0 ? paint.green(`${stats.succeeded} succeeded`) : `${stats.succeeded} succeeded`,
+    stats.failed > 0 ? paint.red(failed) : failed,
+    `${stats.notStarted} not started`,
+  ];
   if (stats.retried > 0) parts.push(`${stats.retried} retried`);
   if (stats.skipped > 0) parts.push(`${stats.skipped} skipped (done in the joblog)`);
-  const head = why.interruptedBy ? `interrupted by ${why.interruptedBy}: ` : why.haltedBy ? `halted (${why.haltedBy}): ` : '';
+  const head = context.interruptedBy ? `interrupted by ${context.interruptedBy}: ` : context.haltedBy ? `halted (${context.haltedBy}): ` : '';
   const lines = [`qrun: ${head}${total} ${total === 1 ? 'job' : 'jobs'} in ${formatDuration(elapsedMs)}: ${parts.join(', ')}`];
   if (stats.notStarted > 0) {
     const range = stats.firstNotStarted === stats.lastNotStarted ? `#${stats.firstNotStarted}` : `#${stats.firstNotStarted}-#${stats.lastNotStarted}`;
     lines.push(`  not started: ${range}`);
   }
-  for (const failure of stats.failures.slice(0, shownFailures)) {
-    lines.push(`  failed #${failure.job.seq}, ${describeEnd(failure)}${failure.command === '' ? '' : `: ${oneLine(failure.command)}`}`);
+  const shown = [...stats.failures].sort((a, b) => severity(a) - severity(b)).slice(0, shownFailures);
+  for (const failure of shown) {
+    lines.push(`  ${paint.red(`failed #${failure.job.seq}`)}, ${describeEnd(failure)}${failure.command === '' ? '' : `: ${oneLine(failure.command)}`}`);
   }
-  const shown = Math.min(stats.failures.length, shownFailures);
-  if (stats.failed > shown) lines.push(`  ... and ${stats.failed - shown} more failed`);
+  if (stats.failed > shown.length) {
+    const where = context.joblog !== undefined ? `: every failed job is in --joblog ${context.joblog}` : ' (--joblog <file> or --summary-json <file> lists them)';
+    lines.push(`  ... and ${stats.failed - shown.length} more failed${where}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** Timed-out jobs first, then those ended by a signal, then plain failures (stable within each). */
+function severity(result: JobResult): number {
+  if (result.timedOut) return 0;
+  if (result.signal !== null) return 1;
+  return 2;
 }
 
 function oneLine(command: string): string {

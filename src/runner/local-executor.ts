@@ -74,7 +74,11 @@ function startLocalExecutor(settings: LocalExecutorOptions, env: NodeJS.ProcessE
           }, spec.killAfterMs);
         });
       };
+      // A job is canceled only if the kill reached it while its shell still ran: one that
+      // exited by itself as --halt now or a second signal came is not.
+      let exited = false;
       const onKill = (): void => {
+        if (exited) return;
         canceled = true;
         terminate();
       };
@@ -92,7 +96,10 @@ function startLocalExecutor(settings: LocalExecutorOptions, env: NodeJS.ProcessE
         if (kill.aborted) onKill();
         // When the shell exits, whatever it left in its group (e.g. `sleep 100 &`) is terminated
         // too, so it cannot hold the output pipe, and qrun, open.
-        subprocess.once('exit', terminate);
+        subprocess.once('exit', () => {
+          exited = true;
+          terminate();
+        });
         if (local === undefined) {
           const { stdout, stderr } = subprocess;
           stdout?.on('data', (chunk: Buffer) => {

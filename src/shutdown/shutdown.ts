@@ -24,10 +24,18 @@ export class Shutdown {
   interruptedBy: InterruptSignal | undefined;
   /** The first failure of qrun itself, if any. */
   failure: string | undefined;
+  /** When --grace ends after the first signal (Date.now() ms), if it is running. */
+  graceEndsAt: number | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * `graceMs`: after the first signal, running jobs get this long, then are terminated as by a
+   * second signal (undefined: no limit).
+   */
   constructor(
     private readonly source: SignalSource | undefined,
     private readonly onPhase: (phase: 'stop' | 'kill', reason: string) => void = () => undefined,
+    private readonly graceMs: number | undefined = undefined,
   ) {
     // Every running job listens to `kill` (and a pacer wait to `stop`): hundreds at -c 256.
     setMaxListeners(Infinity, this.stopping.signal, this.killing.signal);
@@ -56,13 +64,27 @@ export class Shutdown {
       return;
     }
     this.interruptedBy = signal;
-    if (this.stopping.signal.aborted) return;
-    this.stopping.abort(signal);
-    this.onPhase('stop', signal);
+    if (!this.stopping.signal.aborted) {
+      this.stopping.abort(signal);
+      this.onPhase('stop', signal);
+    }
+    this.startGrace();
+  }
+
+  private startGrace(): void {
+    if (this.graceMs === undefined || this.killing.signal.aborted) return;
+    if (this.graceMs === 0) {
+      this.terminate('grace');
+      return;
+    }
+    this.graceEndsAt = Date.now() + this.graceMs;
+    this.graceTimer = setTimeout(() => this.terminate('grace'), this.graceMs);
   }
 
   /** Stops taking jobs and terminates the running ones at once. */
   terminate(reason: string): void {
+    clearTimeout(this.graceTimer);
+    this.graceEndsAt = undefined;
     if (!this.stopping.signal.aborted) this.stopping.abort(reason);
     if (this.killing.signal.aborted) return;
     this.killing.abort(reason);
@@ -94,6 +116,7 @@ export class Shutdown {
 
   /** Removes the signal listeners; call on every exit path. */
   dispose(): void {
+    clearTimeout(this.graceTimer);
     for (const [signal, listener] of this.listeners) this.source?.off(signal, listener);
     this.listeners.clear();
   }

@@ -261,7 +261,7 @@ describe('fleet: faults', { skip }, () => {
       twice.kill('SIGINT');
       const second = await twice.done;
       assert.equal(second.signal, 'SIGINT');
-      assert.match(second.stderr, /0 succeeded, 1 failed, 1 canceled, 1 not started/);
+      assert.match(second.stderr, /0 succeeded, 1 failed \(1 canceled\), 1 not started/);
       await until(() => liveProcesses(sleep).length === 0, 'the job killed on the worker', 10_000);
     } finally {
       await stopWorkers([worker]);
@@ -296,7 +296,7 @@ describe('fleet: faults', { skip }, () => {
     assert.equal(worker.code, 255);
     assert.equal(worker.stderr, 'qrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (worker): ECONNREFUSED\n');
     const bad = await runQrun(['--redis', 'http://x'], { input: 'echo x\n' });
-    assert.equal(bad.stderr, "qrun: --redis must be a URL like redis://host:6379 or rediss://host:6380, got 'http://x'\n");
+    assert.equal(bad.stderr, "qrun: --redis must be a URL like redis://host:6379 or rediss://host:6380, got 'http://x'; see qrun --help\n");
   });
 
   it('Redis killed mid-run: a clear error, exit 255, nothing reported succeeded that was not recorded', async () => {

@@ -9,6 +9,15 @@ export const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const qrunBin = `${root}bin/qrun.js`;
 export const fixture = (name: string): string => `${root}fixtures/${name}`;
 
+/**
+ * The test process's environment without what changes qrun's bytes when the suite itself runs
+ * in CI or a coloured terminal (GitHub annotations, colour switches).
+ */
+export const baseEnv: NodeJS.ProcessEnv = (() => {
+  const { GITHUB_ACTIONS: _a, FORCE_COLOR: _f, NO_COLOR: _n, ...rest } = process.env;
+  return rest;
+})();
+
 /** What a finished qrun run produced. */
 export interface RunResult {
   code: number | null;
@@ -62,7 +71,7 @@ export class Qrun {
   constructor(args: readonly string[], options: StartOptions = {}) {
     this.child = spawn(process.execPath, [qrunBin, ...args], {
       cwd: options.cwd ?? root,
-      env: { ...process.env, CI: 'true', ...options.env },
+      env: { ...baseEnv, CI: 'true', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     track(this.child, options.limitMs);

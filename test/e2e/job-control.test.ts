@@ -250,7 +250,7 @@ describe('NDJSON records', () => {
     assert.match(result.stderr, /^qrun: line 4: timeout must be a duration like 30s \(at most 24 days\), got -4$/m);
     assert.match(result.stderr, /^qrun: line 5: not valid JSON: /m);
     assert.match(result.stderr, /^qrun: line 6: unknown field 'bogus'$/m);
-    assert.match(result.stderr, /2 succeeded, 4 failed, 1 timed out/);
+    assert.match(result.stderr, /2 succeeded, 4 failed \(1 timed out\)/);
     const logged = readFileSync(log, 'utf8');
     assert.match(logged, /invalid record: line 4/);
     assert.doesNotMatch(`${logged}${result.stderr}`, /s3cret|hello/);
@@ -301,7 +301,7 @@ describe('environment variables', () => {
     const overridden = await runQrun(['-c', '1'], { input, env: { QRUN_CONCURRENCY: 'abc' } });
     assert.equal(overridden.code, 0, 'the command line value wins over a bad variable');
     const bad = await runQrun([], { input, env: { QRUN_CONCURRENCY: 'abc' } });
-    assert.equal(bad.stderr, "qrun: QRUN_CONCURRENCY must be a whole number of 1 or more, got 'abc'\n");
+    assert.equal(bad.stderr, "qrun: QRUN_CONCURRENCY must be a whole number of 1 or more, got 'abc'; see qrun --help\n");
     const help = await runQrun(['--help']);
     assert.match(help.stdout.toString(), /QRUN_CONCURRENCY[\s\S]*QRUN_KEEP_ORDER/);
   });

@@ -199,7 +199,7 @@ describe('7. a timed-out job that exits by itself after SIGTERM', () => {
     const result = await runQrun(['-c', '3', '-t', '3s', '--kill-after', '1s', '--joblog', jl], { input });
     const bySeq = rows(jl).sort((a, b) => Number(a[0]) - Number(b[0])).map((r) => [r[0], r[2], r[3]]);
     assert.deepEqual(bySeq, [['1', '-1', '0'], ['2', '7', '0'], ['3', '-1', '15']]);
-    assert.match(result.stderr, /3 failed, 3 timed out/);
+    assert.match(result.stderr, /3 failed \(3 timed out\)/);
     assert.deepEqual(liveProcesses(sleep), []);
   });
 });
@@ -224,7 +224,7 @@ describe('8. --joblog -', () => {
   it('cannot be resumed from', async () => {
     const result = await runQrun(['--joblog', '-', '--resume'], { input: 'true\n' });
     assert.equal(result.code, 255);
-    assert.equal(result.stderr, 'qrun: --resume needs a --joblog file to read; --joblog - writes the log to stdout\n');
+    assert.equal(result.stderr, 'qrun: --resume needs a --joblog file to read; --joblog - writes the log to stdout; see qrun --help\n');
   });
 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fixture, qrunBin, root, runQrun, track } from './helpers.js';
+import { baseEnv, fixture, qrunBin, root, runQrun, track } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-out-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -61,7 +61,7 @@ describe('group mode (default)', () => {
 
   it('a job writing 200 MB arrives whole, spilled to a private temp dir that is removed', async () => {
     const tmp = mkdtempSync(join(scratch, 'tmp-'));
-    const child = track(spawn(process.execPath, [qrunBin, '-q'], { cwd: root, env: { ...process.env, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'inherit'] }));
+    const child = track(spawn(process.execPath, [qrunBin, '-q'], { cwd: root, env: { ...baseEnv, TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'inherit'] }));
     child.stdin.end('yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 200000000; echo tail\n');
     const hash = createHash('sha256');
     let bytes = 0;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { qrunBin, root, runQrun } from './helpers.js';
+import { baseEnv, qrunBin, root, runQrun } from './helpers.js';
 
 const esc = String.fromCharCode(27);
 
@@ -13,7 +13,7 @@ function onTerminal(command: string): { status: number | null; screen: string } 
     cwd: root,
     encoding: 'utf8',
     timeout: 20_000,
-    env: { ...process.env, CI: '' },
+    env: { ...baseEnv, CI: '' },
   });
   return { status: result.status, screen: result.stdout };
 }
@@ -22,7 +22,7 @@ describe('progress', () => {
   it('shows counts on a terminal and clears itself before job output', () => {
     const { status, screen } = onTerminal(`stty cols 100 rows 30; printf 'sleep 0.7; echo job-output\\n' | node ${qrunBin}`);
     assert.equal(status, 0);
-    assert.match(screen, /running 1, queued 0, done 0, failed 0/);
+    assert.match(screen, /0 done, 1 running, 0 read ahead, 0:00, 0.0 jobs\/s/);
     // The job's line starts on a cleared line: ESC[0K (or a bare line start) right before it.
     assert.match(screen, new RegExp(`(${esc}\\[0K|${esc}\\[1G|\r|\n)job-output\r?\n`));
   });

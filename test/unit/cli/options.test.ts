@@ -30,6 +30,12 @@ describe('options', () => {
       logFile: undefined,
       logLevel: 'info',
       quiet: false,
+      silent: false,
+      graceMs: 5000,
+      lock: undefined,
+      lockWaitMs: 0,
+      annotate: 'none',
+      metricsFile: undefined,
       argFiles: [],
       separator: 'newline',
       command: [],
@@ -45,6 +51,16 @@ describe('options', () => {
       summaryJson: undefined,
       redis: undefined,
     });
+  });
+
+  it('--grace: a duration, 0, or unlimited; --annotate defaults to github under GitHub Actions', () => {
+    assert.equal(fromArgv('--grace', '0').graceMs, 0);
+    assert.equal(fromArgv('--grace', '90s').graceMs, 90_000);
+    assert.equal(fromArgv('--grace', 'unlimited').graceMs, undefined);
+    assert.equal(parseOptions({}, 2, {}, { GITHUB_ACTIONS: 'true' }).annotate, 'github');
+    assert.equal(parseOptions({ annotate: 'none' }, 2, {}, { GITHUB_ACTIONS: 'true' }).annotate, 'none');
+    assert.equal(fromArgv('--annotate', 'github-group').annotate, 'github-group');
+    assert.equal(fromArgv('--lock', 'x', '--lock-wait', '2s').lockWaitMs, 2000);
   });
 
   it('parses every option', () => {

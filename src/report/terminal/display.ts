@@ -1,0 +1,90 @@
+// What a person watching the run sees besides job output: the status line and the stop notices.
+
+import type { Progress, TerminalStream } from '../progress.js';
+import { noProgress, startProgress } from '../progress.js';
+import type { RunStats } from '../stats.js';
+import { formatDuration } from '../../duration.js';
+import type { StoppingState } from './progress-text.js';
+
+/** What the display reads from the run. */
+export interface DisplayDeps {
+  readonly stderr: TerminalStream;
+  readonly stats: RunStats;
+  readonly queueDepth: () => number;
+  /** The number of jobs in the input, once counted (undefined: cannot be known). */
+  readonly total: Promise<number | undefined>;
+  readonly showProgress: boolean;
+  /** Records come from a terminal: no status line until that input ends (typed keys would glue onto it). */
+  readonly waitFor: Promise<void> | undefined;
+  readonly color: boolean;
+  /** No notices at all (--silent). */
+  readonly silent: boolean;
+  readonly graceMs: number | undefined;
+  /** When the grace after the first signal ends, if it is running. */
+  readonly graceEndsAt: () => number | undefined;
+}
+
+/** The display of one run. */
+export interface Display {
+  readonly beforeWrite: () => void;
+  /** Told of each shutdown phase, to say at once what happens to the running jobs. */
+  readonly onPhase: (phase: 'stop' | 'kill', reason: string) => void;
+  readonly stop: () => void;
+}
+
+/** Starts the status line (if wanted) and returns the display. */
+export function startDisplay(deps: DisplayDeps): Display {
+  let progress: Progress = noProgress;
+  let ended = false;
+  let total: number | undefined;
+  let stopping: StoppingState | undefined;
+  void deps.total.then((counted) => (total = counted));
+  if (deps.showProgress) {
+    void (deps.waitFor ?? Promise.resolve())
+      .then(() => (ended ? noProgress : startProgress(deps.stderr, state, deps.color)))
+      .then((started) => {
+        if (ended) started.stop();
+        else progress = started;
+      });
+  }
+  function state() {
+    const endsAt = deps.graceEndsAt();
+    return {
+      stats: deps.stats,
+      queued: deps.queueDepth(),
+      total,
+      elapsedMs: Date.now() - deps.stats.startedAtMs,
+      stopping: stopping === undefined ? undefined : { ...stopping, killInMs: endsAt === undefined ? undefined : endsAt - Date.now() },
+    };
+  }
+  const say = (text: string): void => {
+    if (deps.silent) return;
+    progress.beforeWrite();
+    deps.stderr.write(`qrun: ${text}\n`);
+  };
+  return {
+    beforeWrite: () => progress.beforeWrite(),
+    onPhase: (phase, reason) => {
+      const running = deps.stats.running;
+      const jobs = `${running} running ${running === 1 ? 'job' : 'jobs'}`;
+      if (phase === 'stop' && isSignal(reason)) {
+        stopping = { signal: reason, killInMs: undefined };
+        if (running === 0) return;
+        const again = reason === 'SIGINT' ? 'Ctrl-C' : reason;
+        const grace = deps.graceMs === undefined ? 'may finish' : deps.graceMs === 0 ? 'are terminated now' : `get ${formatDuration(deps.graceMs)} to finish`;
+        say(`${reason}: stopping; no new jobs; ${jobs} ${grace}${deps.graceMs === 0 ? '' : ` (${again} again kills them now)`}`);
+      } else if (phase === 'kill' && running > 0 && (isSignal(reason) || reason === 'grace')) {
+        if (reason === 'grace' && deps.graceMs === 0) return;
+        say(`${reason === 'grace' ? `--grace ${formatDuration(deps.graceMs ?? 0)} is over` : `${reason} again`}: terminating ${jobs}`);
+      }
+    },
+    stop: () => {
+      ended = true;
+      progress.stop();
+    },
+  };
+}
+
+function isSignal(reason: string): boolean {
+  return reason === 'SIGINT' || reason === 'SIGTERM' || reason === 'SIGHUP';
+}
