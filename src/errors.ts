@@ -6,6 +6,8 @@ export const ExitCode = {
   ok: 0,
   /** 1-100: that many jobs failed; 101: more than 100 failed. */
   manyFailed: 101,
+  /** --lock is held by another qrun: nothing ran. */
+  locked: 254,
   /** qrun's own error: bad option, unreadable input, internal failure. */
   error: 255,
 } as const;
@@ -23,7 +25,7 @@ export function exitCodeForFailures(failed: number): number {
 
 /** A mistake in how qrun was called: bad option, unreadable input file. Exit 255. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }
 
 /** The one-line text of any thrown value, without a stack. */

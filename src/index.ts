@@ -4,12 +4,13 @@
 import type { Writable } from 'node:stream';
 import { parseOptions } from './cli/options.js';
 import { UsageError } from './errors.js';
+import { LockedError } from './lock/run-lock.js';
 import { runQrun, type RunSummary } from './main.js';
 import type { RunEvent } from './report/events.js';
 import type { OutputMode } from './report/output/output-sink.js';
 import type { Annotate, LogLevel } from './run-options.js';
 
-export { UsageError };
+export { UsageError, LockedError };
 
 export type { RunSummary, FailedJob } from './report/run-summary.js';
 export type { RunEvent } from './report/events.js';

@@ -12,12 +12,15 @@ import { prepareInput, type PreparedInput, type RunInput } from './input/prepare
 import { checkShell } from './runner/check-shell.js';
 import { fitConcurrency, openFileLimit } from './runner/fd-budget.js';
 import { listenForInterrupt } from './shutdown/interrupt.js';
+import { takeLock, type RunLock } from './lock/run-lock.js';
 import { createExecute } from './pool/execute.js';
 import { Pacer } from './pool/pacer.js';
 import { startPool } from './pool/pool.js';
 import { fanOut, type EventSink, type RunEvent } from './report/events.js';
 import { Joblog } from './report/joblog.js';
 import { createRecorder } from './report/recorder.js';
+import { githubAnnotations } from './report/annotations.js';
+import { outputFrames } from './report/output/frames.js';
 import { ResultsWriter } from './report/results.js';
 import { StreamWriteError } from './report/output/serial-writer.js';
 import { StdioGuard } from './report/output/stdio-guard.js';
@@ -84,13 +87,29 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
   } else if (!asked.dryRun) {
     io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, asked.killAfterMs)), inheritable: false };
   }
-  // Opened first: an unwritable --summary-json refuses before anything runs.
-  const summaryJson = options.summaryJson !== undefined ? openSummaryJson(options.summaryJson, io.stdout) : undefined;
+  const lock = options.lock !== undefined && !options.dryRun ? await waitForLock(options.lock, options.lockWaitMs, io) : undefined;
   try {
-    const summary = await runPrepared(options, input, io);
-    return await writeSummaryJson(summaryJson, summary);
+    // Opened first: an unwritable --summary-json refuses before anything runs.
+    const summaryJson = options.summaryJson !== undefined ? openSummaryJson(options.summaryJson, io.stdout) : undefined;
+    try {
+      const summary = await runPrepared(options, input, io);
+      return await writeSummaryJson(summaryJson, summary);
+    } finally {
+      summaryJson?.close();
+    }
   } finally {
-    summaryJson?.close();
+    await lock?.release();
+  }
+}
+
+/** Takes --lock, waiting at most --lock-wait (a signal or the caller's abort ends the wait). */
+async function waitForLock(path: string, waitMs: number, io: RunIO): Promise<RunLock> {
+  const interrupt = listenForInterrupt(io.signals);
+  try {
+    const stop = io.abort === undefined ? interrupt.signal : AbortSignal.any([interrupt.signal, io.abort]);
+    return await takeLock(path, waitMs, stop, (text) => void io.stderr.write(`qrun: warning: ${text}\n`));
+  } finally {
+    interrupt.dispose();
   }
 }
 
@@ -224,7 +243,8 @@ async function runWith(
     giveUp: stdio.giveUp,
   });
   const halt = new HaltMonitor(options.halt, input.total, (now) => shutdown.halt(now));
-  const emit = fanOut([stats.handle, halt.handle, log.handle, ...(io.onEvent ? [io.onEvent] : [])]);
+  const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
+  const emit = fanOut([stats.handle, halt.handle, log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
     joblog,
@@ -253,6 +273,7 @@ async function runWith(
     emit,
     output: sink,
     recorder,
+    frame: outputFrames({ githubGroups: options.annotate === 'github-group', labelFailures: !options.silent }),
     dryRun: options.dryRun,
     onNotStarted: notStarted,
   });

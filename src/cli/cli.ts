@@ -2,6 +2,7 @@
 
 import type { Readable } from 'node:stream';
 import { ExitCode, UsageError, messageOf, type InterruptSignal } from '../errors.js';
+import { LockedError } from '../lock/run-lock.js';
 import { runQrun, type RunIO } from '../main.js';
 import { parseOptions } from './options.js';
 import { parseArgs } from './program.js';
@@ -42,7 +43,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
   } catch (error) {
     const message = error instanceof UsageError ? messageOf(error) : `internal error: ${messageOf(error)}`;
     io.stderr.write(`qrun: ${message}\n`);
-    return { exitCode: ExitCode.error, reraise: undefined };
+    return { exitCode: error instanceof LockedError ? error.exitCode : ExitCode.error, reraise: undefined };
   }
 }
 

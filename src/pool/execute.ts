@@ -2,6 +2,7 @@
 
 import { isFailure, type Job, type JobResult } from '../jobs/job.js';
 import type { EventSink } from '../report/events.js';
+import type { OutputFrame } from '../report/output/frames.js';
 import type { WrittenCallback } from '../report/output/output-sink.js';
 import type { Recorder } from '../report/recorder.js';
 import type { RunJob } from './run-job.js';
@@ -9,7 +10,7 @@ import { sleep, type Pacer } from './pacer.js';
 
 /** The part of the output sink a worker drives. */
 export interface JobOutputControl {
-  finish(job: Job, written: WrittenCallback): Promise<void>;
+  finish(job: Job, written: WrittenCallback, frame?: OutputFrame): Promise<void>;
   skip(job: Job): void;
   discard(job: Job): void;
   notice(stream: 'stdout' | 'stderr', text: string): Promise<void>;
@@ -28,6 +29,8 @@ export interface ExecuteDeps {
   readonly output: JobOutputControl;
   /** Records a job once its output is written (results, joblog row, event). */
   readonly recorder: Recorder;
+  /** Lines around a job's grouped output (GitHub groups, a failed job's stderr label), if any. */
+  readonly frame?: ((result: JobResult) => OutputFrame | undefined) | undefined;
   readonly dryRun: boolean;
   readonly onNotStarted: (job: Job) => void;
 }
@@ -102,6 +105,6 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     }
     deps.emit({ kind: 'job-ended', result });
     // Resolves once the output is written or parked for its turn; recording follows the output.
-    await deps.output.finish(job, deps.recorder.record(result));
+    await deps.output.finish(job, deps.recorder.record(result), deps.frame?.(result));
   };
 }

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import type { Job } from '../../jobs/job.js';
 import type { OutputChannel } from '../../runner/executor.js';
 import type { CaptureFiles, CapturePair } from './capture-files.js';
+import type { OutputFrame } from './frames.js';
 import { OutputBuffer, type MemoryBudget } from './output-buffer.js';
 import { SerialWriter, writeChunk } from './serial-writer.js';
 import type { SpillFile } from './spill-file.js';
@@ -88,6 +89,8 @@ class JobOutput {
   written: WrittenCallback | undefined;
   /** Group mode: the files the job writes into, until copied out or absorbed into the buffers. */
   files: CapturePair | undefined;
+  /** Group mode: lines written around the output (set when the job finishes). */
+  frame: OutputFrame | undefined;
 
   constructor(
     readonly seq: number,
@@ -159,7 +162,7 @@ export class OutputSink {
    * `written`. Resolves once the output is written, or (with --keep-order, before its turn)
    * parked until its turn; never rejects: a loss is handed to `written`.
    */
-  async finish(job: Job, written: WrittenCallback): Promise<void> {
+  async finish(job: Job, written: WrittenCallback, frame?: OutputFrame): Promise<void> {
     const output = this.open.get(job.seq);
     if (!output) {
       await this.writer.run(() => written(undefined));
@@ -167,6 +170,8 @@ export class OutputSink {
     }
     output.finished = true;
     output.written = written;
+    // Only whole output can be framed: line and ungroup output is already out.
+    if (this.options.mode === 'group') output.frame = frame;
     this.options.captures.checkComplete(output.files, (error) => (output.error ??= error));
     if (this.options.keepOrder && this.options.mode !== 'ungroup') {
       // Not its turn yet: move the output out of the files, so they serve the next job.
@@ -190,6 +195,11 @@ export class OutputSink {
   notice(stream: 'stdout' | 'stderr', text: string): Promise<void> {
     const out = stream === 'stdout' ? this.options.stdout : this.options.stderr;
     return this.writer.run(() => writeChunk(out, Buffer.from(text), stream, this.options.giveUp));
+  }
+
+  /** One of qrun's own lines, inside a write already holding the writer. */
+  private raw(stream: 'stdout' | 'stderr', text: string): Promise<void> {
+    return writeChunk(stream === 'stdout' ? this.options.stdout : this.options.stderr, Buffer.from(text), stream, this.options.giveUp);
   }
 
   /** A job that never ran: with --keep-order, later jobs must not wait for it. */
@@ -291,12 +301,23 @@ export class OutputSink {
       this.drop(output);
     } else {
       try {
+        const { frame } = output;
+        if (frame?.open !== undefined) await this.raw('stdout', frame.open);
         for (const [index, stream] of output.streams.entries()) {
-          if (files) await this.options.captures.copy(files, index as 0 | 1, (chunk) => stream.write(chunk));
-          await stream.buffer.drainTo((chunk) => stream.write(chunk));
+          let label = index === 1 ? frame?.stderrLabel : undefined;
+          const write = async (chunk: Buffer): Promise<void> => {
+            if (label !== undefined && chunk.length > 0) {
+              await this.raw('stderr', label);
+              label = undefined;
+            }
+            await stream.write(chunk);
+          };
+          if (files) await this.options.captures.copy(files, index as 0 | 1, write);
+          await stream.buffer.drainTo(write);
           const tail = stream.takeTail();
-          if (tail) await stream.write(tail);
+          if (tail) await write(tail);
         }
+        if (frame?.close !== undefined) await this.raw('stdout', frame.close);
       } catch (error) {
         output.error = error;
         this.drop(output);
