@@ -76,7 +76,8 @@ export async function countFiles(paths: readonly string[], separator: RecordSepa
     const onStop = (): void => void stream.destroy();
     stop.addEventListener('abort', onStop, { once: true });
     try {
-      for await (const _ of splitRecords(stream, separator)) {
+      const records = splitRecords(stream, separator);
+      while (!(await records.next()).done) {
         count++;
         if (stop.aborted) return undefined;
       }

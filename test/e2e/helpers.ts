@@ -14,8 +14,9 @@ export const fixture = (name: string): string => `${root}fixtures/${name}`;
  * in CI or a coloured terminal (GitHub annotations, colour switches).
  */
 export const baseEnv: NodeJS.ProcessEnv = (() => {
-  const { GITHUB_ACTIONS: _a, FORCE_COLOR: _f, NO_COLOR: _n, ...rest } = process.env;
-  return rest;
+  const env = { ...process.env };
+  for (const name of ['GITHUB_ACTIONS', 'FORCE_COLOR', 'NO_COLOR']) delete env[name];
+  return env;
 })();
 
 /** What a finished qrun run produced. */
