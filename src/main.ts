@@ -37,6 +37,8 @@ import { startDisplay, type Display } from './report/terminal/display.js';
 import { interruptedBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
 import { openSummaryJson, type SummaryJson } from './report/summary-json.js';
 import { RunStats } from './report/stats.js';
+import { QueueMetrics, describeQueue } from './report/metrics/queue-metrics.js';
+import { startMetricsReporter, type MetricsReporter } from './report/metrics/metrics-reporter.js';
 import { formatSummary } from './report/summary.js';
 import { paint, wantsColor } from './report/terminal/colors.js';
 import { createRunJob } from './pool/run-job.js';
@@ -65,6 +67,9 @@ export interface RunIO {
   /** Told of every event of the run (library use: react per job). */
   readonly onEvent?: EventSink | undefined;
 }
+
+/** How often the queue metrics are sampled into the log and --metrics-file. */
+const metricsIntervalMs = 1000;
 
 /** Memory all held output may use before it spills to disk, and one job stream's share. */
 const outputMemory = 32 * 1024 * 1024;
@@ -295,8 +300,24 @@ async function runWith(
   // The Redis URL may hold a password: the log gets it as shown to the user.
   const counting = new AbortController();
   log.info({ options: { ...options, redis: options.redis && { ...options.redis, target: options.redis.target.shown } } }, 'run started');
+  let queueDepth = (): number => 0;
+  const metrics = new QueueMetrics(() => performance.now(), performance.now(), options.concurrency, options.queueSize, {
+    queueDepth: () => queueDepth(),
+    running: () => stats.running,
+    finished: () => stats.finished,
+  });
+  let reporter: MetricsReporter | undefined;
   try {
+    reporter = startMetricsReporter({
+      metrics,
+      intervalMs: metricsIntervalMs,
+      log: (fields, message) => log.info(fields, message),
+      file: options.dryRun ? undefined : options.metricsFile,
+      counts: () => ({ succeeded: stats.succeeded, failed: stats.failed, timedOut: stats.timedOut, notStarted: stats.notStarted }),
+      warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`),
+    });
     const pool = startPool({
+      waits: metrics,
       jobs,
       concurrency: options.concurrency,
       queueSize: options.queueSize,
@@ -305,6 +326,7 @@ async function runWith(
       onNotStarted: notStarted,
       onCrash: crashed,
     });
+    queueDepth = pool.queueDepth;
     const showProgress = wantsProgress(options.progress, io.stderr, io.env, options.output === 'ungroup');
     display = startDisplay({
       stderr: io.stderr,
@@ -321,6 +343,7 @@ async function runWith(
     await pool.done.catch((error: unknown) => crashed(new Error(`reading input failed: ${messageOf(error)}`, { cause: error }), undefined));
     await sink.close().catch((error: unknown) => crashed(error, undefined));
   } finally {
+    reporter?.stop();
     counting.abort();
     display.stop();
     removeTemp();
@@ -331,13 +354,19 @@ async function runWith(
   }
 
   const elapsedMs = Date.now() - startedAt;
-  const summary = summarize(stats, elapsedMs, {
-    haltedBy: halt.reason,
-    haltStatus: halt.exitCode(),
-    interruptedBy: shutdown.interruptedBy,
-    failure: shutdown.failure,
-    brokenPipe: stdio.brokenPipe,
-  });
+  const summary = summarize(
+    stats,
+    elapsedMs,
+    {
+      haltedBy: halt.reason,
+      haltStatus: halt.exitCode(),
+      interruptedBy: shutdown.interruptedBy,
+      failure: shutdown.failure,
+      brokenPipe: stdio.brokenPipe,
+    },
+    metrics.totals(),
+  );
+  reporter?.finish(summary.exitCode);
   log.info({ ...summary }, 'run finished');
   log.flush();
   if (showsSummary(options, summary) && stats.finished + stats.notStarted + stats.skipped > 0) {
@@ -349,6 +378,8 @@ async function runWith(
         paint: paint(wantsColor(io.stderr, io.env)),
       }),
     );
+    // At debug: whether the input or the workers held the run back.
+    if (options.logLevel === 'debug' || options.logLevel === 'trace') io.stderr.write(`  ${describeQueue(metrics.totals())}\n`);
   }
   return summary;
 }

@@ -3,6 +3,7 @@
 import type { Job } from '../jobs/job.js';
 import { BoundedQueue } from '../queue/bounded-queue.js';
 import { produce } from './producer.js';
+import type { QueueWaits } from './queue-waits.js';
 import { endOfJobs, type QueueItem } from './sentinel.js';
 import { workerLoop } from './worker.js';
 
@@ -15,6 +16,8 @@ export interface PoolDeps {
   readonly execute: (job: Job, slot: number) => Promise<void>;
   readonly onNotStarted: (job: Job) => void;
   readonly onCrash: (error: unknown, job: Job | undefined) => void;
+  /** Told how long the producer and the workers waited on the queue (queue metrics). */
+  readonly waits?: QueueWaits | undefined;
 }
 
 /** A running pool: how many jobs wait in the queue (for progress), and a promise of the end. */

@@ -2,6 +2,7 @@
 
 import type { Job } from '../jobs/job.js';
 import type { BoundedQueue } from '../queue/bounded-queue.js';
+import type { QueueWaits } from './queue-waits.js';
 import { unlessAborted } from './abortable.js';
 import { endOfJobs, type QueueItem } from './sentinel.js';
 
@@ -14,6 +15,8 @@ export interface ProducerDeps {
   readonly stop: AbortSignal;
   /** A job that was read but will never run (queued when the run stopped). */
   readonly onNotStarted: (job: Job) => void;
+  /** Told how long each put waited for room. */
+  readonly waits?: QueueWaits | undefined;
 }
 
 const stopped = Symbol('stopped');
@@ -40,7 +43,10 @@ export async function produce(deps: ProducerDeps): Promise<number> {
       if (next.done === true) break;
       const job = next.value;
       produced++;
-      if (!(await queue.put(job, stop))) {
+      const putAt = performance.now();
+      const accepted = await queue.put(job, stop);
+      deps.waits?.producerWaited(performance.now() - putAt);
+      if (!accepted) {
         deps.onNotStarted(job);
         break;
       }

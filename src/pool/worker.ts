@@ -3,6 +3,7 @@
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import type { Job } from '../jobs/job.js';
 import type { BoundedQueue } from '../queue/bounded-queue.js';
+import type { QueueWaits } from './queue-waits.js';
 import { endOfJobs, type QueueItem } from './sentinel.js';
 
 /** What a worker needs; `execute` runs one job and reports it (and never rejects for a failed job). */
@@ -13,6 +14,8 @@ export interface WorkerDeps {
   readonly onNotStarted: (job: Job) => void;
   /** An unexpected error while handling a job: the pool stops the run. */
   readonly onCrash: (error: unknown, job: Job) => void;
+  /** Told how long each wait on the queue took. */
+  readonly waits?: QueueWaits | undefined;
 }
 
 /**
@@ -22,7 +25,10 @@ export interface WorkerDeps {
  */
 export async function workerLoop(slot: number, deps: WorkerDeps): Promise<void> {
   for (;;) {
+    const getAt = performance.now();
     const item = await deps.queue.get();
+    // Waiting for the sentinel is waiting for the input too: it comes when the input ends.
+    deps.waits?.workerWaited(performance.now() - getAt);
     if (item === endOfJobs) return;
     if (deps.stop.aborted) {
       deps.onNotStarted(item);

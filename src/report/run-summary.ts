@@ -2,6 +2,7 @@
 
 import { ExitCode, exitCodeForFailures, signalNumbers, type InterruptSignal } from '../errors.js';
 import { describeEnd } from '../jobs/job.js';
+import type { QueueTotals } from './metrics/queue-metrics.js';
 import type { RunStats } from './stats.js';
 
 /** How a run ended. */
@@ -27,6 +28,8 @@ export interface RunSummary {
   readonly exitCode: number;
   /** The first failed jobs (at most 100), in the order they failed. */
   readonly failures: readonly FailedJob[];
+  /** What the bounded queue saw: was the input or were the workers the bottleneck (undefined if no job was read). */
+  readonly queue: QueueTotals | undefined;
 }
 
 /** A failed job, as the summary names it. */
@@ -53,7 +56,7 @@ export interface RunEnding {
 }
 
 /** The summary of a run from its counts and how it ended. */
-export function summarize(stats: RunStats, elapsedMs: number, ending: RunEnding): RunSummary {
+export function summarize(stats: RunStats, elapsedMs: number, ending: RunEnding, queue: QueueTotals | undefined): RunSummary {
   return {
     succeeded: stats.succeeded,
     failed: stats.failed,
@@ -76,6 +79,7 @@ export function summarize(stats: RunStats, elapsedMs: number, ending: RunEnding)
       signal: result.signal,
       timedOut: result.timedOut,
     })),
+    queue,
   };
 }
 
@@ -96,6 +100,7 @@ export function interruptedBeforeStart(signal: InterruptSignal): RunSummary {
     brokenPipe: false,
     exitCode: 128 + signalNumbers[signal],
     failures: [],
+    queue: undefined,
   };
 }
 
