@@ -5,7 +5,8 @@ import { ExitCode, UsageError, messageOf, type InterruptSignal } from '../errors
 import { LockedError } from '../lock/run-lock.js';
 import { runQrun, type RunIO } from '../main.js';
 import { parseOptions } from './options.js';
-import { parseArgs } from './program.js';
+import { completionScript } from './completion.js';
+import { describeOptions, parseArgs } from './program.js';
 import { parseWorkerArgs } from './worker-cli.js';
 
 /** The process-level things the CLI uses, passed in by bin/qrun.js. */
@@ -28,6 +29,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
   try {
     // `qrun worker …` is the fleet's worker; a template whose first word is worker is written `qrun -- worker …`.
     if (argv[0] === 'worker') return await workerMain(argv.slice(1), io);
+    // `qrun completion bash|zsh|fish` prints a completion script (a template starting with completion: `qrun -- completion`).
+    if (argv[0] === 'completion') {
+      io.stdout.write(completionScript(argv[1], describeOptions()));
+      return { exitCode: ExitCode.ok, reraise: undefined };
+    }
     const parsed = withHelpHint(() => parseArgs(argv, io.stdout, io.env));
     if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
     const options = withHelpHint(() => parseOptions(parsed.raw, undefined, parsed.names, io.env));

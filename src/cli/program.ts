@@ -32,6 +32,9 @@ than 100 failed; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; 254
 --lock is held by another qrun; 255 qrun's own error (bad option or input).
 With --halt: the halting job's status (fail=1), 0 (success=N), as GNU
 parallel.
+
+Commands: qrun worker --redis <url>  a fleet worker (qrun worker --help)
+          qrun completion bash|zsh|fish  print a shell completion script
 `;
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -109,6 +112,32 @@ function buildProgram(stdout: Writable): Command {
     });
   return program;
 }
+
+/** One option as help, the man page and shell completions describe it. */
+export interface OptionInfo {
+  readonly short: string | undefined;
+  readonly long: string;
+  /** The value's name (<n>, <file>…), if the option takes one. */
+  readonly value: string | undefined;
+  readonly description: string;
+  /** Its --help heading ("Input:", "Running:"…). */
+  readonly group: string;
+}
+
+/** Every option of `qrun`, in --help order, with its group: the one source of help, man page and completions. */
+export function describeOptions(): OptionInfo[] {
+  const program = buildProgram(process.stdout);
+  return program.options.map((option) => ({
+    short: option.short,
+    long: option.long ?? '',
+    value: /<[^>]+>/.exec(option.flags)?.[0],
+    description: option.description,
+    group: option.helpGroupHeading ?? 'Other:',
+  }));
+}
+
+/** The examples and exit status text that --help ends with. */
+export const helpEpilogue = examples;
 
 /** The width --help fits in. */
 export const helpWidth = 80;
