@@ -13,6 +13,7 @@ import { checkShell } from './runner/check-shell.js';
 import { fitConcurrency, openFileLimit } from './runner/fd-budget.js';
 import { listenForInterrupt } from './shutdown/interrupt.js';
 import { takeLock, type RunLock } from './lock/run-lock.js';
+import { importFleet } from './fleet-import.js';
 import { createExecute } from './pool/execute.js';
 import { Pacer } from './pool/pacer.js';
 import { startPool } from './pool/pool.js';
@@ -403,6 +404,6 @@ async function writeSummaryJson(target: SummaryJson | undefined, summary: RunSum
 
 /** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */
 async function fleetExecutor(redis: RedisOptions, killAfterMs: number): Promise<ExecutorFactory> {
-  const { openRedisExecutor } = await import('./redis/redis-executor.js');
+  const { openRedisExecutor } = await importFleet(() => import('./redis/redis-executor.js'));
   return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, fail, notice });
 }

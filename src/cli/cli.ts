@@ -2,6 +2,7 @@
 
 import type { Readable } from 'node:stream';
 import { ExitCode, UsageError, messageOf, type InterruptSignal } from '../errors.js';
+import { importFleet } from '../fleet-import.js';
 import { LockedError } from '../lock/run-lock.js';
 import { runQrun, type RunIO } from '../main.js';
 import { parseOptions } from './options.js';
@@ -67,6 +68,6 @@ function withHelpHint<T>(parse: () => T): T {
 async function workerMain(argv: readonly string[], io: CliIO): Promise<Outcome> {
   const settings = parseWorkerArgs(argv, io.stdout, io.env);
   if (settings === undefined) return { exitCode: ExitCode.ok, reraise: undefined };
-  const { runWorker } = await import('../redis/worker.js');
+  const { runWorker } = await importFleet(() => import('../redis/worker.js'));
   return runWorker(settings, io);
 }

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,12 +19,27 @@ describe('npm pack', () => {
     const files = packed[0]?.files.map((file) => file.path) ?? [];
     assert.ok(files.includes('bin/qrun.js') && files.includes('dist/src/index.d.ts') && files.includes('dist/bundle/cli.mjs'));
     assert.ok(!files.some((path) => path.startsWith('test/') || path.startsWith('dist/test/')), 'no tests in the tarball');
+    for (const file of ['LICENSE', 'CHANGELOG.md', 'docs/bench.md', 'dist/man/qrun.1']) assert.ok(files.includes(file), file);
+    // The README's links to docs/ resolve inside the installed package.
+    for (const [, link] of readFileSync(join(root, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#]+)/g)) assert.ok(files.includes(link as string), link);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown> & { scripts: Record<string, string> };
+    assert.ok(manifest.repository && manifest.bugs && Array.isArray(manifest.keywords) && manifest.man, 'repository, bugs, keywords, man');
+    // npm pack builds once (prepack), and a consumer's install runs no script of qrun's.
+    assert.equal(manifest.scripts.prepare, undefined);
+    assert.equal(manifest.scripts.prepack, 'npm run build');
 
     const app = join(scratch, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', join(scratch, packed[0]?.filename ?? '')], { cwd: app, stdio: 'ignore' });
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', join(scratch, packed[0]?.filename ?? '')], { cwd: app, encoding: 'utf8' });
+    assert.equal(install.status, 0, install.stderr);
+    assert.doesNotMatch(install.stdout + install.stderr, /warn|install script|prepare/i, 'a clean install: no script, no warning');
     assert.ok(existsSync(join(app, 'node_modules/qrun/dist/src/index.d.ts')));
+
+    // The Redis packages are optional peers: without them the fleet mode says what to install.
+    const fleet = spawnSync('npx', ['--no-install', 'qrun', '--redis', 'redis://127.0.0.1:1'], { cwd: app, input: 'true\n', encoding: 'utf8' });
+    assert.equal(fleet.status, 255);
+    assert.equal(fleet.stderr, 'qrun: the fleet mode (--redis, qrun worker) needs the packages bullmq and ioredis: npm install bullmq ioredis\n');
 
     const cli = spawnSync('npx', ['--no-install', 'qrun', '-c', '2', '-k'], { cwd: app, input: 'echo one\necho two\n', encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);

@@ -3,7 +3,6 @@
 import type { Progress, TerminalStream } from '../progress.js';
 import { noProgress, startProgress } from '../progress.js';
 import type { RunStats } from '../stats.js';
-import { formatDuration } from '../../duration.js';
 import type { StoppingState } from './progress-text.js';
 
 /** What the display reads from the run. */
@@ -71,11 +70,12 @@ export function startDisplay(deps: DisplayDeps): Display {
         stopping = { signal: reason, killInMs: undefined };
         if (running === 0) return;
         const again = reason === 'SIGINT' ? 'Ctrl-C' : reason;
-        const grace = deps.graceMs === undefined ? 'may finish' : deps.graceMs === 0 ? 'are terminated now' : `get ${formatDuration(deps.graceMs)} to finish`;
+        const one = running === 1;
+        const grace = deps.graceMs === undefined ? 'may finish' : deps.graceMs === 0 ? `${one ? 'is' : 'are'} terminated now` : `${one ? 'gets' : 'get'} ${spoken(deps.graceMs)} to finish`;
         say(`${reason}: stopping; no new jobs; ${jobs} ${grace}${deps.graceMs === 0 ? '' : ` (${again} again kills them now)`}`);
       } else if (phase === 'kill' && running > 0 && (isSignal(reason) || reason === 'grace')) {
         if (reason === 'grace' && deps.graceMs === 0) return;
-        say(`${reason === 'grace' ? `--grace ${formatDuration(deps.graceMs ?? 0)} is over` : `${reason} again`}: terminating ${jobs}`);
+        say(`${reason === 'grace' ? `--grace ${spoken(deps.graceMs ?? 0)} is over` : `${reason} again`}: terminating ${jobs}`);
       }
     },
     stop: () => {
@@ -83,6 +83,13 @@ export function startDisplay(deps: DisplayDeps): Display {
       progress.stop();
     },
   };
+}
+
+/** A duration as the user would have typed it: 5s, 1m30s, 250ms. */
+function spoken(ms: number): string {
+  if (ms % 1000 !== 0) return `${ms}ms`;
+  const seconds = ms / 1000;
+  return seconds >= 60 && seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
 
 function isSignal(reason: string): boolean {

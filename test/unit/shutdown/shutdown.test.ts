@@ -36,4 +36,37 @@ describe('Shutdown', () => {
     controller.abort();
     assert.deepEqual([shutdown.stop.aborted, shutdown.kill.aborted, shutdown.interruptedBy], [true, false, 'SIGINT']);
   });
+
+  it('--grace: the first signal starts it; when it ends, running jobs are killed; a second signal ends it early', async () => {
+    const signals = new EventEmitter();
+    const phases: string[] = [];
+    const shutdown = new Shutdown(signals, (phase, reason) => phases.push(`${phase}:${reason}`), 30);
+    signals.emit('SIGINT');
+    assert.ok(shutdown.graceEndsAt !== undefined);
+    assert.equal(shutdown.kill.aborted, false);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.deepEqual(phases, ['stop:SIGINT', 'kill:grace']);
+    assert.equal(shutdown.graceEndsAt, undefined);
+    shutdown.dispose();
+
+    const early = new Shutdown(signals, () => undefined, 10_000);
+    signals.emit('SIGTERM');
+    signals.emit('SIGTERM');
+    assert.equal(early.kill.aborted, true);
+    assert.equal(early.graceEndsAt, undefined, 'the timer is cleared');
+    early.dispose();
+  });
+
+  it('--grace 0 terminates at once; no grace (unlimited) never does by itself; --halt soon starts none', () => {
+    const now = new Shutdown(undefined, () => undefined, 0);
+    now.interrupt('SIGINT');
+    assert.equal(now.kill.aborted, true);
+    const patient = new Shutdown(undefined, () => undefined, undefined);
+    patient.interrupt('SIGINT');
+    assert.deepEqual([patient.kill.aborted, patient.graceEndsAt], [false, undefined]);
+    const halted = new Shutdown(undefined, () => undefined, 1000);
+    halted.halt(false);
+    assert.equal(halted.graceEndsAt, undefined);
+    halted.dispose();
+  });
 });
