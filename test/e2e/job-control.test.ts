@@ -315,10 +315,11 @@ describe('--summary-json', () => {
     const summary = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.deepEqual(
-      { ...summary, elapsedMs: 0, failures: (summary.failures as { seq: number }[]).sort((a, b) => a.seq - b.seq) },
+      { ...summary, elapsedMs: 0, queue: Object.keys(summary.queue as object).sort(), failures: (summary.failures as { seq: number }[]).sort((a, b) => a.seq - b.seq) },
       {
         succeeded: 1, failed: 2, timedOut: 1, canceled: 0, notStarted: 0, skipped: 0, retried: 0, haltedBy: null, elapsedMs: 0,
         interruptedBy: null, error: null, brokenPipe: false, exitCode: 2, failuresOmitted: 0,
+        queue: ['jobsPerSecond', 'maxQueueDepth', 'producerWaitMs', 'queueCapacity', 'workerIdleRatio', 'workerWaitMs', 'workers'],
         failures: [
           { seq: 2, command: 'exit 3', end: 'exit 3', exitCode: 3, signal: null, timedOut: false },
           { seq: 3, command: 'sleep 5', end: 'timed out (SIGTERM)', exitCode: null, signal: 'SIGTERM', timedOut: true },
