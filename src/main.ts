@@ -36,11 +36,11 @@ import { SpillFile } from './report/output/spill-file.js';
 import { wantsProgress, type TerminalStream } from './report/progress.js';
 import { startDisplay, type Display } from './report/terminal/display.js';
 import { interruptedBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
-import { openSummaryJson, type SummaryJson } from './report/summary-json.js';
+import { openSummaryJson, writeSummaryJsonOf } from './report/summary-json.js';
 import { RunStats } from './report/stats.js';
-import { QueueMetrics, describeQueue } from './report/metrics/queue-metrics.js';
+import { QueueMetrics } from './report/metrics/queue-metrics.js';
 import { startMetricsReporter, type MetricsReporter } from './report/metrics/metrics-reporter.js';
-import { formatSummary } from './report/summary.js';
+import { summaryText } from './report/summary.js';
 import { paint, wantsColor } from './report/terminal/colors.js';
 import { createRunJob } from './pool/run-job.js';
 import type { Executor, ExecutorFactory } from './runner/executor.js';
@@ -99,7 +99,7 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
     const summaryJson = options.summaryJson !== undefined ? openSummaryJson(options.summaryJson, io.stdout) : undefined;
     try {
       const summary = await runPrepared(options, input, io);
-      return await writeSummaryJson(summaryJson, summary);
+      return await writeSummaryJsonOf(summaryJson, summary);
     } finally {
       summaryJson?.close();
     }
@@ -370,36 +370,14 @@ async function runWith(
   reporter?.finish(summary.exitCode);
   log.info({ ...summary }, 'run finished');
   log.flush();
-  if (showsSummary(options, summary) && stats.finished + stats.notStarted + stats.skipped > 0) {
-    io.stderr.write(
-      formatSummary(stats, elapsedMs, {
-        interruptedBy: shutdown.interruptedBy,
-        haltedBy: halt.reason,
-        joblog: options.joblog === '-' ? undefined : options.joblog,
-        paint: paint(wantsColor(io.stderr, io.env)),
-      }),
-    );
-    // At debug: whether the input or the workers held the run back.
-    if (options.logLevel === 'debug' || options.logLevel === 'trace') io.stderr.write(`  ${describeQueue(metrics.totals())}\n`);
-  }
+  const text = summaryText(options, stats, summary, {
+    interruptedBy: shutdown.interruptedBy,
+    haltedBy: halt.reason,
+    joblog: options.joblog === '-' ? undefined : options.joblog,
+    paint: paint(wantsColor(io.stderr, io.env)),
+  });
+  if (text !== undefined) io.stderr.write(text);
   return summary;
-}
-
-/** -q: a summary only when the run did not succeed (cron mails only failures); --silent: never. */
-function showsSummary(options: RunOptions, summary: RunSummary): boolean {
-  if (options.silent || options.dryRun) return false;
-  return !options.quiet || summary.exitCode !== 0;
-}
-
-/** Writes --summary-json, whatever the run's outcome; a failure to write it makes the exit status 255. */
-async function writeSummaryJson(target: SummaryJson | undefined, summary: RunSummary): Promise<RunSummary> {
-  if (target === undefined) return summary;
-  try {
-    await target.write(summary);
-    return summary;
-  } catch (error) {
-    return { ...summary, exitCode: 255, error: messageOf(error) };
-  }
 }
 
 /** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */

@@ -41,6 +41,17 @@ export function openSummaryJson(path: string, stdout: Writable): SummaryJson {
   };
 }
 
+/** Writes the summary to --summary-json, if any, whatever the run's outcome; a failure to write it makes the exit status 255. */
+export async function writeSummaryJsonOf(target: SummaryJson | undefined, summary: RunSummary): Promise<RunSummary> {
+  if (target === undefined) return summary;
+  try {
+    await target.write(summary);
+    return summary;
+  } catch (error) {
+    return { ...summary, exitCode: 255, error: messageOf(error) };
+  }
+}
+
 /** The JSON text: every count, how the run ended, and the first failed jobs (at most 100). */
 function render(summary: RunSummary): string {
   const { failures, ...rest } = summary;

@@ -2,6 +2,8 @@
 
 import { formatDuration } from '../duration.js';
 import { describeEnd, type JobResult } from '../jobs/job.js';
+import { describeQueue } from './metrics/queue-metrics.js';
+import type { RunSummary } from './run-summary.js';
 import type { RunStats } from './stats.js';
 import { paint as noPaint, type Paint } from './terminal/colors.js';
 
@@ -53,6 +55,27 @@ export function formatSummary(stats: RunStats, elapsedMs: number, context: Summa
   return `${lines.join('\n')}\n`;
 }
 
+/** What decides whether the summary is printed. */
+export interface SummaryChoice {
+  readonly quiet: boolean;
+  readonly silent: boolean;
+  readonly dryRun: boolean;
+  readonly logLevel: string;
+}
+
+/**
+ * The text printed at the end of a run, or undefined for none: -q prints it only when the run did
+ * not succeed (cron mails only failures), --silent and --dry-run never; at debug, a queue line.
+ */
+export function summaryText(choice: SummaryChoice, stats: RunStats, summary: RunSummary, context: SummaryContext): string | undefined {
+  if (choice.silent || choice.dryRun || (choice.quiet && summary.exitCode === 0)) return undefined;
+  if (stats.finished + stats.notStarted + stats.skipped === 0) return undefined;
+  const text = formatSummary(stats, summary.elapsedMs, context);
+  // At debug: whether the input or the workers held the run back.
+  const debug = (choice.logLevel === 'debug' || choice.logLevel === 'trace') && summary.queue !== undefined;
+  return debug && summary.queue !== undefined ? `${text}  ${describeQueue(summary.queue)}\n` : text;
+}
+
 /** Timed-out jobs first, then those ended by a signal, then plain failures (stable within each). */
 function severity(result: JobResult): number {
   if (result.timedOut) return 0;
@@ -60,7 +83,8 @@ function severity(result: JobResult): number {
   return 2;
 }
 
-function oneLine(command: string): string {
+/** A command on one line, at most 120 characters, as the summary and labels show it. */
+export function oneLine(command: string): string {
   const flat = command.replace(/\s*\n\s*/g, ' ');
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }

@@ -3,6 +3,7 @@
 
 import { describeEnd, isFailure, type JobResult } from '../../jobs/job.js';
 import { escapeWorkflowData } from '../annotations.js';
+import { oneLine } from '../summary.js';
 
 /** What goes around a job's output in group mode (each piece a whole line, or absent). */
 export interface OutputFrame {
@@ -34,9 +35,4 @@ export function outputFrames(options: FrameOptions): ((result: JobResult) => Out
       close: options.githubGroups ? '::endgroup::\n' : undefined,
     };
   };
-}
-
-function oneLine(command: string): string {
-  const flat = command.replace(/\s*\n\s*/g, ' ');
-  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
