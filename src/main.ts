@@ -45,6 +45,8 @@ import { paint, wantsColor } from './report/terminal/colors.js';
 import { createRunJob } from './pool/run-job.js';
 import type { Executor, ExecutorFactory } from './runner/executor.js';
 import { createLocalExecutor } from './runner/local-executor.js';
+import { helperExecutor } from './runner/helper/helper-executor.js';
+import { locateHelper } from './runner/helper/locate.js';
 import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
 
 export type { RunSummary };
@@ -151,7 +153,7 @@ async function runJobs(options: RunOptions, input: PreparedInput, io: RunIO, fro
   // The executor comes first: one that cannot start (a Redis that cannot be reached) refuses
   // before anything is written, the joblog included.
   const failures: { fail: (error: Error) => void } = { fail: () => undefined };
-  const executor = await (io.executor ?? createLocalExecutor)({
+  const executor = await (io.executor ?? localJobs(options, io))({
     env: io.env,
     cwd: io.cwd,
     fail: (error) => failures.fail(error),
@@ -378,6 +380,18 @@ async function runWith(
   });
   if (text !== undefined) io.stderr.write(text);
   return summary;
+}
+
+/** How jobs start on this machine: --executor auto (the spawn helper where it runs), helper or execa. */
+function localJobs(options: RunOptions, io: RunIO): ExecutorFactory {
+  if (options.executor === 'execa') return createLocalExecutor;
+  const debug = options.logLevel === 'debug' || options.logLevel === 'trace';
+  return helperExecutor({
+    binary: locateHelper(),
+    required: options.executor === 'helper',
+    fallback: createLocalExecutor,
+    debug: (text) => void (debug && io.stderr.write(`qrun: debug: ${text}\n`)),
+  });
 }
 
 /** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */

@@ -9,6 +9,9 @@ import type { HaltSpec } from './shutdown/halt.js';
 /** CI annotations: none, GitHub `::error::` lines for failed jobs, or those plus `::group::` around each job's output. */
 export type Annotate = 'github' | 'github-group' | 'none';
 
+/** How local jobs are started: auto (the spawn helper where it can run, else execa), helper, execa. */
+export type ExecutorChoice = 'auto' | 'helper' | 'execa';
+
 /** A pino level name. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -40,6 +43,8 @@ export interface RunOptions {
   readonly annotate: Annotate;
   /** Where the queue metrics go as OpenMetrics text, if anywhere. */
   readonly metricsFile: string | undefined;
+  /** How jobs start here: the spawn helper where it can (auto), always (helper), or execa only. */
+  readonly executor: ExecutorChoice;
   readonly argFiles: readonly string[];
   readonly separator: RecordSeparator;
   /** Command template words (empty: each record is a shell line). */

@@ -16,6 +16,7 @@ const redisWindow = 1000;
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const outputModes = ['group', 'line', 'ungroup'] as const;
 const annotations = ['github', 'github-group', 'none'] as const;
+const executors = ['auto', 'helper', 'execa'] as const;
 
 /** How long running jobs get after the first signal unless --grace says otherwise. */
 const defaultGraceMs = 5000;
@@ -41,6 +42,7 @@ const rawSchema = z.strictObject({
   lockWait: z.optional(duration('--lock-wait', true)),
   annotate: z.optional(oneOf('--annotate', annotations)),
   metricsFile: z.optional(text('--metrics-file')),
+  executor: z.optional(oneOf('--executor', executors)),
   argFile: z.optional(z.array(text('--arg-file'))),
   null: z.optional(flag('--null')),
   command: z.optional(z.array(z.string())),
@@ -104,6 +106,9 @@ export function parseOptions(
   if (output === 'ungroup' && o.progress === true) {
     throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
   }
+  if (o.executor !== undefined && o.executor !== 'auto' && o.redis !== undefined) {
+    throw new UsageError('--executor chooses how jobs start on this machine; with --redis they start on the workers');
+  }
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
@@ -128,6 +133,7 @@ export function parseOptions(
     // GitHub Actions sets GITHUB_ACTIONS=true in every step.
     annotate: o.annotate ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'none'),
     metricsFile: o.metricsFile,
+    executor: o.executor ?? 'auto',
     argFiles: o.argFile ?? [],
     separator: o.null === true ? 'null' : 'newline',
     command: o.command ?? [],

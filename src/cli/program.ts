@@ -66,6 +66,7 @@ function buildProgram(stdout: Writable): Command {
     .option('--delay <duration>', 'at least this long between job starts (default: 0)')
     .option('--shell <path>', 'shell that runs each job as <shell> -c <command> (default: /bin/sh)')
     .option('--dry-run', "print each job's command line instead of running it")
+    .option('--executor <kind>', 'how jobs start: helper (a small spawn helper, fastest), execa, or auto: the helper where it can run (default: auto)')
     .option('--lock <file>', 'refuse to start (exit 254) while another qrun holds this lock file (cron)')
     .option('--lock-wait <duration>', 'with --lock: wait this long for the lock before refusing (default: 0)')
     .optionsGroup('Output:')

@@ -4,7 +4,8 @@ import { execa, type Options } from 'execa';
 import { resolve } from 'node:path';
 import { atProcessExit } from '../exit-hooks.js';
 import type { ExecResult, Executor, ExecutorFactory } from './executor.js';
-import { groupGone, ProcessGroups, signalGroup } from './process-groups.js';
+import { ProcessGroups } from './process-groups.js';
+import { supervise } from './supervise.js';
 
 /** What a local executor can be told beyond the seam's context. */
 export interface LocalExecutorOptions {
@@ -60,46 +61,9 @@ function startLocalExecutor(settings: LocalExecutorOptions, env: NodeJS.ProcessE
         return notStarted(`could not start: ${code}`, startedAt);
       }
       const pgid = subprocess.pid;
-      let timedOut = false;
-      let canceled = false;
-      let killTimer: NodeJS.Timeout | undefined;
-      let killed: Promise<void> | undefined;
-      // SIGTERM to the whole group now, SIGKILL after the grace period; once per job.
-      const terminate = (): void => {
-        if (pgid === undefined || killed !== undefined || !signalGroup(pgid, 'SIGTERM')) return;
-        killed = new Promise((resolve) => {
-          killTimer = setTimeout(() => {
-            signalGroup(pgid, 'SIGKILL');
-            resolve();
-          }, spec.killAfterMs);
-        });
-      };
-      // A job is canceled only if the kill reached it while its shell still ran: one that
-      // exited by itself as --halt now or a second signal came is not.
-      let exited = false;
-      const onKill = (): void => {
-        if (exited) return;
-        canceled = true;
-        terminate();
-      };
-      let timeoutTimer: NodeJS.Timeout | undefined;
-      if (pgid !== undefined) {
-        groups.add(pgid);
-        settings.onGroup?.(pgid, true);
-        if (spec.timeoutMs !== undefined) {
-          timeoutTimer = setTimeout(() => {
-            timedOut = true;
-            terminate();
-          }, spec.timeoutMs);
-        }
-        kill.addEventListener('abort', onKill, { once: true });
-        if (kill.aborted) onKill();
-        // When the shell exits, whatever it left in its group (e.g. `sleep 100 &`) is terminated
-        // too, so it cannot hold the output pipe, and qrun, open.
-        subprocess.once('exit', () => {
-          exited = true;
-          terminate();
-        });
+      const group = pgid === undefined ? undefined : supervise(pgid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill, groups, onGroup: settings.onGroup });
+      if (group !== undefined) {
+        subprocess.once('exit', group.exited);
         if (local === undefined) {
           const { stdout, stderr } = subprocess;
           stdout?.on('data', (chunk: Buffer) => {
@@ -110,15 +74,7 @@ function startLocalExecutor(settings: LocalExecutorOptions, env: NodeJS.ProcessE
         }
       }
       const result = await subprocess;
-      clearTimeout(timeoutTimer);
-      kill.removeEventListener('abort', onKill);
-      if (pgid !== undefined) {
-        // Members that ignore SIGTERM get their grace period, then SIGKILL.
-        if (killed !== undefined) await groupGone(pgid, 50, killed);
-        clearTimeout(killTimer);
-        groups.delete(pgid);
-        settings.onGroup?.(pgid, false);
-      }
+      const { timedOut, canceled } = (await group?.finish()) ?? { timedOut: false, canceled: false };
       const spawnError = pgid === undefined || (result.exitCode === undefined && result.signal === undefined);
       return {
         exitCode: result.exitCode ?? null,

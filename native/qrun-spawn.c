@@ -1,0 +1,285 @@
+/*
+ * qrun-spawn: a small long-lived helper that starts qrun's jobs, so that qrun (a large Node
+ * process) never forks itself: forking this tiny process costs the same whatever qrun's size.
+ *
+ * Protocol (all integers little-endian, as on every supported CPU).
+ *   qrun -> helper, on fd 0: messages of  u32 length, then `length` bytes:
+ *     'E' then NUL-terminated "NAME=value" strings: the base environment of every job.
+ *     'J' u32 id, u8 stdout kind, u8 stderr kind (0: inherit the helper's, 1: open a path),
+ *         then NUL-terminated strings: shell, command, cwd ("" = the helper's), the stdout path
+ *         and the stderr path (each only for kind 1), then "NAME=value" strings that are added
+ *         to the base environment (or replace a variable of the same name).
+ *   helper -> qrun, on fd 3: records of four i32: kind, id, value, 0.
+ *     'S' id pid      the job started (it leads a new session and process group: pgid = pid)
+ *     'X' id status   the job's shell ended; status is waitpid's, exactly
+ *     'F' id errno    the job could not start (fork, open, chdir or exec failed)
+ * No record, path or environment has a size limit. The helper exits when fd 0 ends or qrun
+ * dies (parent-death signal). Timeouts and kills stay in qrun: it signals the groups itself.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int wake[2]; /* self-pipe: SIGCHLD -> main loop */
+static char **base_env;
+static size_t base_count;
+
+struct running { pid_t pid; uint32_t id; };
+static struct running *table;
+static size_t table_len, table_cap;
+
+static void die(void) { _exit(70); }
+
+static void *grow(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) die();
+  return q;
+}
+
+static void write_all(int fd, const void *data, size_t n) {
+  const char *p = data;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      _exit(0); /* qrun is gone */
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+static void emit(int32_t kind, uint32_t id, int32_t value) {
+  int32_t rec[4] = { kind, (int32_t)id, value, 0 };
+  write_all(3, rec, sizeof rec);
+}
+
+static void on_child(int sig) {
+  (void)sig;
+  int saved = errno;
+  char c = 0;
+  (void)!write(wake[1], &c, 1);
+  errno = saved;
+}
+
+/* The NUL-terminated strings of [p, end): their count, and each start in `out` if given. */
+static size_t split(char *p, char *end, char **out) {
+  size_t n = 0;
+  while (p < end) {
+    char *z = memchr(p, 0, (size_t)(end - p));
+    if (!z) break;
+    if (out) out[n] = p;
+    n++;
+    p = z + 1;
+  }
+  return n;
+}
+
+static void set_base_env(char *p, char *end) {
+  size_t n = split(p, end, NULL);
+  /* The strings live in a buffer that is reused: keep copies. */
+  for (size_t i = 0; i < base_count; i++) free(base_env[i]);
+  base_env = grow(base_env, (n + 1) * sizeof *base_env);
+  split(p, end, base_env);
+  for (size_t i = 0; i < n; i++) {
+    base_env[i] = strdup(base_env[i]);
+    if (!base_env[i]) die();
+  }
+  base_env[n] = NULL;
+  base_count = n;
+}
+
+static int same_name(const char *a, const char *b) {
+  for (; *a && *a != '=' && *a == *b; a++, b++) {}
+  return (*a == '=' || *a == 0) && (*b == '=' || *b == 0);
+}
+
+/* Runs in the child: never returns. */
+static void start_child(int err_fd, char *shell, char *command, char *cwd, int kinds[2], char *paths[2], char **envp) {
+  /* A session of its own: qrun signals the whole group, and a terminal's Ctrl-C reaches only qrun. */
+  setsid();
+  /* Exactly what a job started from Node gets: every signal at its default, none blocked. */
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  int fd = open("/dev/null", O_RDONLY);
+  if (fd < 0 || dup2(fd, 0) < 0) goto fail;
+  for (int i = 0; i < 2; i++) {
+    if (kinds[i] != 1) continue;
+    fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || dup2(fd, i + 1) < 0) goto fail;
+  }
+  if (cwd[0] && chdir(cwd) < 0) goto fail;
+  char *argv[] = { shell, "-c", command, NULL };
+  /* As Node does: a shell without a slash is looked up on the job's own PATH. */
+  environ = envp;
+  execvp(shell, argv);
+fail:;
+  int e = errno;
+  write_all(err_fd, &e, sizeof e);
+  _exit(127);
+}
+
+static void start_job(char *p, char *end) {
+  if (end - p < 6) die();
+  uint32_t id;
+  memcpy(&id, p, 4);
+  int kinds[2] = { (unsigned char)p[4], (unsigned char)p[5] };
+  p += 6;
+  size_t n = split(p, end, NULL);
+  char **s = grow(NULL, (n + 1) * sizeof *s);
+  split(p, end, s);
+  size_t at = 0;
+  if (n < 3) die();
+  char *shell = s[at++], *command = s[at++], *cwd = s[at++];
+  char *paths[2] = { NULL, NULL };
+  for (int i = 0; i < 2; i++) {
+    if (kinds[i] == 1) {
+      if (at >= n) die();
+      paths[i] = s[at++];
+    }
+  }
+  /* The environment: the base one, each added variable replacing one of the same name. */
+  char **envp = grow(NULL, (base_count + n - at + 1) * sizeof *envp);
+  size_t count = base_count;
+  memcpy(envp, base_env, base_count * sizeof *envp);
+  for (size_t i = at; i < n; i++) {
+    size_t j = 0;
+    while (j < count && !same_name(envp[j], s[i])) j++;
+    envp[j] = s[i];
+    if (j == count) count++;
+  }
+  envp[count] = NULL;
+
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) < 0) {
+    emit('F', id, errno);
+    goto done;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    emit('F', id, errno);
+    close(err[0]);
+    close(err[1]);
+    goto done;
+  }
+  if (pid == 0) start_child(err[1], shell, command, cwd, kinds, paths, envp);
+  close(err[1]);
+  int child_errno;
+  ssize_t got;
+  do got = read(err[0], &child_errno, sizeof child_errno); while (got < 0 && errno == EINTR);
+  close(err[0]);
+  if (got == (ssize_t)sizeof child_errno) {
+    /* It failed before exec: reap it here (the main loop ignores pids it does not know). */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    emit('F', id, child_errno);
+    goto done;
+  }
+  if (table_len == table_cap) {
+    table_cap = table_cap ? table_cap * 2 : 64;
+    table = grow(table, table_cap * sizeof *table);
+  }
+  table[table_len++] = (struct running){ pid, id };
+  emit('S', id, pid);
+done:
+  free(envp);
+  free(s);
+}
+
+static void reap(void) {
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    for (size_t i = 0; i < table_len; i++) {
+      if (table[i].pid != pid) continue;
+      emit('X', table[i].id, status);
+      table[i] = table[--table_len];
+      break;
+    }
+  }
+}
+
+int main(void) {
+  pid_t parent = getppid();
+  /* Dies with qrun. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) return 0;
+  /* Ctrl-C and friends are for qrun, which decides what happens to the jobs. */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) < 0) return 70;
+  fcntl(0, F_SETFD, FD_CLOEXEC);
+  fcntl(3, F_SETFD, FD_CLOEXEC);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_child;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  struct pollfd fds[2] = { { .fd = 0, .events = POLLIN }, { .fd = wake[0], .events = POLLIN } };
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 70;
+    }
+    if (fds[1].revents) {
+      char drain[64];
+      while (read(wake[0], drain, sizeof drain) > 0) {}
+      reap();
+    }
+    if (!fds[0].revents) continue;
+    if (cap - len < 65536) {
+      cap = cap * 2 + 65536;
+      buf = grow(buf, cap);
+    }
+    ssize_t got = read(0, buf + len, cap - len);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return 0; /* qrun closed the pipe: done */
+    len += (size_t)got;
+    size_t at = 0;
+    while (len - at >= 4) {
+      uint32_t size;
+      memcpy(&size, buf + at, 4);
+      if (len - at - 4 < size) {
+        /* A message larger than the buffer: make room for all of it. */
+        if (size + 4 > cap) {
+          memmove(buf, buf + at, len - at);
+          len -= at;
+          at = 0;
+          cap = size + 4 + 65536;
+          buf = grow(buf, cap);
+        }
+        break;
+      }
+      char *msg = buf + at + 4, *end = msg + size;
+      if (size < 1) die();
+      if (msg[0] == 'E') set_base_env(msg + 1, end);
+      else if (msg[0] == 'J') start_job(msg + 1, end);
+      else die();
+      at += 4 + size;
+    }
+    memmove(buf, buf + at, len - at);
+    len -= at;
+  }
+}

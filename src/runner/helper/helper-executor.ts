@@ -1,0 +1,112 @@
+// The fast executor: jobs start through the spawn helper (no fork of qrun itself); everything
+// it cannot do (live output pipes: line mode, --results, a library's streams) goes to the execa
+// executor, as does every job if the helper cannot run here or dies.
+
+import { constants } from 'node:os';
+import { resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { atProcessExit } from '../../exit-hooks.js';
+import type { ExecResult, Executor, ExecutorFactory, LocalStdio } from '../executor.js';
+import { ProcessGroups } from '../process-groups.js';
+import { supervise } from '../supervise.js';
+import { startSpawnHelper, type SpawnHelper } from './helper-process.js';
+import { decodeStatus, type HelperStdio } from './protocol.js';
+
+/** How the helper executor is chosen and told things. */
+export interface HelperExecutorOptions {
+  /** The helper binary for this machine, or why there is none. */
+  readonly binary: { readonly path: string } | { readonly reason: string };
+  /** --executor helper: a helper that cannot run is an error, not a quiet fallback. */
+  readonly required: boolean;
+  /** Runs what the helper cannot (and everything, if it cannot run). */
+  readonly fallback: ExecutorFactory;
+  /** A line for --log-level debug. */
+  readonly debug: (text: string) => void;
+}
+
+const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, number]) => [number, name]));
+
+/** The spawn-helper executor, falling back to `fallback` wherever it cannot serve. */
+export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory {
+  return async (context) => {
+    const fallback = await options.fallback(context);
+    const unavailable = (reason: string): Executor => {
+      if (options.required) throw new UsageError(`--executor helper cannot be used: ${reason}`);
+      options.debug(`the spawn helper cannot be used (${reason}): jobs start through execa`);
+      return fallback;
+    };
+    if ('reason' in options.binary) return unavailable(options.binary.reason);
+    let closing = false;
+    const started = startSpawnHelper(options.binary.path, context.env, context.cwd, (reason) => {
+      if (!closing) options.debug(`the spawn helper stopped (${reason}): the next jobs start through execa`);
+    });
+    if ('reason' in started) return unavailable(started.reason);
+    options.debug(`jobs start through the spawn helper ${options.binary.path}`);
+    const groups = new ProcessGroups();
+    const forgetExitHook = atProcessExit(() => groups.killAll());
+    return withHelper(started.helper, fallback, groups, context.cwd, () => {
+      closing = true;
+      started.helper.close();
+      groups.killAll();
+      forgetExitHook();
+    });
+  };
+}
+
+function withHelper(helper: SpawnHelper, fallback: Executor, groups: ProcessGroups, cwd: string, close: () => void): Executor {
+  return {
+    close: () => {
+      close();
+      return fallback.close();
+    },
+    run: async (spec, output, signals) => {
+      const local = output.local;
+      // Output that must pass through qrun needs live pipes: execa's.
+      if (local === undefined || helper.dead()) return fallback.run(spec, output, signals);
+      const startedAt = Date.now();
+      const started = performance.now();
+      let start;
+      try {
+        start = await helper.start({
+          shell: spec.shell,
+          command: spec.command,
+          cwd: spec.cwd === undefined ? '' : resolve(cwd, spec.cwd),
+          stdout: stdio(local.stdout),
+          stderr: stdio(local.stderr),
+          env: spec.env,
+        });
+      } catch (error) {
+        return notStarted(`could not start: ${(error as Error).message}`, startedAt);
+      }
+      // The helper died before it said: the job never started, so run it the other way.
+      if (start.kind === 'lost') return fallback.run(spec, output, signals);
+      if (start.kind === 'failed') return notStarted(`could not start: ${errnoNames.get(start.errno) ?? `errno ${start.errno}`}`, startedAt);
+      // The timeout counts from the helper's report that the job started.
+      const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill: signals.kill, groups });
+      const end = await start.ended;
+      group.exited();
+      const { timedOut, canceled } = await group.finish();
+      const how = end.kind === 'ended' ? decodeStatus(end.status, (signo) => signalNames.get(signo)) : { exitCode: null, signal: null };
+      return {
+        ...how,
+        timedOut,
+        canceled,
+        // The helper died while the job ran: its group was terminated (above), and the job failed with the reason.
+        error: end.kind === 'lost' ? 'the spawn helper died while the job ran' : null,
+        startedAt,
+        durationMs: performance.now() - started,
+        stdoutBytes: local.stdoutBytes(),
+      };
+    },
+  };
+}
+
+/** A job's stdio as the helper takes it: inherited, or the capture file qrun holds, reopened by path. */
+function stdio(target: LocalStdio['stdout']): HelperStdio {
+  return target === 'inherit' ? { kind: 'inherit' } : { kind: 'path', path: `/proc/${process.pid}/fd/${target}` };
+}
+
+function notStarted(error: string, startedAt: number): ExecResult {
+  return { exitCode: null, signal: null, timedOut: false, canceled: false, error, startedAt, durationMs: 0, stdoutBytes: 0 };
+}

@@ -1,0 +1,116 @@
+// The running spawn helper: one process per run, started with execa, fed jobs on its stdin and
+// reporting their starts and ends on fd 3.
+
+import { execa } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import { EventDecoder, encodeBaseEnv, encodeJob, type HelperEvent, type HelperJob } from './protocol.js';
+
+/** How a job's start went. */
+export type HelperStart =
+  | { readonly kind: 'started'; readonly pid: number; readonly ended: Promise<HelperEnd> }
+  | { readonly kind: 'failed'; readonly errno: number }
+  /** The helper died before it said: the job may be run another way. */
+  | { readonly kind: 'lost' };
+
+/** How a started job ended: its exact wait status, or the helper died first. */
+export type HelperEnd = { readonly kind: 'ended'; readonly status: number } | { readonly kind: 'lost' };
+
+interface Waiting {
+  started?: (start: HelperStart) => void;
+  ended?: (end: HelperEnd) => void;
+}
+
+/** A live helper. */
+export interface SpawnHelper {
+  /** Starts a job; throws if a field holds a NUL byte. */
+  start(job: Omit<HelperJob, 'id'>): Promise<HelperStart>;
+  /** The helper has died or was closed: jobs must go another way. */
+  readonly dead: () => boolean;
+  /** Lets the helper exit (its running jobs are qrun's to kill). */
+  close(): void;
+}
+
+/** Starts the helper at `path`; undefined (with the reason) when it cannot run here. */
+export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: string, onDeath: (reason: string) => void): { helper: SpawnHelper } | { reason: string } {
+  let subprocess;
+  try {
+    subprocess = execa(path, [], {
+      stdio: ['pipe', 'inherit', 'inherit', 'pipe'],
+      cwd,
+      env,
+      extendEnv: false,
+      buffer: false,
+      reject: false,
+      cleanup: false,
+    });
+  } catch (error) {
+    return { reason: (error as Error).message };
+  }
+  if (subprocess.pid === undefined) {
+    void subprocess.catch(() => undefined);
+    return { reason: 'it could not be started' };
+  }
+  const input = subprocess.stdin as Writable;
+  const events = subprocess.stdio[3] as Readable;
+  const waiting = new Map<number, Waiting>();
+  const decoder = new EventDecoder();
+  let nextId = 0;
+  let dead = false;
+
+  const die = (reason: string): void => {
+    if (dead) return;
+    dead = true;
+    for (const entry of waiting.values()) {
+      entry.started?.({ kind: 'lost' });
+      entry.ended?.({ kind: 'lost' });
+    }
+    waiting.clear();
+    onDeath(reason);
+  };
+  const dispatch = (event: HelperEvent): void => {
+    const entry = waiting.get(event.id);
+    if (entry === undefined) return;
+    if (event.kind === 'started') {
+      const ended = new Promise<HelperEnd>((resolve) => (entry.ended = resolve));
+      entry.started?.({ kind: 'started', pid: event.pid, ended });
+      entry.started = undefined;
+    } else if (event.kind === 'failed') {
+      waiting.delete(event.id);
+      entry.started?.({ kind: 'failed', errno: event.errno });
+    } else {
+      waiting.delete(event.id);
+      entry.ended?.({ kind: 'ended', status: event.status });
+    }
+  };
+  events.on('data', (chunk: Buffer) => {
+    try {
+      for (const event of decoder.push(chunk)) dispatch(event);
+    } catch (error) {
+      subprocess.kill('SIGKILL');
+      die((error as Error).message);
+    }
+  });
+  events.on('error', () => undefined);
+  input.on('error', () => undefined);
+  void subprocess.then((result) => die(result.signal !== undefined ? `it was killed by ${result.signal}` : `it exited with status ${result.exitCode}`));
+  input.write(encodeBaseEnv(env));
+
+  return {
+    helper: {
+      start: (job) => {
+        if (dead) return Promise.resolve({ kind: 'lost' });
+        const id = ++nextId;
+        const bytes = encodeJob({ ...job, id });
+        return new Promise<HelperStart>((resolve) => {
+          waiting.set(id, { started: resolve });
+          input.write(bytes);
+        });
+      },
+      dead: () => dead,
+      close: () => {
+        dead = true;
+        input.end();
+      },
+    },
+  };
+}

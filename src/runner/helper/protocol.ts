@@ -1,0 +1,95 @@
+// The spawn helper's wire format (see native/qrun-spawn.c): length-prefixed messages to it,
+// fixed 16-byte event records from it. Strings may hold any byte but NUL; nothing has a size limit.
+
+/** Where a job's stdout or stderr goes: the helper's own (qrun's), or a file the helper opens. */
+export type HelperStdio = { readonly kind: 'inherit' } | { readonly kind: 'path'; readonly path: string };
+
+/** One job as the helper starts it. */
+export interface HelperJob {
+  readonly id: number;
+  readonly shell: string;
+  readonly command: string;
+  /** "" for the helper's own directory. */
+  readonly cwd: string;
+  readonly stdout: HelperStdio;
+  readonly stderr: HelperStdio;
+  /** Added to the base environment, replacing variables of the same name. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** A string field, refused if it holds a NUL (the field separator, which exec could not carry either). */
+function field(name: string, value: string): Buffer {
+  if (value.includes('\0')) throw new Error(`${name} contains a NUL byte`);
+  return Buffer.from(`${value}\0`);
+}
+
+function message(type: 'E' | 'J', parts: Buffer[]): Buffer {
+  const body = Buffer.concat([Buffer.from(type), ...parts]);
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+function envFields(env: Readonly<Record<string, string | undefined>>): Buffer[] {
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    // Names with '=' or NUL cannot be passed to exec (Node drops them too).
+    if (value === undefined || name === '' || name.includes('=') || name.includes('\0') || value.includes('\0')) continue;
+    parts.push(Buffer.from(`${name}=${value}\0`));
+  }
+  return parts;
+}
+
+/** The base environment every job starts from. */
+export function encodeBaseEnv(env: Readonly<Record<string, string | undefined>>): Buffer {
+  return message('E', envFields(env));
+}
+
+/** A job to start. Throws if a field holds a NUL byte. */
+export function encodeJob(job: HelperJob): Buffer {
+  const head = Buffer.alloc(6);
+  head.writeUInt32LE(job.id);
+  head[4] = job.stdout.kind === 'path' ? 1 : 0;
+  head[5] = job.stderr.kind === 'path' ? 1 : 0;
+  const parts = [head, field('the shell', job.shell), field('the command', job.command), field('the cwd', job.cwd)];
+  if (job.stdout.kind === 'path') parts.push(field('the stdout path', job.stdout.path));
+  if (job.stderr.kind === 'path') parts.push(field('the stderr path', job.stderr.path));
+  return message('J', [...parts, ...envFields(job.env)]);
+}
+
+/** What the helper reports of a job. */
+export type HelperEvent =
+  | { readonly kind: 'started'; readonly id: number; readonly pid: number }
+  | { readonly kind: 'ended'; readonly id: number; readonly status: number }
+  | { readonly kind: 'failed'; readonly id: number; readonly errno: number };
+
+const recordSize = 16;
+
+/** Splits the helper's byte stream into events (records may arrive cut anywhere). */
+export class EventDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): HelperEvent[] {
+    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const events: HelperEvent[] = [];
+    let at = 0;
+    for (; at + recordSize <= data.length; at += recordSize) {
+      const kind = data.readInt32LE(at);
+      const id = data.readUInt32LE(at + 4);
+      const value = data.readInt32LE(at + 8);
+      if (kind === 0x53) events.push({ kind: 'started', id, pid: value });
+      else if (kind === 0x58) events.push({ kind: 'ended', id, status: value });
+      else if (kind === 0x46) events.push({ kind: 'failed', id, errno: value });
+      else throw new Error(`the spawn helper sent an unknown record (${kind})`);
+    }
+    this.pending = data.subarray(at);
+    return events;
+  }
+}
+
+/** A wait status as Node reports a child's end: an exit code, or the signal that ended it. */
+export function decodeStatus(status: number, signalName: (signo: number) => NodeJS.Signals | undefined): { exitCode: number | null; signal: NodeJS.Signals | null } {
+  const signo = status & 0x7f;
+  if (signo === 0) return { exitCode: (status >> 8) & 0xff, signal: null };
+  return { exitCode: null, signal: signalName(signo) ?? null };
+}

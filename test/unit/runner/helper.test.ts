@@ -1,0 +1,100 @@
+// The spawn helper: its wire format, and (property test) the real binary starts each job with
+// exactly its command and environment, whatever bytes they hold.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { startSpawnHelper, type SpawnHelper } from '../../../src/runner/helper/helper-process.js';
+import { locateHelper } from '../../../src/runner/helper/locate.js';
+import { EventDecoder, decodeStatus, encodeBaseEnv, encodeJob } from '../../../src/runner/helper/protocol.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-unit-helper-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function record(kind: string, id: number, value: number): Buffer {
+  const buffer = Buffer.alloc(16);
+  buffer.writeInt32LE(kind.charCodeAt(0));
+  buffer.writeUInt32LE(id, 4);
+  buffer.writeInt32LE(value, 8);
+  return buffer;
+}
+
+describe('spawn helper protocol', () => {
+  it('a job message: length, type, id, stdio kinds, NUL-terminated fields, then the env', () => {
+    const bytes = encodeJob({ id: 7, shell: '/bin/sh', command: 'echo "a\nb"', cwd: '', stdout: { kind: 'path', path: '/p/1' }, stderr: { kind: 'inherit' }, env: { A: '1', 'B=C': 'x' } });
+    assert.equal(bytes.readUInt32LE(0), bytes.length - 4);
+    assert.equal(bytes.toString('latin1', 4, 5), 'J');
+    assert.equal(bytes.readUInt32LE(5), 7);
+    assert.deepEqual([bytes[9], bytes[10]], [1, 0]);
+    assert.equal(bytes.subarray(11).toString(), '/bin/sh\0echo "a\nb"\0\0/p/1\0A=1\0', 'a name with = is dropped, as exec would');
+    assert.throws(() => encodeJob({ id: 1, shell: 'sh', command: 'a\0b', cwd: '', stdout: { kind: 'inherit' }, stderr: { kind: 'inherit' }, env: {} }), /the command contains a NUL byte/);
+    assert.equal(encodeBaseEnv({ PATH: '/bin', GONE: undefined }).subarray(4).toString(), 'EPATH=/bin\0');
+  });
+
+  it('events: 16-byte records, cut anywhere; an unknown record is an error', () => {
+    const decoder = new EventDecoder();
+    const all = Buffer.concat([record('S', 1, 4242), record('X', 1, 3 << 8), record('F', 2, 2)]);
+    const events = [...decoder.push(all.subarray(0, 5)), ...decoder.push(all.subarray(5, 37)), ...decoder.push(all.subarray(37))];
+    assert.deepEqual(events, [
+      { kind: 'started', id: 1, pid: 4242 },
+      { kind: 'ended', id: 1, status: 768 },
+      { kind: 'failed', id: 2, errno: 2 },
+    ]);
+    assert.throws(() => new EventDecoder().push(record('Q', 1, 0)), /unknown record/);
+  });
+
+  it('wait statuses: exit codes and signals', () => {
+    const names = (n: number) => (n === 9 ? 'SIGKILL' : n === 15 ? 'SIGTERM' : undefined);
+    assert.deepEqual(decodeStatus(0, names), { exitCode: 0, signal: null });
+    assert.deepEqual(decodeStatus(7 << 8, names), { exitCode: 7, signal: null });
+    assert.deepEqual(decodeStatus(9, names), { exitCode: null, signal: 'SIGKILL' });
+    assert.deepEqual(decodeStatus(15 | 0x80, names), { exitCode: null, signal: 'SIGTERM' }, 'the core-dump bit');
+  });
+});
+
+const binary = locateHelper();
+describe('spawn helper binary (property test)', { skip: 'reason' in binary ? binary.reason : false }, () => {
+  it('each job gets exactly its command and env: quotes, newlines, any Unicode, 100 KB', async () => {
+    const started = startSpawnHelper((binary as { path: string }).path, { PATH: process.env.PATH ?? '/usr/bin:/bin' }, scratch, () => undefined);
+    assert.ok('helper' in started, JSON.stringify(started));
+    const helper: SpawnHelper = started.helper;
+    const small = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constantFrom('"', "'", '\n', '\\', '$(x)', '`x`', '\u00ff\ufffd', ' \t '));
+    // Up to 100 KB: one argument may hold at most 128 KiB on Linux (MAX_ARG_STRLEN).
+    const large = fc.string({ unit: fc.constantFrom('a', '\n', "'", '\ufffd', 'é'), minLength: 30_000, maxLength: 33_000 });
+    const text = fc.oneof({ arbitrary: small, weight: 4 }, { arbitrary: large, weight: 1 });
+    const noNul = (s: string) => s.replaceAll('\0', '');
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(text, small), fc.tuple(text, small), async (commandParts, envParts) => {
+        const command = noNul(commandParts.join(''));
+        const value = noNul(envParts.join(''));
+        const out = join(scratch, `out-${++n}`);
+        closeSync(openSync(out, 'w'));
+        const start = await helper.start({ shell: join(root, 'fixtures/dump-args.sh'), command, cwd: '', stdout: { kind: 'path', path: out }, stderr: { kind: 'inherit' }, env: { QRUN_FUZZ: value } });
+        assert.equal(start.kind, 'started');
+        if (start.kind !== 'started') return;
+        const end = await start.ended;
+        assert.deepEqual(end, { kind: 'ended', status: 0 });
+        assert.ok(readFileSync(out).equals(Buffer.from(`${command}\0${value}`)), `job ${n}`);
+        rmSync(out);
+      }),
+      { numRuns: 60, endOnFailure: true },
+    );
+    helper.close();
+  });
+
+  it('a job that cannot start is reported with its errno; a cwd that does not exist too', async () => {
+    const started = startSpawnHelper((binary as { path: string }).path, { PATH: '/usr/bin:/bin' }, scratch, () => undefined);
+    assert.ok('helper' in started);
+    const missing = await started.helper.start({ shell: '/no/such/shell', command: 'true', cwd: '', stdout: { kind: 'inherit' }, stderr: { kind: 'inherit' }, env: {} });
+    assert.deepEqual(missing, { kind: 'failed', errno: 2 });
+    const badCwd = await started.helper.start({ shell: '/bin/sh', command: 'true', cwd: '/no/such/dir', stdout: { kind: 'inherit' }, stderr: { kind: 'inherit' }, env: {} });
+    assert.deepEqual(badCwd, { kind: 'failed', errno: 2 });
+    started.helper.close();
+  });
+});
