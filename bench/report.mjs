@@ -19,13 +19,17 @@ const lines = [
   '',
 ];
 
+lines.push('qrun without a suffix uses its default executor (auto: the spawn helper on Linux); "qrun execa" is `--executor execa`; line mode always starts jobs through execa.', '');
 for (const w of results.workloads) {
   const xargs = w.rows.find((r) => r.tool === 'xargs -P')?.median;
-  lines.push(`## ${w.title}`, '', '| tool | median s | min–max s | jobs/s | overhead ms/job | CPU ms/job | × xargs | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const pool = w.rows.find((r) => r.tool === 'Node spawn pool')?.median;
+  const gnu = w.rows.find((r) => r.tool === 'GNU parallel')?.median;
+  lines.push(`## ${w.title}`, '', '| tool | median s | min–max s | jobs/s | overhead ms/job | CPU ms/job | × xargs | × Node pool | × GNU parallel | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of w.rows) {
     const ideal = (w.jobs * w.work) / results.concurrency;
     const overhead = ((r.median - ideal) * 1000) / w.jobs;
-    lines.push(`| ${r.tool} | ${s(r.median)} | ${s(r.min)}–${s(r.max)} | ${(w.jobs / r.median).toFixed(0)} | ${overhead.toFixed(3)} | ${((r.cpu * 1000) / w.jobs).toFixed(3)} | ${xargs ? s(r.median / xargs) : '–'} | ${r.rssMb.toFixed(0)} |`);
+    const ratio = (to) => (to ? s(r.median / to) : '–');
+    lines.push(`| ${r.tool} | ${s(r.median)} | ${s(r.min)}–${s(r.max)} | ${(w.jobs / r.median).toFixed(0)} | ${overhead.toFixed(3)} | ${((r.cpu * 1000) / w.jobs).toFixed(3)} | ${ratio(xargs)} | ${ratio(pool)} | ${ratio(gnu)} | ${r.rssMb.toFixed(0)} |`);
   }
   lines.push('');
 }
@@ -33,7 +37,9 @@ for (const w of results.workloads) {
 const sp = results.special;
 if (sp.startup) {
   lines.push('## Start-up (one `true` job)', '', '| command | median ms |', '| --- | ---: |');
-  lines.push(`| echo true \\| qrun | ${ms(sp.startup.qrun)} |`, `| echo true \\| parallel | ${ms(sp.startup.parallel)} |`, `| node -e 0 | ${ms(sp.startup.node)} |`);
+  lines.push(`| echo true \\| qrun | ${ms(sp.startup.qrun)} |`);
+  if (sp.startup.qrunExeca !== undefined) lines.push(`| echo true \\| qrun --executor execa | ${ms(sp.startup.qrunExeca)} |`);
+  lines.push(`| echo true \\| parallel | ${ms(sp.startup.parallel)} |`, `| node -e 0 | ${ms(sp.startup.node)} |`);
   lines.push('', `qrun / GNU parallel: ${s(sp.startup.qrun / sp.startup.parallel)}×`, '');
 }
 if (sp.gb) {
@@ -69,7 +75,7 @@ writeFileSync(`${root}docs/bench.md`, `${lines.join('\n')}`);
 // The chart: for each workload, one bar per tool, length = median / xargs median.
 const workloads = results.workloads.filter((w) => w.rows.some((r) => r.tool === 'xargs -P'));
 const toolsSeen = [...new Set(workloads.flatMap((w) => w.rows.map((r) => r.tool)))];
-const palette = ['#1f77b4', '#4a9fd8', '#9ecae9', '#555555', '#d62728', '#ff9896', '#9467bd', '#2ca02c', '#8c564b'];
+const palette = ['#1f77b4', '#4a9fd8', '#9ecae9', '#17becf', '#7fdbe6', '#555555', '#d62728', '#ff9896', '#9467bd', '#2ca02c', '#8c564b'];
 const barH = 12;
 const left = 180;
 const width = 760;

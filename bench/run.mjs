@@ -31,13 +31,19 @@ mkdirSync(join(process.env.HOME ?? '/root', '.parallel'), { recursive: true });
 writeFileSync(join(process.env.HOME ?? '/root', '.parallel', 'will-cite'), '');
 execFileSync('gcc', ['-O2', '-o', join(out, 'fork-floor'), join(root, 'bench', 'fork-floor.c')]);
 if (!existsSync(join(root, 'dist', 'bundle', 'cli.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(join(root, 'native', 'bin', `qrun-spawn-linux-${process.arch}`))) {
+  console.error('missing: the spawn helper (npm run build needs musl-gcc or gcc): qrun (group) would run on execa');
+  process.exit(1);
+}
 
 const qrun = `node ${root}bin/qrun.js -c ${J} -q`;
-/** Every tool reads job lines on stdin ({in}). */
+/** Every tool reads job lines on stdin ({in}). qrun's default executor is the spawn helper (auto). */
 const tools = {
   'qrun (group)': `${qrun} < {in}`,
   'qrun (line)': `${qrun} --output line < {in}`,
   'qrun (ungroup)': `${qrun} --output ungroup < {in}`,
+  'qrun execa (group)': `${qrun} --executor execa < {in}`,
+  'qrun execa (ungroup)': `${qrun} --executor execa --output ungroup < {in}`,
   'xargs -P': `xargs -P ${J} -d '\\n' -n 1 sh -c < {in}`,
   'GNU parallel': `parallel --will-cite -j ${J} < {in}`,
   'GNU parallel -u': `parallel --will-cite -u -j ${J} < {in}`,
@@ -53,7 +59,7 @@ const workloads = [
   { name: 'sleep', title: '500 × sleep 0.01', line: () => 'sleep 0.01', jobs: 500, work: 0.01, tools: all },
   { name: 'mb', title: '200 × 1 MB output', line: () => 'head -c 1000000 /dev/zero', jobs: 200, work: 0, tools: all },
   // Long (minutes per run): qrun against xargs only, no warm-up.
-  { name: 'true100k', title: '100,000 × true (file)', line: () => 'true', jobs: 100_000, work: 0, tools: ['qrun (group)', 'xargs -P'], warmup: 0 },
+  { name: 'true100k', title: '100,000 × true (file)', line: () => 'true', jobs: 100_000, work: 0, tools: ['qrun (group)', 'qrun execa (group)', 'xargs -P'], warmup: 0 },
 ];
 
 function inputFile(w) {
@@ -97,10 +103,10 @@ for (const w of workloads) {
 if (!only || only.has('startup')) {
   console.error('== start-up');
   const json = join(out, 'startup.json');
-  const commands = [`echo true | ${qrun}`, 'echo true | parallel --will-cite', 'node -e 0'];
+  const commands = [`echo true | ${qrun}`, `echo true | ${qrun} --executor execa`, 'echo true | parallel --will-cite', 'node -e 0'];
   execFileSync('hyperfine', ['-w', '3', '-r', String(Math.max(RUNS, 10)), '--style', 'basic', '--export-json', json, ...commands], { stdio: ['ignore', 'ignore', 'inherit'] });
   const r = JSON.parse(readFileSync(json, 'utf8')).results;
-  results.special.startup = { qrun: r[0].median, parallel: r[1].median, node: r[2].median };
+  results.special.startup = { qrun: r[0].median, qrunExeca: r[1].median, parallel: r[2].median, node: r[3].median };
 }
 
 /** Runs a shell pipeline once under /usr/bin/time; returns wall seconds, qrun's peak RSS and stdout. */

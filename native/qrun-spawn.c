@@ -10,6 +10,8 @@
  *         and the stderr path (each only for kind 1), then "NAME=value" strings that are added
  *         to the base environment (or replace a variable of the same name).
  *   helper -> qrun, on fd 3: records of four i32: kind, id, value, 0.
+ *   fds 4 and 5 are qrun's own stdout and stderr, for jobs that inherit them. (The helper's own
+ *   fds 1 and 2 are not qrun's: Node would make the shared pipe blocking for qrun too.)
  *     'S' id pid      the job started (it leads a new session and process group: pgid = pid)
  *     'X' id status   the job's shell ended; status is waitpid's, exactly
  *     'F' id errno    the job could not start (fork, open, chdir or exec failed)
@@ -120,9 +122,15 @@ static void start_child(int err_fd, char *shell, char *command, char *cwd, int k
   int fd = open("/dev/null", O_RDONLY);
   if (fd < 0 || dup2(fd, 0) < 0) goto fail;
   for (int i = 0; i < 2; i++) {
-    if (kinds[i] != 1) continue;
-    fd = open(paths[i], O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || dup2(fd, i + 1) < 0) goto fail;
+    if (kinds[i] == 1) {
+      fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || dup2(fd, i + 1) < 0) goto fail;
+    } else {
+      if (dup2(4 + i, i + 1) < 0) goto fail;
+      /* As Node does for a child's stdio: blocking writes (the flag is the shared file's). */
+      int flags = fcntl(i + 1, F_GETFL);
+      if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(i + 1, F_SETFL, flags & ~O_NONBLOCK);
+    }
   }
   if (cwd[0] && chdir(cwd) < 0) goto fail;
   char *argv[] = { shell, "-c", command, NULL };
@@ -229,6 +237,8 @@ int main(void) {
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) < 0) return 70;
   fcntl(0, F_SETFD, FD_CLOEXEC);
   fcntl(3, F_SETFD, FD_CLOEXEC);
+  fcntl(4, F_SETFD, FD_CLOEXEC);
+  fcntl(5, F_SETFD, FD_CLOEXEC);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_child;

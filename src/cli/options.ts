@@ -106,9 +106,6 @@ export function parseOptions(
   if (output === 'ungroup' && o.progress === true) {
     throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
   }
-  if (o.executor !== undefined && o.executor !== 'auto' && o.redis !== undefined) {
-    throw new UsageError('--executor chooses how jobs start on this machine; with --redis they start on the workers');
-  }
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.

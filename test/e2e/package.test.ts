@@ -19,14 +19,26 @@ describe('npm pack', () => {
     const files = packed[0]?.files.map((file) => file.path) ?? [];
     assert.ok(files.includes('bin/qrun.js') && files.includes('dist/src/index.d.ts') && files.includes('dist/bundle/cli.mjs'));
     assert.ok(!files.some((path) => path.startsWith('test/') || path.startsWith('dist/test/')), 'no tests in the tarball');
-    for (const file of ['LICENSE', 'CHANGELOG.md', 'docs/bench.md', 'dist/man/qrun.1']) assert.ok(files.includes(file), file);
+    for (const file of ['LICENSE', 'CHANGELOG.md', 'docs/bench.md', 'dist/man/qrun.1', 'native/qrun-spawn.c']) assert.ok(files.includes(file), file);
+    // The spawn helper ships prebuilt, statically linked, for both Linux CPUs.
+    for (const [arch, machine] of [['x64', 62], ['arm64', 183]] as const) {
+      const path = `native/bin/qrun-spawn-linux-${arch}`;
+      assert.ok(files.includes(path), path);
+      const elf = readFileSync(join(root, path));
+      assert.equal(elf.toString('latin1', 1, 4), 'ELF');
+      assert.equal(elf.readUInt16LE(18), machine, `${arch}: e_machine`);
+      // No PT_INTERP program header: no dynamic loader, so it runs on any distribution.
+      const phoff = Number(elf.readBigUInt64LE(32));
+      const count = elf.readUInt16LE(56);
+      for (let i = 0; i < count; i++) assert.notEqual(elf.readUInt32LE(phoff + i * 56), 3, `${arch}: statically linked`);
+    }
     // The README's links to docs/ resolve inside the installed package.
     for (const [, link] of readFileSync(join(root, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#]+)/g)) assert.ok(files.includes(link as string), link);
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown> & { scripts: Record<string, string> };
     assert.ok(manifest.repository && manifest.bugs && Array.isArray(manifest.keywords) && manifest.man, 'repository, bugs, keywords, man');
-    // npm pack builds once (prepack), and a consumer's install runs no script of qrun's.
+    // npm pack builds once (prepack: the JS, then both helpers, which must build), and a consumer's install runs no script of qrun's.
     assert.equal(manifest.scripts.prepare, undefined);
-    assert.equal(manifest.scripts.prepack, 'npm run build');
+    assert.equal(manifest.scripts.prepack, 'npm run build:js && bash scripts/build-helper.sh --all');
 
     const app = join(scratch, 'app');
     execFileSync('mkdir', ['-p', app]);
@@ -44,6 +56,11 @@ describe('npm pack', () => {
     const cli = spawnSync('npx', ['--no-install', 'qrun', '-c', '2', '-k'], { cwd: app, input: 'echo one\necho two\n', encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);
     assert.equal(cli.stdout, 'one\ntwo\n');
+    // The installed package's own helper binary starts the jobs.
+    const helped = spawnSync('npx', ['--no-install', 'qrun', '--executor', 'helper', '--log-level', 'debug'], { cwd: app, input: 'echo helped\n', encoding: 'utf8' });
+    assert.equal(helped.status, 0, helped.stderr);
+    assert.equal(helped.stdout, 'helped\n');
+    assert.match(helped.stderr, new RegExp(`jobs start through the spawn helper ${app}/node_modules/qrun/native/bin/qrun-spawn-linux-${process.arch}`));
 
     const script = "import { run } from 'qrun'; const s = await run({ records: ['exit 4', 'true'] }); console.log(s.failed, s.exitCode, s.failures[0].end);";
     const lib = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' });

@@ -79,7 +79,9 @@ describe('faults', () => {
 
   it('a job that escapes with setsid is not waited for and cannot write into other jobs\' output', async () => {
     const sleep = uniqueSleep();
-    const result = await runQrun(['-c', '1', '-q'], { input: `setsid sh -c 'sleep 0.3; echo LEAK; sleep ${sleep}' & echo first\nsleep 0.6; echo second\n` });
+    // The job waits until the escapee has its own session (else the job's end could kill it first).
+    const out = join(scratch, `escaped-${sleep}`);
+    const result = await runQrun(['-c', '1', '-q'], { input: `setsid sh -c 'touch ${out}; sleep 0.3; echo LEAK; sleep ${sleep}' & while [ ! -e ${out} ]; do sleep 0.01; done; echo first\nsleep 0.6; echo second\n` });
     assert.equal(result.stdout.toString(), 'first\nsecond\n');
     assert.ok(result.elapsedMs < 10_000);
     // The escapee is outside the job's process group: documented as qrun's one leak.

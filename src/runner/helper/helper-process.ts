@@ -35,7 +35,9 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   let subprocess;
   try {
     subprocess = execa(path, [], {
-      stdio: ['pipe', 'inherit', 'inherit', 'pipe'],
+      // qrun's stdout and stderr go in as fds 4 and 5, for jobs that inherit them: passed as the
+      // helper's own 1 and 2, Node would set the shared pipes to blocking mode, for qrun as well.
+      stdio: ['pipe', 'ignore', 'ignore', 'pipe', 1, 2],
       cwd,
       env,
       extendEnv: false,
