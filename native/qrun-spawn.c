@@ -13,7 +13,8 @@
  *   fds 4 and 5 are qrun's own stdout and stderr, for jobs that inherit them. (The helper's own
  *   fds 1 and 2 are not qrun's: Node would make the shared pipe blocking for qrun too.)
  *     'S' id pid      the job started (it leads a new session and process group: pgid = pid)
- *     'X' id status   the job's shell ended; status is waitpid's, exactly
+ *     'X' id status   the job's shell ended; status is waitpid's, exactly; the fourth
+ *                     integer is 1 when nothing was left in its process group
  *     'F' id errno    the job could not start (fork, open, chdir or exec failed)
  * No record, path or environment has a size limit. The helper exits when fd 0 ends or qrun
  * dies (parent-death signal). Timeouts and kills stay in qrun: it signals the groups itself.
@@ -60,6 +61,11 @@ static void write_all(int fd, const void *data, size_t n) {
     p += w;
     n -= (size_t)w;
   }
+}
+
+static void emit4(int32_t kind, uint32_t id, int32_t value, int32_t extra) {
+  int32_t rec[4] = { kind, (int32_t)id, value, extra };
+  write_all(3, rec, sizeof rec);
 }
 
 static void emit(int32_t kind, uint32_t id, int32_t value) {
@@ -216,7 +222,9 @@ static void reap(void) {
     if (pid <= 0) return;
     for (size_t i = 0; i < table_len; i++) {
       if (table[i].pid != pid) continue;
-      emit('X', table[i].id, status);
+      /* Whether the shell left anything in its group: qrun then need not signal it. */
+      int empty = kill(-pid, 0) < 0 && errno == ESRCH;
+      emit4('X', table[i].id, status, empty);
       table[i] = table[--table_len];
       break;
     }

@@ -63,7 +63,7 @@ function startLocalExecutor(settings: LocalExecutorOptions, env: NodeJS.ProcessE
       const pgid = subprocess.pid;
       const group = pgid === undefined ? undefined : supervise(pgid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill, groups, onGroup: settings.onGroup });
       if (group !== undefined) {
-        subprocess.once('exit', group.exited);
+        subprocess.once('exit', () => group.exited());
         if (local === undefined) {
           const { stdout, stderr } = subprocess;
           stdout?.on('data', (chunk: Buffer) => {

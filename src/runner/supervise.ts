@@ -11,8 +11,8 @@ export interface Supervision {
 
 /** One job's group under watch, from its start to its end. */
 export interface SupervisedGroup {
-  /** The job's shell has exited: whatever it left in its group is terminated too. */
-  readonly exited: () => void;
+  /** The job's shell has exited: whatever it left in its group is terminated too (`empty`: nothing was left). */
+  readonly exited: (empty?: boolean) => void;
   /** The job is over: stop watching; resolves once a group qrun terminated is gone (or SIGKILLed). */
   readonly finish: () => Promise<Supervision>;
 }
@@ -25,6 +25,30 @@ export interface SuperviseOptions {
   readonly kill: AbortSignal;
   readonly groups: ProcessGroups;
   readonly onGroup?: ((pgid: number, live: boolean) => void) | undefined;
+}
+
+/** The jobs waiting on each kill signal: one 'abort' listener per run, not one per job. */
+const waitingOn = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `onAbort` when `signal` aborts (at once if it has); returns how to stop waiting. */
+function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
+  if (signal.aborted) {
+    onAbort();
+    return () => undefined;
+  }
+  let waiting = waitingOn.get(signal);
+  if (waiting === undefined) {
+    const set = new Set<() => void>();
+    waiting = set;
+    waitingOn.set(signal, set);
+    signal.addEventListener('abort', () => {
+      for (const callback of set) callback();
+      set.clear();
+    }, { once: true });
+  }
+  waiting.add(onAbort);
+  const set = waiting;
+  return () => void set.delete(onAbort);
 }
 
 /** Watches the job whose process group is `pgid` (its shell is the group's leader). */
@@ -60,17 +84,16 @@ export function supervise(pgid: number, options: SuperviseOptions): SupervisedGr
           timedOut = true;
           terminate();
         }, options.timeoutMs);
-  options.kill.addEventListener('abort', onKill, { once: true });
-  if (options.kill.aborted) onKill();
+  const stopWaiting = whenAborted(options.kill, onKill);
   return {
-    exited: () => {
+    exited: (empty) => {
       exited = true;
       // Whatever the shell left in its group (e.g. `sleep 100 &`) must not hold the output, and qrun, open.
-      terminate();
+      if (empty !== true) terminate();
     },
     finish: async () => {
       clearTimeout(timeoutTimer);
-      options.kill.removeEventListener('abort', onKill);
+      stopWaiting();
       // Members that ignore SIGTERM get their grace period, then SIGKILL.
       if (killed !== undefined) await groupGone(pgid, 50, killed);
       clearTimeout(killTimer);

@@ -58,7 +58,7 @@ describe('which executor starts a job', { skip: noHelper }, () => {
   it('a helper that dies: its running job fails with the reason and its group is killed; later jobs run through execa; nothing hangs', async () => {
     const sleep = uniqueSleep();
     const marker = join(scratch, 'after-death');
-    const qrun = new Qrun(['-c', '1', '--kill-after', '200ms', '--log-level', 'debug'], { input: `sleep ${sleep}\ntouch ${marker}; echo later\n`, limitMs: 30_000 });
+    const qrun = new Qrun(['-c', '1', '--executor', 'helper', '--kill-after', '200ms', '--log-level', 'debug'], { input: `sleep ${sleep}\ntouch ${marker}; echo later\n`, limitMs: 30_000 });
     await qrun.waitFor(() => liveProcesses(sleep).length > 0, 'the first job to start');
     const helpers = liveProcesses('qrun-spawn-linux-').filter((pid) => readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`));
     assert.equal(helpers.length, 1);
@@ -72,7 +72,7 @@ describe('which executor starts a job', { skip: noHelper }, () => {
   });
 
   it('the helper dies with qrun (parent-death signal)', async () => {
-    const qrun = new Qrun(['-c', '1'], { input: 'sleep 0.2\n', limitMs: 20_000 });
+    const qrun = new Qrun(['-c', '1', '--executor', 'helper'], { input: 'sleep 0.2\n', limitMs: 20_000 });
     await qrun.waitFor(() => liveProcesses('qrun-spawn-linux-').some((pid) => readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`)), 'the helper');
     const pid = liveProcesses('qrun-spawn-linux-').find((p) => readFileSync(`/proc/${p}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`)) as number;
     qrun.kill('SIGKILL');

@@ -47,18 +47,20 @@ export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory 
     const forgetExitHook = atProcessExit(() => groups.killAll());
     return withHelper(started.helper, fallback, groups, context.cwd, () => {
       closing = true;
-      started.helper.close();
       groups.killAll();
       forgetExitHook();
+      return started.helper.close();
     });
   };
 }
 
-function withHelper(helper: SpawnHelper, fallback: Executor, groups: ProcessGroups, cwd: string, close: () => void): Executor {
+function withHelper(helper: SpawnHelper, fallback: Executor, groups: ProcessGroups, cwd: string, close: () => Promise<void>): Executor {
   return {
-    close: () => {
-      close();
-      return fallback.close();
+    // Groups are killed at once (close must do that before it returns); the helper's exit is awaited.
+    close: async () => {
+      const helperGone = close();
+      await fallback.close();
+      await helperGone;
     },
     run: async (spec, output, signals) => {
       const local = output.local;
@@ -85,7 +87,7 @@ function withHelper(helper: SpawnHelper, fallback: Executor, groups: ProcessGrou
       // The timeout counts from the helper's report that the job started.
       const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill: signals.kill, groups });
       const end = await start.ended;
-      group.exited();
+      group.exited(end.kind === 'ended' && end.groupEmpty);
       const { timedOut, canceled } = await group.finish();
       const how = end.kind === 'ended' ? decodeStatus(end.status, (signo) => signalNames.get(signo)) : { exitCode: null, signal: null };
       return {

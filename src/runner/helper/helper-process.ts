@@ -13,7 +13,7 @@ export type HelperStart =
   | { readonly kind: 'lost' };
 
 /** How a started job ended: its exact wait status, or the helper died first. */
-export type HelperEnd = { readonly kind: 'ended'; readonly status: number } | { readonly kind: 'lost' };
+export type HelperEnd = { readonly kind: 'ended'; readonly status: number; readonly groupEmpty: boolean } | { readonly kind: 'lost' };
 
 interface Waiting {
   started?: (start: HelperStart) => void;
@@ -26,8 +26,8 @@ export interface SpawnHelper {
   start(job: Omit<HelperJob, 'id'>): Promise<HelperStart>;
   /** The helper has died or was closed: jobs must go another way. */
   readonly dead: () => boolean;
-  /** Lets the helper exit (its running jobs are qrun's to kill). */
-  close(): void;
+  /** Lets the helper exit (its running jobs are qrun's to kill); resolves once it has. */
+  close(): Promise<void>;
 }
 
 /** Starts the helper at `path`; undefined (with the reason) when it cannot run here. */
@@ -81,7 +81,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
       entry.started?.({ kind: 'failed', errno: event.errno });
     } else {
       waiting.delete(event.id);
-      entry.ended?.({ kind: 'ended', status: event.status });
+      entry.ended?.({ kind: 'ended', status: event.status, groupEmpty: event.groupEmpty });
     }
   };
   events.on('data', (chunk: Buffer) => {
@@ -94,7 +94,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   });
   events.on('error', () => undefined);
   input.on('error', () => undefined);
-  void subprocess.then((result) => die(result.signal !== undefined ? `it was killed by ${result.signal}` : `it exited with status ${result.exitCode}`));
+  const exited = subprocess.then((result) => die(result.signal !== undefined ? `it was killed by ${result.signal}` : `it exited with status ${result.exitCode}`));
   input.write(encodeBaseEnv(env));
 
   return {
@@ -109,9 +109,13 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
         });
       },
       dead: () => dead,
-      close: () => {
+      close: async () => {
         dead = true;
         input.end();
+        // It exits at the end of its input; one that does not within a second is killed.
+        const stuck = setTimeout(() => subprocess.kill('SIGKILL'), 1000);
+        await exited;
+        clearTimeout(stuck);
       },
     },
   };

@@ -18,49 +18,53 @@ export interface HelperJob {
 }
 
 /** A string field, refused if it holds a NUL (the field separator, which exec could not carry either). */
-function field(name: string, value: string): Buffer {
+function field(name: string, value: string): string {
   if (value.includes('\0')) throw new Error(`${name} contains a NUL byte`);
-  return Buffer.from(`${value}\0`);
+  return `${value}\0`;
 }
 
-function message(type: 'E' | 'J', parts: Buffer[]): Buffer {
-  const body = Buffer.concat([Buffer.from(type), ...parts]);
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(body.length);
-  return Buffer.concat([head, body]);
+/** `type` then the fields, after a u32 length: one string, encoded once (a message per job). */
+function message(type: 'E' | 'J', head: string, fields: string): Buffer {
+  const size = Buffer.byteLength(fields);
+  const bytes = Buffer.allocUnsafe(5 + head.length + size);
+  bytes.writeUInt32LE(1 + head.length + size);
+  bytes[4] = type.charCodeAt(0);
+  bytes.write(head, 5, 'latin1');
+  bytes.write(fields, 5 + head.length, 'utf8');
+  return bytes;
 }
 
-function envFields(env: Readonly<Record<string, string | undefined>>): Buffer[] {
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(env)) {
+function envFields(env: Readonly<Record<string, string | undefined>>): string {
+  let text = '';
+  for (const name in env) {
+    const value = env[name];
     // Names with '=' or NUL cannot be passed to exec (Node drops them too).
     if (value === undefined || name === '' || name.includes('=') || name.includes('\0') || value.includes('\0')) continue;
-    parts.push(Buffer.from(`${name}=${value}\0`));
+    text += `${name}=${value}\0`;
   }
-  return parts;
+  return text;
 }
 
 /** The base environment every job starts from. */
 export function encodeBaseEnv(env: Readonly<Record<string, string | undefined>>): Buffer {
-  return message('E', envFields(env));
+  return message('E', '', envFields(env));
 }
 
 /** A job to start. Throws if a field holds a NUL byte. */
 export function encodeJob(job: HelperJob): Buffer {
-  const head = Buffer.alloc(6);
-  head.writeUInt32LE(job.id);
-  head[4] = job.stdout.kind === 'path' ? 1 : 0;
-  head[5] = job.stderr.kind === 'path' ? 1 : 0;
-  const parts = [head, field('the shell', job.shell), field('the command', job.command), field('the cwd', job.cwd)];
-  if (job.stdout.kind === 'path') parts.push(field('the stdout path', job.stdout.path));
-  if (job.stderr.kind === 'path') parts.push(field('the stderr path', job.stderr.path));
-  return message('J', [...parts, ...envFields(job.env)]);
+  // id (u32 little-endian) and the two stdio kinds, as latin1 characters (one byte each).
+  const id = job.id;
+  const head = String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, job.stdout.kind === 'path' ? 1 : 0, job.stderr.kind === 'path' ? 1 : 0);
+  let fields = field('the shell', job.shell) + field('the command', job.command) + field('the cwd', job.cwd);
+  if (job.stdout.kind === 'path') fields += field('the stdout path', job.stdout.path);
+  if (job.stderr.kind === 'path') fields += field('the stderr path', job.stderr.path);
+  return message('J', head, fields + envFields(job.env));
 }
 
 /** What the helper reports of a job. */
 export type HelperEvent =
   | { readonly kind: 'started'; readonly id: number; readonly pid: number }
-  | { readonly kind: 'ended'; readonly id: number; readonly status: number }
+  | { readonly kind: 'ended'; readonly id: number; readonly status: number; /** nothing was left in the job's group */ readonly groupEmpty: boolean }
   | { readonly kind: 'failed'; readonly id: number; readonly errno: number };
 
 const recordSize = 16;
@@ -78,7 +82,7 @@ export class EventDecoder {
       const id = data.readUInt32LE(at + 4);
       const value = data.readInt32LE(at + 8);
       if (kind === 0x53) events.push({ kind: 'started', id, pid: value });
-      else if (kind === 0x58) events.push({ kind: 'ended', id, status: value });
+      else if (kind === 0x58) events.push({ kind: 'ended', id, status: value, groupEmpty: data.readInt32LE(at + 12) === 1 });
       else if (kind === 0x46) events.push({ kind: 'failed', id, errno: value });
       else throw new Error(`the spawn helper sent an unknown record (${kind})`);
     }

@@ -42,7 +42,7 @@ describe('spawn helper protocol', () => {
     const events = [...decoder.push(all.subarray(0, 5)), ...decoder.push(all.subarray(5, 37)), ...decoder.push(all.subarray(37))];
     assert.deepEqual(events, [
       { kind: 'started', id: 1, pid: 4242 },
-      { kind: 'ended', id: 1, status: 768 },
+      { kind: 'ended', id: 1, status: 768, groupEmpty: false },
       { kind: 'failed', id: 2, errno: 2 },
     ]);
     assert.throws(() => new EventDecoder().push(record('Q', 1, 0)), /unknown record/);
@@ -79,7 +79,7 @@ describe('spawn helper binary (property test)', { skip: 'reason' in binary ? bin
         assert.equal(start.kind, 'started');
         if (start.kind !== 'started') return;
         const end = await start.ended;
-        assert.deepEqual(end, { kind: 'ended', status: 0 });
+        assert.deepEqual(end, { kind: 'ended', status: 0, groupEmpty: true });
         assert.ok(readFileSync(out).equals(Buffer.from(`${command}\0${value}`)), `job ${n}`);
         rmSync(out);
       }),
