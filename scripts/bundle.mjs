@@ -1,6 +1,10 @@
 // Bundles the CLI into dist/bundle/ (one ESM file plus lazily loaded chunks for ora and pino):
 // loading one file instead of hundreds of modules is most of qrun's start-up time.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names change with their content: start from an empty directory, or old ones pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/cli/cli.ts'],

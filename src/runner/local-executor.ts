@@ -1,6 +1,6 @@
 // The local executor, and the only execa import: one job -> one process group on this machine.
 
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { resolve } from 'node:path';
 import { atProcessExit } from '../exit-hooks.js';
 import type { ExecResult, Executor, ExecutorFactory } from './executor.js';
@@ -15,13 +15,18 @@ export interface LocalExecutorOptions {
 
 /** Starts each job as `<shell> -c <command>` in its own process group, through execa. */
 export function localExecutor(settings: LocalExecutorOptions = {}): ExecutorFactory {
-  return ({ env, cwd }) => startLocalExecutor(settings, env, cwd);
+  return async ({ env, cwd }) => {
+    // Loaded when the first executor is made: a run whose jobs all start through the spawn
+    // helper never loads execa (part of qrun's start-up time).
+    const { execa } = await import('execa');
+    return startLocalExecutor(execa, settings, env, cwd);
+  };
 }
 
 /** The default executor: jobs run on this machine. */
 export const createLocalExecutor: ExecutorFactory = localExecutor();
 
-function startLocalExecutor(settings: LocalExecutorOptions, env: NodeJS.ProcessEnv, cwd: string): Executor {
+function startLocalExecutor(execa: typeof import('execa').execa, settings: LocalExecutorOptions, env: NodeJS.ProcessEnv, cwd: string): Executor {
   // A plain copy, made once: reading process.env goes through a getter per variable.
   const baseEnv: NodeJS.ProcessEnv = { ...env };
   const groups = new ProcessGroups();

@@ -38,6 +38,11 @@ export class CaptureFiles {
   /** Whether unnamed files work in this directory (Linux, most file systems); tried once. */
   private unnamed = process.platform === 'linux';
 
+  /** Pairs taken and not yet released. */
+  get inUse(): number {
+    return this.live.size;
+  }
+
   /** A pair to run a job with; throws if the private directory or files cannot be made. */
   take(): CapturePair {
     if (this.unnamed) {

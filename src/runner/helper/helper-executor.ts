@@ -30,11 +30,10 @@ const errnoNames = new Map<number, string>(Object.entries(constants.errno).map((
 /** The spawn-helper executor, falling back to `fallback` wherever it cannot serve. */
 export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory {
   return async (context) => {
-    const fallback = await options.fallback(context);
-    const unavailable = (reason: string): Executor => {
+    const unavailable = async (reason: string): Promise<Executor> => {
       if (options.required) throw new UsageError(`--executor helper cannot be used: ${reason}`);
       options.debug(`the spawn helper cannot be used (${reason}): jobs start through execa`);
-      return fallback;
+      return options.fallback(context);
     };
     if ('reason' in options.binary) return unavailable(options.binary.reason);
     let closing = false;
@@ -45,7 +44,12 @@ export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory 
     options.debug(`jobs start through the spawn helper ${options.binary.path}`);
     const groups = new ProcessGroups();
     const forgetExitHook = atProcessExit(() => groups.killAll());
-    return withHelper(started.helper, fallback, groups, context.cwd, () => {
+    // The execa executor is made only when a job needs it (not loaded at all otherwise).
+    let made: Executor | undefined;
+    let making: Promise<Executor> | undefined;
+    const fallback = (): Executor | Promise<Executor> =>
+      made ?? (making ??= Promise.resolve(options.fallback(context)).then((executor) => (made = executor)));
+    return withHelper(started.helper, fallback, () => made, groups, context.cwd, () => {
       closing = true;
       groups.killAll();
       forgetExitHook();
@@ -54,18 +58,30 @@ export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory 
   };
 }
 
-function withHelper(helper: SpawnHelper, fallback: Executor, groups: ProcessGroups, cwd: string, close: () => Promise<void>): Executor {
+function withHelper(
+  helper: SpawnHelper,
+  fallback: () => Executor | Promise<Executor>,
+  madeFallback: () => Executor | undefined,
+  groups: ProcessGroups,
+  cwd: string,
+  close: () => Promise<void>,
+): Executor {
+  /** Runs a job on the execa executor (made on first use). */
+  const viaExeca: Executor['run'] = (spec, output, signals) => {
+    const executor = fallback();
+    return executor instanceof Promise ? executor.then((made) => made.run(spec, output, signals)) : executor.run(spec, output, signals);
+  };
   return {
     // Groups are killed at once (close must do that before it returns); the helper's exit is awaited.
     close: async () => {
       const helperGone = close();
-      await fallback.close();
+      await madeFallback()?.close();
       await helperGone;
     },
     run: async (spec, output, signals) => {
       const local = output.local;
       // Output that must pass through qrun needs live pipes: execa's.
-      if (local === undefined || helper.dead()) return fallback.run(spec, output, signals);
+      if (local === undefined || helper.dead()) return viaExeca(spec, output, signals);
       const startedAt = Date.now();
       const started = performance.now();
       let start;
@@ -82,7 +98,7 @@ function withHelper(helper: SpawnHelper, fallback: Executor, groups: ProcessGrou
         return notStarted(`could not start: ${(error as Error).message}`, startedAt);
       }
       // The helper died before it said: the job never started, so run it the other way.
-      if (start.kind === 'lost') return fallback.run(spec, output, signals);
+      if (start.kind === 'lost') return viaExeca(spec, output, signals);
       if (start.kind === 'failed') return notStarted(`could not start: ${errnoNames.get(start.errno) ?? `errno ${start.errno}`}`, startedAt);
       // The timeout counts from the helper's report that the job started.
       const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill: signals.kill, groups });

@@ -1,7 +1,7 @@
 // The running spawn helper: one process per run, started with execa, fed jobs on its stdin and
 // reporting their starts and ends on fd 3.
 
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { EventDecoder, encodeBaseEnv, encodeJob, type HelperEvent, type HelperJob } from './protocol.js';
 
@@ -32,24 +32,22 @@ export interface SpawnHelper {
 
 /** Starts the helper at `path`; undefined (with the reason) when it cannot run here. */
 export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: string, onDeath: (reason: string) => void): { helper: SpawnHelper } | { reason: string } {
-  let subprocess;
+  // node:child_process, not execa: loading execa would add to every run's start-up, and the
+  // helper needs none of its features (no output, no result: its life is the events below).
+  let subprocess: ChildProcess;
   try {
-    subprocess = execa(path, [], {
+    subprocess = spawn(path, [], {
       // qrun's stdout and stderr go in as fds 4 and 5, for jobs that inherit them: passed as the
       // helper's own 1 and 2, Node would set the shared pipes to blocking mode, for qrun as well.
       stdio: ['pipe', 'ignore', 'ignore', 'pipe', 1, 2],
       cwd,
       env,
-      extendEnv: false,
-      buffer: false,
-      reject: false,
-      cleanup: false,
     });
   } catch (error) {
     return { reason: (error as Error).message };
   }
   if (subprocess.pid === undefined) {
-    void subprocess.catch(() => undefined);
+    subprocess.on('error', () => undefined);
     return { reason: 'it could not be started' };
   }
   const input = subprocess.stdin as Writable;
@@ -94,7 +92,13 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   });
   events.on('error', () => undefined);
   input.on('error', () => undefined);
-  const exited = subprocess.then((result) => die(result.signal !== undefined ? `it was killed by ${result.signal}` : `it exited with status ${result.exitCode}`));
+  subprocess.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => {
+    subprocess.on('exit', (code, signal) => {
+      die(signal !== null ? `it was killed by ${signal}` : `it exited with status ${code}`);
+      resolve();
+    });
+  });
   input.write(encodeBaseEnv(env));
 
   return {

@@ -36,6 +36,7 @@ describe('options', () => {
       lockWaitMs: 0,
       annotate: 'none',
       metricsFile: undefined,
+      executor: 'auto',
       argFiles: [],
       separator: 'newline',
       command: [],
