@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Where the report goes (without extension): docs/bench by default; a partial run (WORKLOADS=…) may name its own.
+const report = process.env.BENCH_REPORT ?? 'docs/bench';
 const results = JSON.parse(readFileSync(`${root}bench/out/results.json`, 'utf8'));
 const s = (x) => x.toFixed(2);
 const ms = (x) => (x * 1000).toFixed(0);
@@ -70,7 +72,7 @@ if (sp.fleet) {
     '',
   );
 }
-writeFileSync(`${root}docs/bench.md`, `${lines.join('\n')}`);
+writeFileSync(`${root}${report}.md`, `${lines.join('\n')}`);
 
 // The chart: for each workload, one bar per tool, length = median / xargs median.
 const workloads = results.workloads.filter((w) => w.rows.some((r) => r.tool === 'xargs -P'));
@@ -105,5 +107,5 @@ const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${
 ${parts.join('\n')}
 </svg>
 `;
-writeFileSync(`${root}docs/bench.svg`, svg);
-console.error('wrote docs/bench.md and docs/bench.svg');
+writeFileSync(`${root}${report}.svg`, svg);
+console.error(`wrote ${report}.md and ${report}.svg`);

@@ -1,4 +1,4 @@
-// The local executor, and the only execa import: one job -> one process group on this machine.
+// The execa executor, and the only execa import: one job -> one process group on this machine.
 
 import type { Options } from 'execa';
 import { resolve } from 'node:path';

@@ -104,7 +104,8 @@ describe('faults', () => {
   it('SIGINT leaves no temp files behind', async () => {
     const tmp = mkdtempSync(join(scratch, 'tmp-'));
     const run = new Qrun(['-c', '2', '--log-file', join(tmp, '..', 'sigint-tmp.ndjson')], { input: `head -c 5000000 /dev/zero; ${fixture('ready-sleep.sh')} x 5\n${fixture('ready-sleep.sh')} y 5\n`, env: { TMPDIR: tmp } });
-    await run.waitFor(() => readdirSync(tmp).length > 0 && readdirSync(join(tmp, readdirSync(tmp)[0] as string)).length > 0, 'capture files');
+    // Capture files are unnamed where the file system allows (O_TMPFILE): wait for the private directory and a running job.
+    await run.waitFor(() => readdirSync(tmp).length > 0 && liveProcesses('ready-sleep.sh y 5').length > 0, 'the private directory and a running job');
     run.kill('SIGINT');
     run.kill('SIGINT');
     await run.done;

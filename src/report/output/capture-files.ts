@@ -47,10 +47,11 @@ export class CaptureFiles {
   take(): CapturePair {
     if (this.unnamed) {
       // Unnamed files: no name to create or delete, about half the cost of a named pair.
+      const dir = this.dir.path();
       let out: number | undefined;
       try {
-        out = openSync(this.dir.path(), unnamedFile | constants.O_RDWR, 0o600);
-        const pair = { fds: [out, openSync(this.dir.path(), unnamedFile | constants.O_RDWR, 0o600)] as const, paths: undefined, fullSeen: this.fullSeen };
+        out = openSync(dir, unnamedFile | constants.O_RDWR, 0o600);
+        const pair = { fds: [out, openSync(dir, unnamedFile | constants.O_RDWR, 0o600)] as const, paths: undefined, fullSeen: this.fullSeen };
         this.live.add(pair);
         return pair;
       } catch (error) {
