@@ -72,13 +72,16 @@ describe('which executor starts a job', { skip: noHelper }, () => {
   });
 
   it('the helper dies with qrun (parent-death signal)', async () => {
-    const qrun = new Qrun(['-c', '1', '--executor', 'helper'], { input: 'sleep 0.2\n', limitMs: 20_000 });
+    const sleep = uniqueSleep();
+    const qrun = new Qrun(['-c', '1', '--executor', 'helper'], { input: `sleep ${sleep}\n`, limitMs: 20_000 });
     await qrun.waitFor(() => liveProcesses('qrun-spawn-linux-').some((pid) => readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`)), 'the helper');
     const pid = liveProcesses('qrun-spawn-linux-').find((p) => readFileSync(`/proc/${p}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`)) as number;
     qrun.kill('SIGKILL');
     await qrun.done;
     for (let i = 0; i < 100 && cmdline(pid).includes('qrun-spawn'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(cmdline(pid).includes('qrun-spawn'), false);
+    // A SIGKILLed qrun cannot stop its job (documented): tidy up.
+    for (const job of liveProcesses(sleep)) process.kill(job, 'SIGKILL');
   });
 });
 

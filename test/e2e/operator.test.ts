@@ -162,7 +162,9 @@ describe('at a terminal', () => {
 
   it('the first Ctrl-C turns the status line into the stop state', () => {
     const sleep = uniqueSleep();
-    const command = `stty cols 140 rows 30; printf 'sleep ${sleep}\\n' > ${scratch}/one.txt; node ${qrunBin} --grace 2s --kill-after 100ms -a ${scratch}/one.txt & pid=$!; sleep 1.5; kill -INT $pid; wait $pid`;
+    const started = join(scratch, `started-${sleep}`);
+    // The signal goes once the job runs (however slow the machine), and the grace outlasts a few refreshes.
+    const command = `stty cols 140 rows 30; printf 'touch ${started}; sleep ${sleep}\\n' > ${scratch}/one.txt; node ${qrunBin} --grace 2s --kill-after 100ms -a ${scratch}/one.txt & pid=$!; until [ -e ${started} ]; do sleep 0.05; done; sleep 0.5; kill -INT $pid; wait $pid`;
     const { screen } = onTerminal(command);
     assert.match(screen, /stopping \(SIGINT\): 1 running, killed in 0:0[12]; Ctrl-C again kills them now; 0 done/);
     assert.deepEqual(liveProcesses(sleep), []);
@@ -173,7 +175,8 @@ describe('--lock', () => {
   it('a second qrun on the same lock exits 254 with one line and runs nothing; --lock-wait waits its turn', async () => {
     const lock = join(scratch, 'cron.lock');
     const marker = join(scratch, 'second-ran');
-    const first = new Qrun(['--lock', lock, '--output', 'line'], { input: 'echo holding; sleep 1.5\n', limitMs: 20_000 });
+    // Held long enough for a second qrun to start even on a busy machine.
+    const first = new Qrun(['--lock', lock, '--output', 'line'], { input: 'echo holding; sleep 5\n', limitMs: 30_000 });
     await first.waitFor((out) => out.includes('holding'), 'the first run to hold the lock');
     const second = await runQrun(['--lock', lock], { input: `touch ${marker}\n` });
     assert.equal(second.code, 254);
