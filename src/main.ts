@@ -273,7 +273,7 @@ async function runWith(
   };
   const execute = createExecute({
     runJob,
-    commandFor: template ? (job, slot) => renderTemplate(template, job.record, job.seq, slot) : (job) => job.record,
+    commandFor: template ? (job, slot) => renderTemplate(template, job.record, job.seq, slot, job.args) : (job) => job.record,
     retries: options.retries,
     retryDelayMs: options.retryDelayMs,
     stop: shutdown.stop,

@@ -1,5 +1,6 @@
 // The typed options of a run, validated: what every stage is configured by (no schema library here).
 
+import type { ArgSource } from './input/arg-sources.js';
 import type { RecordSeparator } from './input/split-records.js';
 import type { ResumeMode } from './jobs/resume.js';
 import type { RedisTarget } from './redis/url.js';
@@ -43,6 +44,10 @@ export interface RunOptions {
   readonly annotate: Annotate;
   /** Where the queue metrics go as OpenMetrics text, if anywhere. */
   readonly metricsFile: string | undefined;
+  /** GNU parallel's input sources (`:::`, `::::`, `:::+`, `::::+`); empty: records from -a files or stdin. */
+  readonly sources: readonly ArgSource[];
+  /** --link: input sources pair by position instead of every combination. */
+  readonly link: boolean;
   /** How jobs start here: the spawn helper where it can (auto), always (helper), or execa only. */
   readonly executor: ExecutorChoice;
   readonly argFiles: readonly string[];

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { ExitCode, UsageError, messageOf, type InterruptSignal } from '../errors.js';
 import { importFleet } from '../fleet-import.js';
 import { LockedError } from '../lock/run-lock.js';
+import type { RunInput } from '../input/prepare.js';
 import { runQrun, type RunIO } from '../main.js';
 import { parseOptions } from './options.js';
 import { completionScript } from './completion.js';
@@ -38,12 +39,17 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
     const parsed = withHelpHint(() => parseArgs(argv, io.stdout, io.env));
     if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
     const options = withHelpHint(() => parseOptions(parsed.raw, undefined, parsed.names, io.env));
-    const fromTerminal = io.stdinTerminal === true && (options.argFiles.length === 0 || options.argFiles.includes('-'));
+    const withSources = options.sources.length > 0;
+    // With ::: or :::: sources, stdin is read only when named ("-"), as in GNU parallel.
+    const readsStdin = withSources ? options.argFiles.includes('-') || options.sources.some((source) => source.kind === 'file' && source.path === '-') : options.argFiles.length === 0 || options.argFiles.includes('-');
+    const fromTerminal = io.stdinTerminal === true && readsStdin;
     if (fromTerminal && !options.silent) {
       // GNU parallel says the same: otherwise a forgotten `< jobs.txt` looks like a hang.
       io.stderr.write('qrun: reading job records from the terminal, one per line; end with Ctrl-D (or give a file: -a jobs.txt, < jobs.txt)\n');
     }
-    const input = { kind: 'files', paths: options.argFiles, stdin: io.stdin, stdinFile: io.stdinFile, stdinTerminal: fromTerminal } as const;
+    const input: RunInput = withSources
+      ? { kind: 'sources', sources: [...options.argFiles.map((path) => ({ kind: 'file', path, linked: false }) as const), ...options.sources], link: options.link, stdin: io.stdin }
+      : { kind: 'files', paths: options.argFiles, stdin: io.stdin, stdinFile: io.stdinFile, stdinTerminal: fromTerminal };
     const summary = await runQrun(options, input, io);
     if (summary.error !== undefined) io.stderr.write(`qrun: ${summary.error}\n`);
     return { exitCode: summary.exitCode, reraise: summary.error === undefined ? summary.interruptedBy : undefined };

@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
+import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
 import { duration, flag, grace, halt, oneOf, text, wholeNumber } from './validators.js';
 
@@ -43,6 +44,8 @@ const rawSchema = z.strictObject({
   annotate: z.optional(oneOf('--annotate', annotations)),
   metricsFile: z.optional(text('--metrics-file')),
   executor: z.optional(oneOf('--executor', executors)),
+  link: z.optional(flag('--link')),
+  sources: z.optional(z.custom<ArgSource[]>((value) => Array.isArray(value))),
   argFile: z.optional(z.array(text('--arg-file'))),
   null: z.optional(flag('--null')),
   command: z.optional(z.array(z.string())),
@@ -93,6 +96,9 @@ export function parseOptions(
   if ((o.resume === true || o.resumeFailed === true) && o.joblog === '-') {
     throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs a --joblog file to read; --joblog - writes the log to stdout`);
   }
+  if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
+    throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
+  }
   if (o.ndjson === true && (o.command?.length ?? 0) > 0) {
     throw new UsageError('--ndjson records carry their own cmd; a command template cannot be used with them');
   }
@@ -131,6 +137,8 @@ export function parseOptions(
     annotate: o.annotate ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'none'),
     metricsFile: o.metricsFile,
     executor: o.executor ?? 'auto',
+    sources: o.sources ?? [],
+    link: o.link ?? false,
     argFiles: o.argFile ?? [],
     separator: o.null === true ? 'null' : 'newline',
     command: o.command ?? [],

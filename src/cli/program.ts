@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { splitSources } from '../input/arg-sources.js';
 import { version } from '../version.js';
 
 /** What commander produced: raw values to validate (and where each came from), or a request already answered. */
@@ -16,6 +17,7 @@ Examples:
   qrun -a jobs.txt -t 30s          from a file; kill a job still running at 30 s
   ls *.log | qrun gzip -9          a template: gzip -9 <name> per name (quoted)
   find . -name '*.jpg' -print0 | qrun -0 'convert {} {.}.png'
+  qrun echo {1}-{2} ::: a b ::: 1 2    every combination: a-1 a-2 b-1 b-2
   qrun --joblog run.log --resume -a jobs.txt
                                    skip what run.log shows done, run the rest
   qrun --halt now,fail=1 --retries 2 < jobs.txt
@@ -25,7 +27,10 @@ Examples:
                                    cron: silent on success, one run at a time
 
 Replacement strings: {} record, {.} without extension, {/} basename,
-{//} dirname, {/.} basename without extension, {#} job number, {%} slot.
+{//} dirname, {/.} basename without extension, {#} job number, {%} slot;
+{1} {2}... the arguments from input sources (also {1.} {1/} {1//} {1/.}).
+Input sources: ::: args, :::: files; :::+ and ::::+ pair with the source
+before; --link pairs them all.
 
 Exit status: 0 all jobs succeeded; 1-100 that many jobs failed; 101 more
 than 100 failed; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; 254
@@ -42,19 +47,20 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
   const program = new Command('qrun')
     .description('Run shell command lines from stdin or files, N at a time.')
-    .usage('[options] [--] [command template...]')
+    .usage('[options] [--] [command template...] [::: args... | :::: files...]')
     .argument('[command...]', 'a command template: each record is substituted into it (default: run each record as a shell line)')
     .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
     .optionsGroup('Input:')
     .option('-a, --arg-file <file>', 'read job records from <file> (repeatable, in order; "-" is stdin)', collect)
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
+    .option('--link', 'pair the ::: and :::: input sources by position (shorter ones start over) instead of every combination')
     .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}')
     .option('--queue-size <n>', 'jobs read ahead into the bounded queue (default: 2 x concurrency)')
     .optionsGroup('Running:')
@@ -210,6 +216,11 @@ export function parseArgs(argv: readonly string[], stdout: Writable, env: NodeJS
   for (const [key, value] of Object.entries(program.opts())) {
     if (program.getOptionValueSource(key) === 'cli') cli[key] = value;
   }
-  if (program.args.length > 0) cli.command = program.args;
+  if (program.args.length > 0) {
+    // GNU parallel's input sources: qrun echo {1}-{2} ::: a b ::: 1 2
+    const { template, sources } = splitSources(program.args);
+    cli.command = template;
+    if (sources.length > 0) cli.sources = sources;
+  }
   return { kind: 'run', raw: { ...fromVariables.raw, ...cli }, names: fromVariables.names };
 }

@@ -2,6 +2,7 @@
 
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { combineSources, type ArgSource } from './arg-sources.js';
 import { countFiles, countRecords } from './count.js';
 import { closeSources, openSources, readSources, type InputSource } from './sources.js';
 import { splitRecords, type InputRecord, type RecordSeparator } from './split-records.js';
@@ -17,7 +18,9 @@ export type RunInput =
       /** stdin is a terminal: records are typed by a person. */
       readonly stdinTerminal?: boolean | undefined;
     }
-  | { readonly kind: 'records'; readonly records: Iterable<string> | AsyncIterable<string> };
+  | { readonly kind: 'records'; readonly records: Iterable<string> | AsyncIterable<string> }
+  /** GNU parallel's input sources (`:::`, `::::`, `-a` files with them): argument tuples. */
+  | { readonly kind: 'sources'; readonly sources: readonly ArgSource[]; readonly link: boolean; readonly stdin: Readable };
 
 /** Records ready to be read, how many there are (when counted first), and how to let go of them. */
 export interface PreparedInput {
@@ -42,6 +45,12 @@ export interface PrepareOptions {
 /** Opens every input file up front (an unreadable one is a UsageError before any job starts). */
 export async function prepareInput(input: RunInput, options: PrepareOptions): Promise<PreparedInput> {
   if (input.kind === 'records') return prepareRecords(input.records, options.count);
+  if (input.kind === 'sources') {
+    if (options.count) throw new UsageError('--halt with a percentage cannot be used with ::: or :::: input sources yet');
+    // Every file is opened once up front, so an unreadable one is refused before any job starts.
+    await closeSources(await openSources(input.sources.flatMap((source) => (source.kind === 'file' && source.path !== '-' ? [source.path] : []))));
+    return { records: combineSources(input.sources, input.link, options.separator, input.stdin), total: undefined, countTotal: async () => undefined, close: async () => undefined };
+  }
   let sources = await openSources(input.paths);
   let dispose = (): void => undefined;
   let total: number | undefined;

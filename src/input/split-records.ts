@@ -7,6 +7,8 @@ export type RecordSeparator = 'newline' | 'null';
 export interface InputRecord {
   readonly text: string;
   readonly line: number;
+  /** From `:::`/`::::` input sources: the job's arguments, one per source (text is them joined by spaces). */
+  readonly args?: readonly string[] | undefined;
 }
 
 /**

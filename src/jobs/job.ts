@@ -16,6 +16,8 @@ export interface Job extends JobSettings {
   readonly line: number;
   /** The shell line to run; with a command template, the value substituted into it. */
   readonly record: string;
+  /** From `:::`/`::::` input sources: the job's arguments ({1}, {2}…); record is them joined by spaces. */
+  readonly args?: readonly string[] | undefined;
   /** Set when the record was rejected (invalid NDJSON): why. Such a job is not run. */
   readonly invalid?: string | undefined;
 }

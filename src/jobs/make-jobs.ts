@@ -23,7 +23,7 @@ export interface MakeJobsOptions {
  */
 export async function* makeJobs(records: AsyncIterable<InputRecord>, options: MakeJobsOptions): AsyncGenerator<Job> {
   let seq = 0;
-  for await (const { text, line } of records) {
+  for await (const { text, line, args } of records) {
     if (options.stop.aborted) return;
     // Records arrive numbered by their place in the input; a gap is blank records.
     while (seq + 1 < line) {
@@ -31,7 +31,7 @@ export async function* makeJobs(records: AsyncIterable<InputRecord>, options: Ma
       options.onBlank({ seq, line: seq, record: '' });
     }
     seq++;
-    const job = options.ndjson ? ndjsonJob(seq, line, text) : { seq, line, record: text };
+    const job = options.ndjson ? ndjsonJob(seq, line, text) : args !== undefined ? { seq, line, record: text, args } : { seq, line, record: text };
     if (options.skip(seq)) options.onSkipped(job);
     else yield job;
   }

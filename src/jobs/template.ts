@@ -3,11 +3,18 @@
 /** A parsed template: literal text and replacement strings, in order. */
 export type Template = readonly TemplatePart[];
 type TemplatePart = { readonly text: string } | { readonly field: Field; readonly quoting: Quoting };
+/** A replacement string: a value ({} all arguments, {n} the n-th) with a path modifier, or {#}, {%}. */
+type Field = { readonly kind: 'value'; readonly position: number | undefined; readonly modifier: Modifier } | { readonly kind: 'seq' } | { readonly kind: 'slot' };
+type Modifier = '' | '.' | '/' | '//' | '/.';
 /** Where a replacement string stands in the shell line: outside quotes, inside '…' or inside "…". */
 type Quoting = 'bare' | 'single' | 'double';
-type Field = '{}' | '{.}' | '{/}' | '{//}' | '{/.}' | '{#}' | '{%}';
+const fieldPattern = /\{(?:([1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}/g;
 
-const fieldPattern = /\{(?:|\.|\/|\/\/|\/\.|#|%)\}/g;
+function fieldOf(match: RegExpMatchArray): Field {
+  if (match[0] === '{#}') return { kind: 'seq' };
+  if (match[0] === '{%}') return { kind: 'slot' };
+  return { kind: 'value', position: match[1] === undefined ? undefined : Number(match[1]), modifier: (match[2] ?? '') as Modifier };
+}
 
 /**
  * Parses the command words given after the options (joined by spaces, as GNU parallel does).
@@ -26,44 +33,56 @@ export function parseTemplate(words: readonly string[]): Template {
       parts.push({ text });
       quoting = quotingAfter(text, quoting);
     }
-    parts.push({ field: match[0] as Field, quoting });
+    parts.push({ field: fieldOf(match), quoting });
     last = match.index + match[0].length;
   }
   if (last < source.length) parts.push({ text: source.slice(last) });
   return parts;
 }
 
-/** The command line for one record: each value quoted so the shell sees it as one literal word. */
-export function renderTemplate(template: Template, record: string, seq: number, slot: number): string {
+/**
+ * The command line for one record: each value quoted so the shell sees it as one literal word.
+ * `args` are the job's arguments from input sources (`{1}`, `{2}`…; `{}` is all of them, each
+ * quoted, joined by spaces); a plain record is the one argument.
+ */
+export function renderTemplate(template: Template, record: string, seq: number, slot: number, args: readonly string[] = [record]): string {
   let out = '';
   for (const part of template) {
-    out += 'text' in part ? part.text : quoteFor(part.quoting, fieldValue(part.field, record, seq, slot));
+    if ('text' in part) {
+      out += part.text;
+      continue;
+    }
+    const { field, quoting } = part;
+    if (field.kind === 'seq') out += quoteFor(quoting, String(seq));
+    else if (field.kind === 'slot') out += quoteFor(quoting, String(slot));
+    else if (field.position !== undefined) {
+      // A position past the job's arguments is replaced by nothing at all, as GNU parallel does.
+      const value = args[field.position - 1];
+      if (value !== undefined) out += quoteFor(quoting, modify(value, field.modifier));
+    }
+    else out += args.map((arg) => quoteFor(quoting, modify(arg, field.modifier))).join(' ');
   }
   return out;
 }
 
-function fieldValue(field: Field, record: string, seq: number, slot: number): string {
-  switch (field) {
-    case '{}':
-      return record;
-    case '{.}':
-      return withoutExtension(record);
-    case '{/}':
-      return basename(record);
-    case '{//}':
-      return dirname(record);
-    case '{/.}':
-      return withoutExtension(basename(record));
-    case '{#}':
-      return String(seq);
-    case '{%}':
-      return String(slot);
+function modify(value: string, modifier: Modifier): string {
+  switch (modifier) {
+    case '':
+      return value;
+    case '.':
+      return withoutExtension(value);
+    case '/':
+      return basename(value);
+    case '//':
+      return dirname(value);
+    case '/.':
+      return withoutExtension(basename(value));
   }
 }
 
+/** GNU parallel's {/}: everything after the last slash ("a/b/" -> ""). */
 function basename(path: string): string {
-  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || trimmed;
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /** POSIX dirname: trailing slashes do not count ("dir/sub/" -> "dir", "a/" -> "."). */
@@ -75,10 +94,9 @@ function dirname(path: string): string {
   return trimmed.slice(0, slash).replace(/\/+$/, '') || '/';
 }
 
-/** Drops the last ".ext" of the last path component ("a.b/c.tar.gz" -> "a.b/c.tar"). */
+/** GNU parallel's {.}: drops a final ".ext" that holds no slash or dot ("a/.b" -> "a/", "c.tar.gz" -> "c.tar"). */
 function withoutExtension(path: string): string {
-  const dot = path.lastIndexOf('.');
-  return dot > path.lastIndexOf('/') + 1 ? path.slice(0, dot) : path;
+  return path.replace(/\.[^/.]*$/, '');
 }
 
 /** Quotes a value for POSIX sh: left bare only when it holds no character the shell treats specially. */

@@ -37,6 +37,8 @@ describe('options', () => {
       annotate: 'none',
       metricsFile: undefined,
       executor: 'auto',
+      sources: [],
+      link: false,
       argFiles: [],
       separator: 'newline',
       command: [],

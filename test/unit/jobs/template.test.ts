@@ -10,7 +10,9 @@ describe('templates', () => {
     const t = ['echo', '{}', '{.}', '{/}', '{//}', '{/.}', '{#}', '{%}'];
     assert.equal(render(t, 'dir.d/sub/file.tar.gz', 7, 3), 'echo dir.d/sub/file.tar.gz dir.d/sub/file.tar file.tar.gz dir.d/sub file.tar 7 3');
     assert.equal(render(['echo {//} {/.} {.}'], 'plain'), 'echo . plain plain');
-    assert.equal(render(['echo {.}'], '.hidden'), 'echo .hidden');
+    // GNU parallel's {.}: a leading-dot name is all extension.
+    assert.equal(render(['echo {.}'], '.hidden'), "echo ''");
+    assert.equal(render(['echo {/} {.}'], 'a/b.c/'), "echo '' a/b.c/");
     assert.equal(render(['echo {//}'], '/top'), 'echo /');
   });
 

@@ -1,0 +1,128 @@
+// GNU parallel's input sources: `::: a b`, `:::: file`, `:::+`/`::::+` (linked to the previous
+// source) and --link. Every combination of unlinked sources runs, the last varying fastest;
+// linked sources pair by position. Files are read again for each pass, so memory stays flat.
+
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { UsageError } from '../errors.js';
+import { splitRecords, type InputRecord, type RecordSeparator } from './split-records.js';
+
+/** One input source as the command line gives it. */
+export type ArgSource =
+  | { readonly kind: 'args'; readonly values: readonly string[]; readonly linked: boolean }
+  | { readonly kind: 'file'; readonly path: string; readonly linked: boolean };
+
+/** Something that can be read from its start as many times as needed. */
+type Replayable = () => AsyncIterable<string>;
+
+/**
+ * The argument tuples of `sources`: a product of the groups (a source with `linked`, or every
+ * source with `link`, joins the group before it), the last group varying fastest. In a group,
+ * `:::+` pairs values up to the shortest source; --link pairs up to the longest, shorter ones
+ * starting over, as GNU parallel 20221122 does. "-" as a file is stdin, read once, so it must
+ * be in the first group.
+ */
+export async function* combineSources(sources: readonly ArgSource[], link: boolean, separator: RecordSeparator, stdin: Readable): AsyncGenerator<InputRecord> {
+  const groups: { readonly sources: Replayable[]; readonly wrap: boolean }[] = [];
+  let stdinUsed = false;
+  for (const [index, source] of sources.entries()) {
+    let replay: Replayable;
+    if (source.kind === 'args') {
+      const values = source.values;
+      replay = async function* () {
+        yield* values;
+      };
+    } else if (source.path === '-') {
+      if (stdinUsed) throw new UsageError('stdin ("-") can be only one input source');
+      stdinUsed = true;
+      let read = false;
+      replay = () => {
+        if (read) throw new UsageError('stdin ("-") is read once: it must be the first input source (or linked to it)');
+        read = true;
+        return texts(splitRecords(stdin, separator));
+      };
+    } else {
+      const path = source.path;
+      replay = () => texts(splitRecords(createReadStream(path), separator));
+    }
+    const joins = index > 0 && (link || source.linked);
+    if (joins) groups.at(-1)?.sources.push(replay);
+    else groups.push({ sources: [replay], wrap: link });
+  }
+  let line = 0;
+  for await (const args of product(groups, 0)) {
+    line++;
+    yield { text: args.join(' '), line, args };
+  }
+}
+
+async function* texts(records: AsyncIterable<InputRecord>): AsyncGenerator<string> {
+  for await (const record of records) yield record.text;
+}
+
+/** Every tuple of groups[from..]: the first group's values, each with every tuple of the rest. */
+async function* product(groups: readonly { readonly sources: Replayable[]; readonly wrap: boolean }[], from: number): AsyncGenerator<string[]> {
+  const group = groups[from];
+  if (group === undefined) {
+    yield [];
+    return;
+  }
+  for await (const head of paired(group.sources, group.wrap)) {
+    for await (const rest of product(groups, from + 1)) yield [...head, ...rest];
+  }
+}
+
+/** A group's sources side by side: until the shortest ends, or (wrap) until each has ended once. */
+async function* paired(sources: readonly Replayable[], wrap: boolean): AsyncGenerator<string[]> {
+  const iterators = sources.map((source) => source()[Symbol.asyncIterator]());
+  const ended = sources.map(() => false);
+  try {
+    for (;;) {
+      const values: string[] = [];
+      for (const [i, iterator] of iterators.entries()) {
+        let next = await iterator.next();
+        if (next.done === true) {
+          if (!wrap) return;
+          ended[i] = true;
+          if (ended.every(Boolean)) return;
+          iterators[i] = (sources[i] as Replayable)()[Symbol.asyncIterator]();
+          next = await (iterators[i] as AsyncIterator<string>).next();
+          if (next.done === true) return;
+        }
+        values.push(next.value);
+      }
+      yield values;
+    }
+  } finally {
+    for (const iterator of iterators) await iterator.return?.(undefined);
+  }
+}
+
+/** The separators of input sources on the command line. */
+const separators = new Set([':::', '::::', ':::+', '::::+']);
+
+/** Splits command words at the first input-source separator: the template, and the sources after it. */
+export function splitSources(words: readonly string[]): { template: string[]; sources: ArgSource[] } {
+  const first = words.findIndex((word) => separators.has(word));
+  if (first === -1) return { template: [...words], sources: [] };
+  const sources: ArgSource[] = [];
+  let current: { kind: 'args' | 'files'; linked: boolean; values: string[] } | undefined;
+  const flush = (): void => {
+    if (current === undefined) return;
+    if (current.kind === 'args') sources.push({ kind: 'args', values: current.values, linked: current.linked });
+    else {
+      if (current.values.length === 0) throw new UsageError(`${current.linked ? '::::+' : '::::'} needs a file name`);
+      // `:::: a b` is two sources, as GNU parallel reads it; only the first is linked by `::::+`.
+      const linked = current.linked;
+      current.values.forEach((path, i) => sources.push({ kind: 'file', path, linked: i === 0 && linked }));
+    }
+  };
+  for (const word of words.slice(first)) {
+    if (separators.has(word)) {
+      flush();
+      current = { kind: word.startsWith('::::') ? 'files' : 'args', linked: word.endsWith('+'), values: [] };
+    } else current?.values.push(word);
+  }
+  flush();
+  return { template: words.slice(0, first), sources };
+}

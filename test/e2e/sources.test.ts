@@ -1,0 +1,88 @@
+// End to end, differential: GNU parallel's input sources (:::, ::::, :::+, ::::+, --link) and
+// positional replacement strings, run through qrun and through the real `parallel`, compared.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { baseEnv, qrunBin, runQrun } from './helpers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-src-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const names = join(scratch, 'names.txt');
+writeFileSync(names, 'f1\nf2\n');
+const more = join(scratch, 'more.txt');
+writeFileSync(more, 'm1\nm2\nm3\n');
+
+/** stdout, stderr and status of one tool on the same argv (-k: output in input order). */
+function both(args: readonly string[], input = ''): { qrun: ReturnType<typeof spawnSync>; gnu: ReturnType<typeof spawnSync> } {
+  const options = { cwd: scratch, encoding: 'utf8' as const, input, timeout: 30_000, env: { ...baseEnv, CI: 'true' } };
+  return {
+    qrun: spawnSync(process.execPath, [qrunBin, '-q', '-k', ...args], options),
+    gnu: spawnSync('parallel', ['--will-cite', '-k', ...args], options),
+  };
+}
+
+function same(args: readonly string[], input = ''): void {
+  const { qrun, gnu } = both(args, input);
+  assert.equal(gnu.status, 0, `parallel ${args.join(' ')}: ${String(gnu.stderr)}`);
+  assert.equal(qrun.stdout, gnu.stdout, `qrun ${args.join(' ')}`);
+  assert.equal(qrun.status, gnu.status);
+}
+
+describe('input sources, compared with GNU parallel', () => {
+  const cases: string[][] = [
+    ['echo', ':::', 'a', 'b', ':::', '1', '2'],
+    ['echo', ':::', 'a', 'b', 'c', ':::+', '1', '2'],
+    ['--link', 'echo', ':::', 'a', 'b', 'c', ':::', '1', '2'],
+    ['echo', '{2}-{1}', ':::', 'a', 'b', ':::', 'x y', '2'],
+    [':::', 'echo hi', 'echo there'],
+    ['echo', '{}', ':::', 'a b', ':::', 'c'],
+    ['echo', ':::', 'a b', "c'd", '$(echo no)', '"q"'],
+    ['echo', '{1/}', '{1.}', '{1//}', '{1/.}', ':::', 'dir/a.txt', 'b.tar.gz', 'a/b.c/', '.', '..', 'a.', 'a/.b', '/x/', '/'],
+    ['echo', ':::', '', 'x'],
+    ['echo', '{#}', '{1}', ':::', 'a', 'b', 'c'],
+  ];
+  for (const args of cases) it(args.join(' '), () => same(args));
+
+  it(':::: files, several after one ::::, ::::+, and -a with ::: ', () => {
+    same(['echo', '::::', names, ':::', 'x', 'y']);
+    same(['echo', '::::', names, more]);
+    same(['echo', '::::', names, '::::+', more]);
+    same(['-a', names, 'echo', ':::', 'x']);
+  });
+
+  it('stdin is read only when named: ::: alone ignores it, :::: - reads it', () => {
+    same(['echo', ':::', 'a'], 'ignored\n');
+    same(['echo', '::::', '-', ':::', 'x', 'y'], 's1\ns2\n');
+  });
+
+  it('property: random sources and templates give GNU parallel\'s output', () => {
+    const word = fc.stringMatching(/^[a-z0-9 ./'"$-]{0,6}$/);
+    const template = fc.constantFrom(['echo'], ['echo', '{}'], ['echo', '{1}', '{2}'], ['echo', '{2}', 'x{1.}y'], ['echo', 'x{1}y'], ['printf', '%s-', '{/}', '{.}']);
+    const separator = fc.constantFrom(':::', ':::+');
+    fc.assert(
+      fc.property(template, fc.array(fc.tuple(separator, fc.array(word, { minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 3 }), fc.boolean(), (words, sources, link) => {
+        const args = [...(link ? ['--link'] : []), ...words];
+        sources.forEach(([sep, values], i) => args.push(i === 0 ? ':::' : sep, ...values));
+        same(args);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('input sources: errors', () => {
+  it('--ndjson with ::: is refused; an unreadable :::: file is refused before any job', async () => {
+    const ndjson = await runQrun(['--ndjson', ':::', 'a']);
+    assert.equal(ndjson.code, 255);
+    assert.match(ndjson.stderr, /^qrun: --ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it; see qrun --help\n$/);
+    const missing = await runQrun(['echo', '::::', join(scratch, 'nope.txt'), ':::', 'x']);
+    assert.equal(missing.code, 255);
+    assert.match(missing.stderr, /cannot be read: no such file\n$/);
+    assert.equal(missing.stdout.length, 0);
+  });
+});
