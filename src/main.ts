@@ -7,7 +7,8 @@ import { UsageError, messageOf } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
-import { parseTemplate, renderTemplate } from './jobs/template.js';
+import { parseTemplate, renderPlain, renderTemplate } from './jobs/template.js';
+import { columnSplitter, trimmed } from './jobs/columns.js';
 import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
 import { checkShell } from './runner/check-shell.js';
 import { fitConcurrency, openFileLimit } from './runner/fd-budget.js';
@@ -235,7 +236,7 @@ async function runWith(
   const sink = new OutputSink({
     mode: options.output,
     keepOrder: options.keepOrder,
-    tag: options.tag,
+    tag: tagOf(options),
     stdout: io.stdout,
     stderr: io.stderr,
     // --results needs every byte to pass through qrun (no inherited fds, no capture files).
@@ -286,6 +287,8 @@ async function runWith(
     onNotStarted: notStarted,
   });
   const jobs = makeJobs(input.records, {
+    columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, options.trim),
+    trim: options.trim === 'n' ? undefined : (text) => trimmed(text, options.trim),
     ndjson: options.ndjson,
     stop: shutdown.stop,
     skip: (seq) => resumed?.done.has(seq) ?? false,
@@ -380,6 +383,15 @@ async function runWith(
   });
   if (text !== undefined) io.stderr.write(text);
   return summary;
+}
+
+/** --tagstring (a template, values as they are) or --tag (the job's arguments, as GNU parallel). */
+function tagOf(options: RunOptions): ((job: Job) => string) | undefined {
+  if (options.tagString !== undefined) {
+    const template = parseTemplate([options.tagString], false);
+    return (job) => renderPlain(template, job.record, job.seq, job.args);
+  }
+  return options.tag ? (job) => (job.args ?? [job.record]).join(' ') : undefined;
 }
 
 /** How jobs start on this machine: --executor auto (the spawn helper where it runs), helper or execa. */

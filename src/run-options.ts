@@ -1,6 +1,7 @@
 // The typed options of a run, validated: what every stage is configured by (no schema library here).
 
 import type { ArgSource } from './input/arg-sources.js';
+import type { Trim } from './jobs/columns.js';
 import type { RecordSeparator } from './input/split-records.js';
 import type { ResumeMode } from './jobs/resume.js';
 import type { RedisTarget } from './redis/url.js';
@@ -25,7 +26,14 @@ export interface RunOptions {
   readonly shell: string;
   readonly output: OutputMode;
   readonly keepOrder: boolean;
+  /** --tag: each output line starts with the job's arguments and a tab. */
   readonly tag: boolean;
+  /** --tagstring: the tag as a template ({#}, {1}… ; values as they are). */
+  readonly tagString: string | undefined;
+  /** --colsep: records are cut into columns, the job's arguments. */
+  readonly colsep: RegExp | undefined;
+  /** --trim: spaces and tabs trimmed around columns (or the record). */
+  readonly trim: Trim;
   /** undefined: on when stderr is a terminal and CI is unset. */
   readonly progress: boolean | undefined;
   readonly logFile: string | undefined;

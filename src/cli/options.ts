@@ -7,7 +7,7 @@ import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
-import { duration, flag, grace, halt, oneOf, text, wholeNumber } from './validators.js';
+import { duration, flag, grace, halt, oneOf, regex, text, wholeNumber } from './validators.js';
 
 export type { LogLevel, RedisOptions, RunOptions };
 
@@ -18,6 +18,7 @@ const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug
 const outputModes = ['group', 'line', 'ungroup'] as const;
 const annotations = ['github', 'github-group', 'none'] as const;
 const executors = ['auto', 'helper', 'execa'] as const;
+const trims = ['n', 'l', 'r', 'lr', 'rl'] as const;
 
 /** How long running jobs get after the first signal unless --grace says otherwise. */
 const defaultGraceMs = 5000;
@@ -33,6 +34,9 @@ const rawSchema = z.strictObject({
   output: z.optional(oneOf('--output', outputModes)),
   keepOrder: z.optional(flag('--keep-order')),
   tag: z.optional(flag('--tag')),
+  tagstring: z.optional(text('--tagstring')),
+  colsep: z.optional(regex('--colsep')),
+  trim: z.optional(oneOf('--trim', trims)),
   progress: z.optional(flag('--progress')),
   logFile: z.optional(text('--log-file')),
   logLevel: z.optional(oneOf('--log-level', logLevels)),
@@ -96,6 +100,7 @@ export function parseOptions(
   if ((o.resume === true || o.resumeFailed === true) && o.joblog === '-') {
     throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs a --joblog file to read; --joblog - writes the log to stdout`);
   }
+  if (o.ndjson === true && o.colsep !== undefined) throw new UsageError('--colsep cuts plain records into columns; --ndjson records have fields');
   if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
     throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
   }
@@ -125,6 +130,9 @@ export function parseOptions(
     output,
     keepOrder: o.keepOrder ?? false,
     tag: o.tag ?? false,
+    tagString: o.tagstring,
+    colsep: o.colsep,
+    trim: o.trim ?? 'n',
     progress: o.progress,
     logFile: o.logFile,
     logLevel: o.logLevel ?? 'info',

@@ -64,6 +64,22 @@ export function halt() {
   }));
 }
 
+/** A regular expression (--colsep): a plain string is taken as one, as GNU parallel takes a Perl regex. */
+export function regex(flag: string) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    if (typeof value === 'string' && value.length > 0) {
+      try {
+        return new RegExp(value);
+      } catch (error) {
+        ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a regular expression, got ${shown(value)}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}` });
+        return z.NEVER;
+      }
+    }
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a non-empty regular expression, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
 /** A switch: true or false. */
 export function flag(name: string) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {

@@ -15,6 +15,10 @@ export interface MakeJobsOptions {
   readonly onBlank: (job: Job) => void;
   /** Once aborted, records still arriving are not made into jobs (they count as unread input). */
   readonly stop: AbortSignal;
+  /** --colsep: a record cut into the job's arguments (the record is then they joined by spaces). */
+  readonly columns?: ((text: string) => string[]) | undefined;
+  /** --trim without --colsep: the record trimmed. */
+  readonly trim?: ((text: string) => string) | undefined;
 }
 
 /**
@@ -31,10 +35,18 @@ export async function* makeJobs(records: AsyncIterable<InputRecord>, options: Ma
       options.onBlank({ seq, line: seq, record: '' });
     }
     seq++;
-    const job = options.ndjson ? ndjsonJob(seq, line, text) : args !== undefined ? { seq, line, record: text, args } : { seq, line, record: text };
+    const job = options.ndjson ? ndjsonJob(seq, line, text) : args !== undefined ? { seq, line, record: text, args } : plainJob(seq, line, text, options);
     if (options.skip(seq)) options.onSkipped(job);
     else yield job;
   }
+}
+
+function plainJob(seq: number, line: number, text: string, options: MakeJobsOptions): Job {
+  if (options.columns !== undefined) {
+    const columns = options.columns(text);
+    return { seq, line, record: columns.join(' '), args: columns };
+  }
+  return { seq, line, record: options.trim === undefined ? text : options.trim(text) };
 }
 
 function ndjsonJob(seq: number, line: number, text: string): Job {

@@ -20,9 +20,9 @@ function fieldOf(match: RegExpMatchArray): Field {
  * Parses the command words given after the options (joined by spaces, as GNU parallel does).
  * A template without any replacement string gets " {}" appended.
  */
-export function parseTemplate(words: readonly string[]): Template {
+export function parseTemplate(words: readonly string[], appendRecord = true): Template {
   let source = words.join(' ');
-  if (!fieldPattern.test(source)) source += ' {}';
+  if (appendRecord && !fieldPattern.test(source)) source += ' {}';
   fieldPattern.lastIndex = 0;
   const parts: TemplatePart[] = [];
   let last = 0;
@@ -61,6 +61,20 @@ export function renderTemplate(template: Template, record: string, seq: number, 
       if (value !== undefined) out += quoteFor(quoting, modify(value, field.modifier));
     }
     else out += args.map((arg) => quoteFor(quoting, modify(arg, field.modifier))).join(' ');
+  }
+  return out;
+}
+
+/** The text of a template with values as they are, not quoted (--tagstring: a label, not shell code). */
+export function renderPlain(template: Template, record: string, seq: number, args: readonly string[] = [record]): string {
+  let out = '';
+  for (const part of template) {
+    if ('text' in part) out += part.text;
+    else if (part.field.kind === 'seq') out += String(seq);
+    else if (part.field.kind === 'value') {
+      const { position, modifier } = part.field;
+      out += position !== undefined ? modify(args[position - 1] ?? '', modifier) : args.map((arg) => modify(arg, modifier)).join(' ');
+    }
   }
   return out;
 }

@@ -42,10 +42,13 @@ describe('group mode (default)', () => {
     assert.equal(ordered.stdout.toString(), 'job0\njob1\njob2\njob3\n');
   });
 
-  it('--tag prefixes every line with the job number and a tab', async () => {
+  it("--tag prefixes every line with the job's record and a tab (as GNU parallel); --tagstring '{#}' with the job number", async () => {
     const result = await runQrun(['-c', '1', '-q', '--tag'], { input: 'printf "a\\nb"\necho c >&2\n' });
-    assert.equal(result.stdout.toString(), '1\ta\n1\tb');
-    assert.equal(result.stderr, '2\tc\n');
+    assert.equal(result.stdout.toString(), 'printf "a\\nb"\ta\nprintf "a\\nb"\tb');
+    assert.equal(result.stderr, 'echo c >&2\tc\n');
+    const numbered = await runQrun(['-c', '1', '-q', '--tagstring', '{#}'], { input: 'printf "a\\nb"\necho c >&2\n' });
+    assert.equal(numbered.stdout.toString(), '1\ta\n1\tb');
+    assert.equal(numbered.stderr, '2\tc\n');
   });
 
   it('passes binary and invalid UTF-8 output through unchanged, in every mode', async () => {

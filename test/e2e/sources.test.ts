@@ -75,6 +75,31 @@ describe('input sources, compared with GNU parallel', () => {
   });
 });
 
+describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', () => {
+  it('--tag with sources and with plain records; --tagstring with replacement strings', () => {
+    same(['--tag', 'echo', ':::', 'a', 'b', ':::', '1', '2']);
+    same(['--tag', 'echo'], 'x y\nz\n');
+    same(['--tagstring', '{#}-{1}', 'echo', ':::', 'a', 'b']);
+    same(['--tag', '--colsep', ',', 'echo', 'hi'], 'a,b\n');
+  });
+
+  it('--colsep cuts records into {1} {2}...; {} and no template give all columns; --trim', () => {
+    same(['--colsep', ',', 'echo', '{2}', '{1}'], 'a,b\nc,d,e\n');
+    same(['--colsep', ',', 'echo', '{}'], 'a,b\n');
+    same(['--colsep', ',', 'echo'], 'a,b\n');
+    same(['-C', '[,;]', 'echo', '{3}{2}{1}'], 'a,b;c\n');
+    same(['--colsep', ',', '--trim', 'lr', 'echo', '{1}x{2}'], ' a , b \n');
+    same(['--colsep', ',', '--trim', 'l', 'echo', '{1}x{2}'], ' a , b \n');
+    same(['--colsep', ',', '--trim', 'r', 'echo', '{1}x{2}'], ' a , b \n');
+  });
+
+  it('a bad --colsep is one line, exit 255', async () => {
+    const result = await runQrun(['--colsep', '(']);
+    assert.equal(result.code, 255);
+    assert.match(result.stderr, /^qrun: --colsep must be a regular expression, got '\(': .*; see qrun --help\n$/);
+  });
+});
+
 describe('input sources: errors', () => {
   it('--ndjson with ::: is refused; an unreadable :::: file is refused before any job', async () => {
     const ndjson = await runQrun(['--ndjson', ':::', 'a']);

@@ -17,7 +17,8 @@ export type OutputMode = 'group' | 'line' | 'ungroup';
 export interface OutputSinkOptions {
   readonly mode: OutputMode;
   readonly keepOrder: boolean;
-  readonly tag: boolean;
+  /** --tag/--tagstring: the text put before each output line of a job (a tab follows), if any. */
+  readonly tag: ((job: Job) => string) | undefined;
   readonly stdout: Writable;
   readonly stderr: Writable;
   /** The streams are this process's own fd 1 and 2, so ungrouped jobs may inherit them. */
@@ -56,11 +57,11 @@ class StreamState {
   constructor(
     readonly out: Writable,
     readonly name: 'stdout' | 'stderr',
-    seq: number,
+    prefix: Buffer | undefined,
     private readonly options: OutputSinkOptions,
   ) {
     this.buffer = new OutputBuffer(options.budget, options.spill, options.perBufferLimit);
-    this.tagger = options.tag ? new LineTagger(Buffer.from(`${seq}\t`)) : undefined;
+    this.tagger = prefix !== undefined ? new LineTagger(prefix) : undefined;
   }
 
   /** Writes a chunk (tagged if --tag) to this stream's destination. */
@@ -96,8 +97,9 @@ class JobOutput {
     readonly seq: number,
     options: OutputSinkOptions,
     live: boolean,
+    prefix?: Buffer,
   ) {
-    this.streams = [new StreamState(options.stdout, 'stdout', seq, options), new StreamState(options.stderr, 'stderr', seq, options)];
+    this.streams = [new StreamState(options.stdout, 'stdout', prefix, options), new StreamState(options.stderr, 'stderr', prefix, options)];
     this.live = live;
   }
 }
@@ -120,7 +122,7 @@ export class OutputSink {
    */
   target(job: Job): OutputChannel {
     const { mode, tag, inheritable, keepOrder } = this.options;
-    if (mode === 'ungroup' && !tag && inheritable) {
+    if (mode === 'ungroup' && tag === undefined && inheritable) {
       // The fastest path: a local job writes to qrun's own stdio and nothing is held here. Only
       // an executor that feeds the port (not a local one) makes the job's state, on its first chunk.
       let fed: JobOutput | undefined;
@@ -152,7 +154,8 @@ export class OutputSink {
 
   /** Starts holding a job's output state until it is written out. */
   private hold(job: Job, live: boolean): JobOutput {
-    const output = new JobOutput(job.seq, this.options, live);
+    const tag = this.options.tag;
+    const output = new JobOutput(job.seq, this.options, live, tag === undefined ? undefined : Buffer.from(`${tag(job)}\t`));
     this.open.set(job.seq, output);
     return output;
   }

@@ -1,4 +1,4 @@
-// --tag: puts "<seq>\t" in front of every output line.
+// --tag/--tagstring: puts "<tag>\t" in front of every output line.
 
 /** Prefixes each line that starts in `chunk`; remembers whether the next chunk starts a line. */
 export class LineTagger {

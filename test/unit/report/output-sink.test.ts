@@ -30,7 +30,7 @@ function makeSink(mode: OutputMode, keepOrder = false, limits = { memory: 1 << 2
   const sink = new OutputSink({
     mode,
     keepOrder,
-    tag: false,
+    tag: undefined,
     stdout: target ?? stdout,
     stderr,
     inheritable: false,
@@ -174,7 +174,7 @@ describe('OutputSink', () => {
   it('an unusable temp dir: group mode cannot start the job, line mode reports the lost output', async () => {
     const options = {
       keepOrder: true,
-      tag: false,
+      tag: undefined,
       stdout: new PassThrough(),
       stderr: new PassThrough(),
       inheritable: false,
