@@ -289,6 +289,7 @@ async function runWith(
   const jobs = makeJobs(input.records, {
     columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, options.trim),
     trim: options.trim === 'n' ? undefined : (text) => trimmed(text, options.trim),
+    perJob: options.perJob,
     ndjson: options.ndjson,
     stop: shutdown.stop,
     skip: (seq) => resumed?.done.has(seq) ?? false,

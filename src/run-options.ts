@@ -56,6 +56,8 @@ export interface RunOptions {
   readonly sources: readonly ArgSource[];
   /** --link: input sources pair by position instead of every combination. */
   readonly link: boolean;
+  /** -n/-N: records per job (0 with -N0: one record per job, its value not used). */
+  readonly perJob: number | undefined;
   /** How jobs start here: the spawn helper where it can (auto), always (helper), or execa only. */
   readonly executor: ExecutorChoice;
   readonly argFiles: readonly string[];

@@ -49,6 +49,8 @@ const rawSchema = z.strictObject({
   metricsFile: z.optional(text('--metrics-file')),
   executor: z.optional(oneOf('--executor', executors)),
   link: z.optional(flag('--link')),
+  maxArgs: z.optional(wholeNumber('-n', 1)),
+  maxReplaceArgs: z.optional(wholeNumber('-N', 0)),
   sources: z.optional(z.custom<ArgSource[]>((value) => Array.isArray(value))),
   argFile: z.optional(z.array(text('--arg-file'))),
   null: z.optional(flag('--null')),
@@ -100,6 +102,8 @@ export function parseOptions(
   if ((o.resume === true || o.resumeFailed === true) && o.joblog === '-') {
     throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs a --joblog file to read; --joblog - writes the log to stdout`);
   }
+  if (o.maxArgs !== undefined && o.maxReplaceArgs !== undefined) throw new UsageError('-n and -N both set how many arguments a job takes; give one');
+  if (o.ndjson === true && (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined)) throw new UsageError('-n and -N group plain records; --ndjson records are one job each');
   if (o.ndjson === true && o.colsep !== undefined) throw new UsageError('--colsep cuts plain records into columns; --ndjson records have fields');
   if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
     throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
@@ -147,6 +151,7 @@ export function parseOptions(
     executor: o.executor ?? 'auto',
     sources: o.sources ?? [],
     link: o.link ?? false,
+    perJob: o.maxReplaceArgs ?? o.maxArgs,
     argFiles: o.argFile ?? [],
     separator: o.null === true ? 'null' : 'newline',
     command: o.command ?? [],

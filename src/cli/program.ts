@@ -81,6 +81,8 @@ function buildProgram(stdout: Writable): Command {
     .option('--tag', "prefix each output line with the job's arguments and a tab (as GNU parallel)")
     .option('--tagstring <text>', 'prefix each output line with <text> and a tab: replacement strings work ({#} is the job number)')
     .option('-C, --colsep <regex>', 'cut each record into columns at <regex>: the arguments {1} {2}...')
+    .option('-n, --max-args <n>', 'give each job the next n records as its arguments ({} all, {1} {2}... each)')
+    .option('-N, --max-replace-args <n>', 'as -n; -N0 reads one record per job and passes none of it')
     .option('--trim <lr>', 'with --colsep: trim spaces and tabs around columns: n (none), l, r, lr (default: n)')
     .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
     .option('--annotate <kind>', 'github: a ::error:: line per failed job; github-group: also ::group:: around job output; none (default: github when GITHUB_ACTIONS=true)')

@@ -19,6 +19,8 @@ export interface MakeJobsOptions {
   readonly columns?: ((text: string) => string[]) | undefined;
   /** --trim without --colsep: the record trimmed. */
   readonly trim?: ((text: string) => string) | undefined;
+  /** -n/-N: this many records per job, their arguments together (0: one record per job, no arguments). */
+  readonly perJob?: number | undefined;
 }
 
 /**
@@ -26,6 +28,10 @@ export interface MakeJobsOptions {
  * GNU parallel's), and turns each non-blank one into a job (an invalid NDJSON one is marked, not dropped).
  */
 export async function* makeJobs(records: AsyncIterable<InputRecord>, options: MakeJobsOptions): AsyncGenerator<Job> {
+  if (options.perJob !== undefined) {
+    yield* groupedJobs(records, options.perJob, options);
+    return;
+  }
   let seq = 0;
   for await (const { text, line, args } of records) {
     if (options.stop.aborted) return;
@@ -38,6 +44,36 @@ export async function* makeJobs(records: AsyncIterable<InputRecord>, options: Ma
     const job = options.ndjson ? ndjsonJob(seq, line, text) : args !== undefined ? { seq, line, record: text, args } : plainJob(seq, line, text, options);
     if (options.skip(seq)) options.onSkipped(job);
     else yield job;
+  }
+}
+
+/**
+ * -n/-N: each job takes the next `perJob` records (blank ones left out), its arguments theirs in
+ * order; the last job may have fewer. Job numbers count jobs, as in GNU parallel.
+ */
+async function* groupedJobs(records: AsyncIterable<InputRecord>, perJob: number, options: MakeJobsOptions): AsyncGenerator<Job> {
+  let seq = 0;
+  let args: string[] = [];
+  let taken = 0;
+  let firstLine = 0;
+  const job = (): Job => ({ seq: ++seq, line: firstLine, record: args.join(' '), args });
+  for await (const record of records) {
+    if (options.stop.aborted) return;
+    if (taken === 0) firstLine = record.line;
+    const one = record.args ?? (options.columns !== undefined ? options.columns(record.text) : [options.trim === undefined ? record.text : options.trim(record.text)]);
+    if (perJob > 0) args.push(...one);
+    taken++;
+    if (taken < Math.max(perJob, 1)) continue;
+    const made = job();
+    args = [];
+    taken = 0;
+    if (options.skip(made.seq)) options.onSkipped(made);
+    else yield made;
+  }
+  if (taken > 0) {
+    const made = job();
+    if (options.skip(made.seq)) options.onSkipped(made);
+    else yield made;
   }
 }
 

@@ -100,6 +100,29 @@ describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', 
   });
 });
 
+describe('-n and -N: several records per job, compared with GNU parallel', () => {
+  const input = '1,x\n2\n3\n4\n5\n';
+  const cases: string[][] = [
+    ['-n', '2', 'echo'],
+    ['-N', '2', 'echo', '{2}-{1}'],
+    ['-N0', 'echo', 'hi'],
+    ['-n', '2', 'echo', '{}'],
+    ['--max-args', '2', 'echo'],
+    ['-n2', '--tag', 'echo'],
+    ['-n', '3', '--colsep', ',', 'echo', '{4}{1}'],
+  ];
+  for (const args of cases) it(args.join(' '), () => same(args, input));
+  it('with input sources', () => {
+    same(['-n', '2', 'echo', ':::', 'a', 'b', 'c', 'd', 'e']);
+    same(['-n', '2', 'echo', ':::', 'a', 'b', ':::', '1', '2']);
+  });
+  it('-n and -N together are refused', async () => {
+    const result = await runQrun(['-n', '2', '-N', '2', 'echo']);
+    assert.equal(result.code, 255);
+    assert.equal(result.stderr, 'qrun: -n and -N both set how many arguments a job takes; give one; see qrun --help\n');
+  });
+});
+
 describe('input sources: errors', () => {
   it('--ndjson with ::: is refused; an unreadable :::: file is refused before any job', async () => {
     const ndjson = await runQrun(['--ndjson', ':::', 'a']);

@@ -42,6 +42,7 @@ describe('options', () => {
       executor: 'auto',
       sources: [],
       link: false,
+      perJob: undefined,
       argFiles: [],
       separator: 'newline',
       command: [],
