@@ -28,14 +28,14 @@ import { StreamWriteError } from './report/output/serial-writer.js';
 import { StdioGuard } from './report/output/stdio-guard.js';
 import { atProcessExit } from './exit-hooks.js';
 import { HaltMonitor } from './shutdown/halt.js';
-import { noLog, openLog, type RunLog } from './report/logger.js';
+import { atDebug, noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
 import { OutputSink } from './report/output/output-sink.js';
 import { CaptureFiles } from './report/output/capture-files.js';
 import { PrivateDir } from './report/output/private-dir.js';
 import { SpillFile } from './report/output/spill-file.js';
 import { wantsProgress, type TerminalStream } from './report/progress.js';
-import { startDisplay, type Display } from './report/terminal/display.js';
+import { noDisplay, startDisplay, type Display } from './report/terminal/display.js';
 import { interruptedBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
 import { openSummaryJson, writeSummaryJsonOf } from './report/summary-json.js';
 import { RunStats } from './report/stats.js';
@@ -187,7 +187,8 @@ async function runWith(
   const results = options.results !== undefined && !options.dryRun ? new ResultsWriter(options.results) : undefined;
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
-  let display: Pick<Display, 'beforeWrite' | 'onPhase' | 'stop'> = { beforeWrite: () => undefined, onPhase: () => undefined, stop: () => undefined };
+  let display: Display = noDisplay;
+  const color = wantsColor(io.stderr, io.env);
   const shutdown = new Shutdown(
     io.signals,
     (phase, reason) => {
@@ -342,7 +343,7 @@ async function runWith(
       total: showProgress ? input.countTotal(counting.signal) : Promise.resolve(undefined),
       showProgress,
       waitFor: fromTerminal ? pool.inputDone : undefined,
-      color: wantsColor(io.stderr, io.env),
+      color,
       silent: options.silent,
       graceMs: options.graceMs,
       graceEndsAt: () => shutdown.graceEndsAt,
@@ -380,7 +381,7 @@ async function runWith(
     interruptedBy: shutdown.interruptedBy,
     haltedBy: halt.reason,
     joblog: options.joblog === '-' ? undefined : options.joblog,
-    paint: paint(wantsColor(io.stderr, io.env)),
+    paint: paint(color),
   });
   if (text !== undefined) io.stderr.write(text);
   return summary;
@@ -398,7 +399,7 @@ function tagOf(options: RunOptions): ((job: Job) => string) | undefined {
 /** How jobs start on this machine: --executor auto (the spawn helper where it runs), helper or execa. */
 function localJobs(options: RunOptions, io: RunIO): ExecutorFactory {
   if (options.executor === 'execa') return createLocalExecutor;
-  const debug = options.logLevel === 'debug' || options.logLevel === 'trace';
+  const debug = atDebug(options.logLevel);
   return helperExecutor({
     binary: locateHelper(),
     required: options.executor === 'helper',

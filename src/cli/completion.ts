@@ -1,13 +1,16 @@
 // `qrun completion bash|zsh|fish`: shell completion scripts generated from the option list.
 
 import { UsageError } from '../errors.js';
+import { annotations, executors, logLevels, outputModes, trims } from './options.js';
 import type { OptionInfo } from './program.js';
 
-/** Values an option takes from a fixed list. */
+/** Values an option takes from a fixed list (the same lists the options are validated with). */
 const choices: Record<string, readonly string[]> = {
-  '--output': ['group', 'line', 'ungroup'],
-  '--log-level': ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-  '--annotate': ['github', 'github-group', 'none'],
+  '--output': outputModes,
+  '--log-level': logLevels,
+  '--annotate': annotations,
+  '--executor': executors,
+  '--trim': trims,
   '--grace': ['0', '5s', '30s', 'unlimited'],
 };
 

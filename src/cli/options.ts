@@ -14,11 +14,12 @@ export type { LogLevel, RedisOptions, RunOptions };
 /** Jobs in flight through Redis at once, unless --queue-size says otherwise. */
 const redisWindow = 1000;
 
-const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const outputModes = ['group', 'line', 'ungroup'] as const;
-const annotations = ['github', 'github-group', 'none'] as const;
-const executors = ['auto', 'helper', 'execa'] as const;
-const trims = ['n', 'l', 'r', 'lr', 'rl'] as const;
+/** The words options take from a fixed list (validation here, shell completions in completion.ts). */
+export const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const outputModes = ['group', 'line', 'ungroup'] as const;
+export const annotations = ['github', 'github-group', 'none'] as const;
+export const executors = ['auto', 'helper', 'execa'] as const;
+export const trims = ['n', 'l', 'r', 'lr', 'rl'] as const;
 
 /** How long running jobs get after the first signal unless --grace says otherwise. */
 const defaultGraceMs = 5000;

@@ -14,6 +14,11 @@ export interface RunLog {
   readonly flush: () => void;
 }
 
+/** Whether a --log-level is debug or finer (qrun then also says more on stderr). */
+export function atDebug(level: string): boolean {
+  return level === 'debug' || level === 'trace';
+}
+
 /** A log that records nothing. */
 export const noLog: RunLog = { handle: () => undefined, info: () => undefined, error: () => undefined, flush: () => undefined };
 

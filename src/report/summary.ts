@@ -2,6 +2,7 @@
 
 import { formatDuration } from '../duration.js';
 import { describeEnd, type JobResult } from '../jobs/job.js';
+import { atDebug } from './logger.js';
 import { describeQueue } from './metrics/queue-metrics.js';
 import type { RunSummary } from './run-summary.js';
 import type { RunStats } from './stats.js';
@@ -72,8 +73,7 @@ export function summaryText(choice: SummaryChoice, stats: RunStats, summary: Run
   if (stats.finished + stats.notStarted + stats.skipped === 0) return undefined;
   const text = formatSummary(stats, summary.elapsedMs, context);
   // At debug: whether the input or the workers held the run back.
-  const debug = (choice.logLevel === 'debug' || choice.logLevel === 'trace') && summary.queue !== undefined;
-  return debug && summary.queue !== undefined ? `${text}  ${describeQueue(summary.queue)}\n` : text;
+  return atDebug(choice.logLevel) && summary.queue !== undefined ? `${text}  ${describeQueue(summary.queue)}\n` : text;
 }
 
 /** Timed-out jobs first, then those ended by a signal, then plain failures (stable within each). */

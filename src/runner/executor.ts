@@ -4,6 +4,11 @@ import type { ExecResult, Job } from '../jobs/job.js';
 
 export type { ExecResult };
 
+/** The result of a job whose process never started (spawn or exec failed): `error` says why. */
+export function notStartedResult(error: string, startedAt: number): ExecResult {
+  return { exitCode: null, signal: null, timedOut: false, canceled: false, error, startedAt, durationMs: 0, stdoutBytes: 0 };
+}
+
 /** The run-wide defaults a job's policy is resolved from. */
 export interface RunDefaults {
   readonly shell: string;

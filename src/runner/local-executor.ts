@@ -3,7 +3,7 @@
 import type { Options } from 'execa';
 import { resolve } from 'node:path';
 import { atProcessExit } from '../exit-hooks.js';
-import type { ExecResult, Executor, ExecutorFactory } from './executor.js';
+import { notStartedResult, type Executor, type ExecutorFactory } from './executor.js';
 import { ProcessGroups } from './process-groups.js';
 import { supervise } from './supervise.js';
 
@@ -63,7 +63,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
       } catch (error) {
         // execa throws when spawn fails for lack of resources (EMFILE, ENFILE): a failed job, not a crash.
         const code = (error as NodeJS.ErrnoException).code ?? 'out of resources';
-        return notStarted(`could not start: ${code}`, startedAt);
+        return notStartedResult(`could not start: ${code}`, startedAt);
       }
       const pgid = subprocess.pid;
       const group = pgid === undefined ? undefined : supervise(pgid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill, groups, onGroup: settings.onGroup });
@@ -106,6 +106,3 @@ function holdWhile(stream: NodeJS.ReadableStream, taken: void | Promise<void>): 
   );
 }
 
-function notStarted(error: string, startedAt: number): ExecResult {
-  return { exitCode: null, signal: null, timedOut: false, canceled: false, error, startedAt, durationMs: 0, stdoutBytes: 0 };
-}

@@ -1,4 +1,4 @@
-// Group mode: jobs write stdout and stderr straight into private files, reused from job to job.
+// Group mode: jobs write stdout and stderr straight into private files, fresh ones for each job.
 
 import { closeSync, constants, fstatSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +14,11 @@ export interface CapturePair {
   readonly fullSeen: number;
 }
 
-/** Linux's O_TMPFILE (with O_DIRECTORY): an unnamed file in a directory, gone when closed. */
-const unnamedFile = 0o20000000 | 0o200000;
+/**
+ * Linux's O_TMPFILE: an unnamed file in a directory, gone when closed. Node has no constant for it;
+ * its bit is the same on every Linux CPU, O_DIRECTORY's is not (x64 0o200000, arm64 0o40000).
+ */
+const unnamedFile = 0o20000000 | (constants.O_DIRECTORY ?? 0o200000);
 
 /** Size of the pieces a captured file is read back in. */
 const readPiece = 1024 * 1024;

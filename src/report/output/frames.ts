@@ -28,10 +28,14 @@ export function outputFrames(options: FrameOptions): ((result: JobResult) => Out
   if (!options.githubGroups && !options.labelFailures) return undefined;
   return (result) => {
     const failed = isFailure(result);
-    const what = `#${result.job.seq}${result.command === '' ? '' : ` ${oneLine(result.command)}`}`;
+    // The common case, on every job: a job that succeeded, and no groups asked for.
+    if (!failed && !options.githubGroups) return undefined;
+    const command = result.command === '' ? '' : oneLine(result.command);
+    const end = failed ? describeEnd(result) : '';
+    const what = `#${result.job.seq}${command === '' ? '' : ` ${command}`}`;
     return {
-      open: options.githubGroups ? `::group::${escapeWorkflowData(failed ? `${what} (${describeEnd(result)})` : what)}\n` : undefined,
-      stderrLabel: options.labelFailures && failed ? `qrun: job #${result.job.seq} failed, ${describeEnd(result)}${result.command === '' ? '' : `: ${oneLine(result.command)}`}; its stderr:\n` : undefined,
+      open: options.githubGroups ? `::group::${escapeWorkflowData(failed ? `${what} (${end})` : what)}\n` : undefined,
+      stderrLabel: options.labelFailures && failed ? `qrun: job #${result.job.seq} failed, ${end}${command === '' ? '' : `: ${command}`}; its stderr:\n` : undefined,
       close: options.githubGroups ? '::endgroup::\n' : undefined,
     };
   };

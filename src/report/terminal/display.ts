@@ -3,7 +3,6 @@
 import type { Progress, TerminalStream } from '../progress.js';
 import { noProgress, startProgress } from '../progress.js';
 import type { RunStats } from '../stats.js';
-import type { StoppingState } from './progress-text.js';
 
 /** What the display reads from the run. */
 export interface DisplayDeps {
@@ -31,12 +30,15 @@ export interface Display {
   readonly stop: () => void;
 }
 
+/** The display before the run has one: shows nothing. */
+export const noDisplay: Display = { beforeWrite: () => undefined, onPhase: () => undefined, stop: () => undefined };
+
 /** Starts the status line (if wanted) and returns the display. */
 export function startDisplay(deps: DisplayDeps): Display {
   let progress: Progress = noProgress;
   let ended = false;
   let total: number | undefined;
-  let stopping: StoppingState | undefined;
+  let stoppedBy: string | undefined;
   void deps.total.then((counted) => (total = counted));
   if (deps.showProgress) {
     void (deps.waitFor ?? Promise.resolve())
@@ -53,7 +55,7 @@ export function startDisplay(deps: DisplayDeps): Display {
       queued: deps.queueDepth(),
       total,
       elapsedMs: Date.now() - deps.stats.startedAtMs,
-      stopping: stopping === undefined ? undefined : { ...stopping, killInMs: endsAt === undefined ? undefined : endsAt - Date.now() },
+      stopping: stoppedBy === undefined ? undefined : { signal: stoppedBy, killInMs: endsAt === undefined ? undefined : endsAt - Date.now() },
     };
   }
   const say = (text: string): void => {
@@ -67,7 +69,7 @@ export function startDisplay(deps: DisplayDeps): Display {
       const running = deps.stats.running;
       const jobs = `${running} running ${running === 1 ? 'job' : 'jobs'}`;
       if (phase === 'stop' && isSignal(reason)) {
-        stopping = { signal: reason, killInMs: undefined };
+        stoppedBy = reason;
         if (running === 0) return;
         const again = reason === 'SIGINT' ? 'Ctrl-C' : reason;
         const one = running === 1;

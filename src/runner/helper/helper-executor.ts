@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { atProcessExit } from '../../exit-hooks.js';
-import type { ExecResult, Executor, ExecutorFactory, LocalStdio } from '../executor.js';
+import { notStartedResult, type Executor, type ExecutorFactory, type LocalStdio } from '../executor.js';
 import { ProcessGroups } from '../process-groups.js';
 import { supervise } from '../supervise.js';
 import { startSpawnHelper, type SpawnHelper } from './helper-process.js';
@@ -95,11 +95,11 @@ function withHelper(
           env: spec.env,
         });
       } catch (error) {
-        return notStarted(`could not start: ${(error as Error).message}`, startedAt);
+        return notStartedResult(`could not start: ${(error as Error).message}`, startedAt);
       }
       // The helper died before it said: the job never started, so run it the other way.
       if (start.kind === 'lost') return viaExeca(spec, output, signals);
-      if (start.kind === 'failed') return notStarted(`could not start: ${errnoNames.get(start.errno) ?? `errno ${start.errno}`}`, startedAt);
+      if (start.kind === 'failed') return notStartedResult(`could not start: ${errnoNames.get(start.errno) ?? `errno ${start.errno}`}`, startedAt);
       // The timeout counts from the helper's report that the job started.
       const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill: signals.kill, groups });
       const end = await start.ended;
@@ -125,6 +125,3 @@ function stdio(target: LocalStdio['stdout']): HelperStdio {
   return target === 'inherit' ? { kind: 'inherit' } : { kind: 'path', path: `/proc/${process.pid}/fd/${target}` };
 }
 
-function notStarted(error: string, startedAt: number): ExecResult {
-  return { exitCode: null, signal: null, timedOut: false, canceled: false, error, startedAt, durationMs: 0, stdoutBytes: 0 };
-}

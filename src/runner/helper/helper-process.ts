@@ -1,5 +1,5 @@
-// The running spawn helper: one process per run, started with execa, fed jobs on its stdin and
-// reporting their starts and ends on fd 3.
+// The running spawn helper: one process per run, fed jobs on its stdin and reporting their
+// starts and ends on fd 3.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -24,7 +24,7 @@ interface Waiting {
 export interface SpawnHelper {
   /** Starts a job; throws if a field holds a NUL byte. */
   start(job: Omit<HelperJob, 'id'>): Promise<HelperStart>;
-  /** The helper has died or was closed: jobs must go another way. */
+  /** The helper has died or is closing: jobs must go another way. */
   readonly dead: () => boolean;
   /** Lets the helper exit (its running jobs are qrun's to kill); resolves once it has. */
   close(): Promise<void>;
@@ -56,6 +56,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   const decoder = new EventDecoder();
   let nextId = 0;
   let dead = false;
+  let closing = false;
 
   const die = (reason: string): void => {
     if (dead) return;
@@ -104,7 +105,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   return {
     helper: {
       start: (job) => {
-        if (dead) return Promise.resolve({ kind: 'lost' });
+        if (dead || closing) return Promise.resolve({ kind: 'lost' });
         const id = ++nextId;
         const bytes = encodeJob({ ...job, id });
         return new Promise<HelperStart>((resolve) => {
@@ -112,9 +113,10 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
           input.write(bytes);
         });
       },
-      dead: () => dead,
+      dead: () => dead || closing,
       close: async () => {
-        dead = true;
+        // Not `dead`: a job still waiting when the helper exits is then told it was lost.
+        closing = true;
         input.end();
         // It exits at the end of its input; one that does not within a second is killed.
         const stuck = setTimeout(() => subprocess.kill('SIGKILL'), 1000);
