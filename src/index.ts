@@ -35,10 +35,12 @@ export interface RunParams {
   jobs?: number;
   /** Records read ahead (default: 2 × concurrency; with `redis`, jobs in flight, default 1000). */
   queueSize?: number;
-  /** Per-job time limit (at most 24 days). */
-  timeout?: Duration;
+  /** Per-job time limit (at most 24 days), or `"N%"` of the median runtime of the jobs that succeeded so far. */
+  timeout?: Duration | `${number}%`;
   /** After SIGTERM to a job's process group, SIGKILL this much later (default 2 s). */
   killAfter?: Duration;
+  /** How a job is killed, as GNU parallel's `--term-seq`: `"TERM,200,TERM,100,KILL,25"` (instead of `killAfter`). */
+  termSeq?: string;
   /** The shell that runs each job as `<shell> -c <command>` (default /bin/sh). */
   shell?: string;
   output?: OutputMode;

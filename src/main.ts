@@ -46,6 +46,8 @@ import { paint, wantsColor } from './report/terminal/colors.js';
 import { createRunJob } from './pool/run-job.js';
 import type { Executor, ExecutorFactory } from './runner/executor.js';
 import { createLocalExecutor } from './runner/local-executor.js';
+import { termSeqMs } from './runner/term-seq.js';
+import { MedianRuntime } from './report/median-runtime.js';
 import { helperExecutor } from './runner/helper/helper-executor.js';
 import { locateHelper } from './runner/helper/locate.js';
 import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
@@ -94,7 +96,7 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
     if (fitted.note !== undefined) io.stderr.write(`qrun: ${fitted.note}\n`);
     options = { ...asked, concurrency: fitted.concurrency };
   } else if (!asked.dryRun) {
-    io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, asked.killAfterMs)), inheritable: false };
+    io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, termSeqMs(asked.termSeq))), inheritable: false };
   }
   const lock = options.lock !== undefined && !options.dryRun ? await waitForLock(options.lock, options.lockWaitMs, io) : undefined;
   try {
@@ -205,7 +207,7 @@ async function runWith(
     terminate: (reason) => shutdown.terminate(reason),
     fail: (error) => shutdown.fail(error),
     kill: shutdown.kill,
-    graceMs: options.killAfterMs,
+    graceMs: termSeqMs(options.termSeq),
   });
   let joblog: Joblog | undefined;
   try {
@@ -254,7 +256,9 @@ async function runWith(
   });
   const halt = new HaltMonitor(options.halt, input.total, (now) => shutdown.halt(now));
   const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
-  const emit = fanOut([stats.handle, halt.handle, log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
+  const median = options.timeoutPercent === undefined ? undefined : new MedianRuntime();
+  const timeLimit = median && relativeTimeout(median, options.timeoutPercent ?? 100);
+  const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
     joblog,
@@ -263,9 +267,9 @@ async function runWith(
   });
   const runJob = createRunJob({
     executor,
-    defaults: { shell: options.shell, timeoutMs: options.timeoutMs, killAfterMs: options.killAfterMs },
+    defaults: { shell: options.shell, timeoutMs: timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq },
     output: (job) => recorder.output(job, sink.target(job)),
-    signals: { stop: shutdown.stop, kill: shutdown.kill },
+    signals: { stop: shutdown.stop, kill: shutdown.kill, timeLimit },
   });
   const template = options.command.length > 0 ? parseTemplate(options.command) : undefined;
 
@@ -412,4 +416,12 @@ function localJobs(options: RunOptions, io: RunIO): ExecutorFactory {
 async function fleetExecutor(redis: RedisOptions, killAfterMs: number): Promise<ExecutorFactory> {
   const { openRedisExecutor } = await importFleet(() => import('./redis/redis-executor.js'));
   return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, fail, notice });
+}
+
+/** --timeout N%: N% of the median runtime of the jobs that succeeded so far, once there is one. */
+function relativeTimeout(median: MedianRuntime, percent: number): () => number | undefined {
+  return () => {
+    const ms = median.medianMs();
+    return ms === undefined ? undefined : Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((ms * percent) / 100)));
+  };
 }

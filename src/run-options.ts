@@ -5,6 +5,7 @@ import type { Trim } from './jobs/columns.js';
 import type { RecordSeparator } from './input/split-records.js';
 import type { ResumeMode } from './jobs/resume.js';
 import type { RedisTarget } from './redis/url.js';
+import type { TermSeq } from './runner/term-seq.js';
 import type { OutputMode } from './report/output/output-sink.js';
 import type { HaltSpec } from './shutdown/halt.js';
 
@@ -22,7 +23,10 @@ export interface RunOptions {
   readonly concurrency: number;
   readonly queueSize: number;
   readonly timeoutMs: number | undefined;
-  readonly killAfterMs: number;
+  /** --timeout N%: a job is killed after N% of the median runtime of the jobs that succeeded so far. */
+  readonly timeoutPercent: number | undefined;
+  /** How a job is killed (timeout, halt, second signal): --term-seq, or --kill-after's TERM,<ms>,KILL. */
+  readonly termSeq: TermSeq;
   readonly shell: string;
   readonly output: OutputMode;
   readonly keepOrder: boolean;

@@ -7,7 +7,8 @@ import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
-import { duration, flag, grace, halt, oneOf, regex, text, wholeNumber } from './validators.js';
+import { duration, flag, grace, halt, oneOf, regex, termSeq, text, timeout, wholeNumber } from './validators.js';
+import { killAfterSeq } from '../runner/term-seq.js';
 
 export type { LogLevel, RedisOptions, RunOptions };
 
@@ -29,8 +30,9 @@ const rawSchema = z.strictObject({
   concurrency: z.optional(wholeNumber('--concurrency')),
   jobs: z.optional(wholeNumber('--jobs')),
   queueSize: z.optional(wholeNumber('--queue-size')),
-  timeout: z.optional(duration('--timeout', false)),
+  timeout: z.optional(timeout()),
   killAfter: z.optional(duration('--kill-after', true)),
+  termSeq: z.optional(termSeq()),
   shell: z.optional(text('--shell')),
   output: z.optional(oneOf('--output', outputModes)),
   keepOrder: z.optional(flag('--keep-order')),
@@ -63,9 +65,11 @@ const rawSchema = z.strictObject({
   retries: z.optional(wholeNumber('--retries', 0)),
   retryDelay: z.optional(duration('--retry-delay', true)),
   halt: z.optional(halt()),
+  haltOnError: z.optional(halt('--halt-on-error')),
   delay: z.optional(duration('--delay', true)),
   dryRun: z.optional(flag('--dry-run')),
   results: z.optional(text('--results')),
+  res: z.optional(text('--res')),
   summaryJson: z.optional(text('--summary-json')),
   redis: z.optional(text('--redis')),
   queue: z.optional(text('--queue')),
@@ -115,6 +119,8 @@ export function parseOptions(
   if (o.concurrency !== undefined && o.jobs !== undefined && o.concurrency !== o.jobs) {
     throw new UsageError(`--jobs is another name for --concurrency; give one, got ${o.concurrency} and ${o.jobs}`);
   }
+  if (o.halt !== undefined && o.haltOnError !== undefined) throw new UsageError('--halt-on-error is another name for --halt; give one');
+  if (o.results !== undefined && o.res !== undefined) throw new UsageError('--res is another name for --results; give one');
   const output = o.output ?? 'group';
   if (output === 'ungroup' && o.keepOrder === true) {
     throw new UsageError('--keep-order cannot be used with --output ungroup (ungrouped output has no order to keep)');
@@ -122,6 +128,7 @@ export function parseOptions(
   if (output === 'ungroup' && o.progress === true) {
     throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
   }
+  if (o.termSeq !== undefined && o.killAfter !== undefined) throw new UsageError('--kill-after is a short form of --term-seq TERM,<ms>,KILL; give one');
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
@@ -129,8 +136,9 @@ export function parseOptions(
   return {
     concurrency,
     queueSize: o.queueSize ?? (redis !== undefined ? redisWindow : 2 * concurrency),
-    timeoutMs: o.timeout,
-    killAfterMs: o.killAfter ?? 2000,
+    timeoutMs: typeof o.timeout === 'number' ? o.timeout : undefined,
+    timeoutPercent: typeof o.timeout === 'object' ? o.timeout.percent : undefined,
+    termSeq: o.termSeq ?? killAfterSeq(o.killAfter ?? 2000),
     shell: o.shell ?? '/bin/sh',
     output,
     keepOrder: o.keepOrder ?? false,
@@ -161,10 +169,10 @@ export function parseOptions(
     resume: o.resume === true ? 'resume' : o.resumeFailed === true ? 'resume-failed' : undefined,
     retries: o.retries ?? 0,
     retryDelayMs: o.retryDelay ?? 0,
-    halt: o.halt ?? { when: 'never' },
+    halt: o.halt ?? o.haltOnError ?? { when: 'never' },
     delayMs: o.delay ?? 0,
     dryRun: o.dryRun ?? false,
-    results: o.results,
+    results: o.results ?? o.res,
     summaryJson: o.summaryJson,
     redis,
   };

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import { toDurationMs } from '../duration.js';
 import { parseHalt } from '../shutdown/halt.js';
+import { parseTermSeq } from '../runner/term-seq.js';
 
 /** A value as an error message shows it. */
 export function shown(value: unknown): string {
@@ -51,14 +52,14 @@ export function oneOf<T extends string>(flag: string, values: readonly T[]) {
 }
 
 /** A --halt spec in GNU parallel's grammar. */
-export function halt() {
+export function halt(flag = '--halt') {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const spec = typeof value === 'string' ? parseHalt(value.trim()) : typeof value === 'number' ? parseHalt(String(value)) : undefined;
     if (spec) return spec;
     ctx.issues.push({
       code: 'custom',
       input: value,
-      message: `--halt must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got ${shown(value)}`,
+      message: `${flag} must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got ${shown(value)}`,
     });
     return z.NEVER;
   }));
@@ -98,3 +99,25 @@ export function text(flag: string) {
   }));
 }
 
+
+/** --timeout: a duration, or N% of the median runtime of the jobs that succeeded so far (GNU parallel). */
+export function timeout() {
+  return z.pipe(z.unknown(), z.transform((value, ctx): number | { readonly percent: number } => {
+    const percent = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)%\s*$/.exec(value) : null;
+    if (percent !== null && Number(percent[1]) > 0) return { percent: Number(percent[1]) };
+    const ms = toDurationMs(value);
+    if (ms !== undefined && ms > 0) return ms;
+    ctx.issues.push({ code: 'custom', input: value, message: `--timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), or a percentage of the median runtime like 200%, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
+/** --term-seq: GNU parallel's `SIGNAL,ms,SIGNAL,ms…`. */
+export function termSeq() {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const seq = typeof value === 'string' ? parseTermSeq(value) : undefined;
+    if (seq !== undefined) return seq;
+    ctx.issues.push({ code: 'custom', input: value, message: `--term-seq must be signals and waits in ms like TERM,200,TERM,100,KILL,25, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}

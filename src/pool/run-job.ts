@@ -12,7 +12,7 @@ export interface RunJobDeps {
   readonly defaults: RunDefaults;
   /** Opens where this attempt's output goes (throws if it cannot, e.g. no temp directory). */
   readonly output: (job: Job) => OutputChannel;
-  /** The run's stop and kill phases. */
+  /** The run's stop and kill phases (and the --timeout N% limit, for jobs without their own). */
   readonly signals: ExecSignals;
 }
 
@@ -20,7 +20,10 @@ export interface RunJobDeps {
 export function createRunJob(deps: RunJobDeps): RunJob {
   return async (job, command, slot, attempt) => {
     const spec = resolveSpec(job, command, slot, attempt, deps.defaults);
-    const ran = await deps.executor.run(spec, deps.output(job), deps.signals);
+    const { timeLimit, ...phases } = deps.signals;
+    // A job's own timeout wins over --timeout N%.
+    const signals = timeLimit === undefined || job.timeoutMs !== undefined ? phases : deps.signals;
+    const ran = await deps.executor.run(spec, deps.output(job), signals);
     return { job, command, slot, attempts: attempt, ...ran };
   };
 }

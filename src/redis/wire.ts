@@ -1,6 +1,7 @@
 // What travels through Redis: a job's data (submitter -> worker, validated by the worker) and the
 // records of the output stream (worker -> submitter): start, stdout/stderr chunks, end.
 
+import { constants } from 'node:os';
 import * as z from 'zod/mini';
 import type { ExecResult, JobSpec } from '../runner/executor.js';
 
@@ -16,7 +17,10 @@ const specSchema = z.object({
   command: z.string(),
   shell: z.string().check(z.minLength(1)),
   timeoutMs: z.optional(z.int().check(z.gte(1), z.lte(2 ** 31 - 1))),
-  killAfterMs: z.int().check(z.gte(0), z.lte(2 ** 31 - 1)),
+  termSeq: z.array(z.object({
+    signal: z.custom<NodeJS.Signals>((value) => typeof value === 'string' && value in constants.signals),
+    waitMs: z.int().check(z.gte(0), z.lte(2 ** 31 - 1)),
+  })).check(z.minLength(1), z.maxLength(64)),
   env: z.record(z.string(), z.string()),
   cwd: z.optional(z.string()),
 });
@@ -30,8 +34,8 @@ const dataSchema = z.object({
 
 /** The job data for a spec: what a worker needs to run it, nothing of the submitter's machine. */
 export function jobData(run: string, spec: JobSpec): JobData {
-  const { seq, attempt, command, shell, timeoutMs, killAfterMs, env, cwd } = spec;
-  return { run, seq, attempt, spec: { command, shell, timeoutMs, killAfterMs, env, cwd } };
+  const { seq, attempt, command, shell, timeoutMs, termSeq, env, cwd } = spec;
+  return { run, seq, attempt, spec: { command, shell, timeoutMs, termSeq, env, cwd } };
 }
 
 /** A job's data as a worker reads it from Redis: checked, since anything can be written there. */

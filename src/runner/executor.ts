@@ -1,6 +1,7 @@
 // The runner seam: what every executor (local execa, spawn helper, Redis/BullMQ) is given and returns.
 
 import type { ExecResult, Job } from '../jobs/job.js';
+import type { TermSeq } from './term-seq.js';
 
 export type { ExecResult };
 
@@ -12,10 +13,10 @@ export function notStartedResult(error: string, startedAt: number): ExecResult {
 /** The run-wide defaults a job's policy is resolved from. */
 export interface RunDefaults {
   readonly shell: string;
-  /** Per-job time limit in ms (a job may set its own), or undefined for none. */
-  readonly timeoutMs: number | undefined;
-  /** Delay between SIGTERM and SIGKILL to a job's process group. */
-  readonly killAfterMs: number;
+  /** Per-job time limit in ms as a job starts (a job may set its own), or undefined for none. */
+  readonly timeoutMs: () => number | undefined;
+  /** How a job's process group is killed. */
+  readonly termSeq: TermSeq;
 }
 
 /**
@@ -31,7 +32,7 @@ export interface JobSpec {
   readonly command: string;
   readonly shell: string;
   readonly timeoutMs: number | undefined;
-  readonly killAfterMs: number;
+  readonly termSeq: TermSeq;
   /** Added to the executor's environment: the record's env, QRUN_SEQ and QRUN_SLOT. */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | undefined;
@@ -45,8 +46,8 @@ export function resolveSpec(job: Job, command: string, slot: number, attempt: nu
     slot,
     command,
     shell: defaults.shell,
-    timeoutMs: job.timeoutMs ?? defaults.timeoutMs,
-    killAfterMs: defaults.killAfterMs,
+    timeoutMs: job.timeoutMs ?? defaults.timeoutMs(),
+    termSeq: defaults.termSeq,
     env: { ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
     cwd: job.cwd,
   };
@@ -86,6 +87,11 @@ export interface ExecSignals {
   readonly stop: AbortSignal;
   /** Terminate running jobs (second signal, halt now, a failure of qrun). */
   readonly kill: AbortSignal;
+  /**
+   * --timeout N%: the job's time limit in ms as it stands now (undefined: none yet), read again while
+   * it runs, since it follows the median runtime. A local executor uses it instead of spec.timeoutMs.
+   */
+  readonly timeLimit?: (() => number | undefined) | undefined;
 }
 
 /** Runs jobs. `run` resolves when the job has ended and its output has all been handed over. */

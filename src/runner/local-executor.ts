@@ -37,7 +37,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
       groups.killAll();
       forgetExitHook();
     },
-    run: async (spec, output, { kill }) => {
+    run: async (spec, output, { kill, timeLimit }) => {
       const local = output.local;
       let stdoutBytes = 0;
       const startedAt = Date.now();
@@ -66,7 +66,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
         return notStartedResult(`could not start: ${code}`, startedAt);
       }
       const pgid = subprocess.pid;
-      const group = pgid === undefined ? undefined : supervise(pgid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill, groups, onGroup: settings.onGroup });
+      const group = pgid === undefined ? undefined : supervise(pgid, { timeoutMs: spec.timeoutMs, termSeq: spec.termSeq, timeLimit, kill, groups, onGroup: settings.onGroup });
       if (group !== undefined) {
         subprocess.once('exit', () => group.exited());
         if (local === undefined) {

@@ -1,7 +1,8 @@
 // What every local executor does around one job's process group: its timeout, the kill phase,
-// the leftover-group SIGTERM when the shell exits, and SIGKILL after --kill-after.
+// the leftover-group SIGTERM when the shell exits, and the rest of the --term-seq after it.
 
 import { groupGone, type ProcessGroups, signalGroup } from './process-groups.js';
+import type { TermSeq } from './term-seq.js';
 
 /** How a supervised job ended, as far as qrun's own actions go. */
 export interface Supervision {
@@ -20,12 +21,18 @@ export interface SupervisedGroup {
 /** What the supervision needs besides the group. */
 export interface SuperviseOptions {
   readonly timeoutMs: number | undefined;
-  readonly killAfterMs: number;
+  /** A limit that changes while the job runs (--timeout N%): read again at least every `recheckMs`. */
+  readonly timeLimit?: (() => number | undefined) | undefined;
+  /** How the group is killed: the first signal, then each next one if it is still there. */
+  readonly termSeq: TermSeq;
   /** The run's kill phase (second signal, --halt now, a failure of qrun). */
   readonly kill: AbortSignal;
   readonly groups: ProcessGroups;
   readonly onGroup?: ((pgid: number, live: boolean) => void) | undefined;
 }
+
+/** How often a limit that changes (--timeout N%) is read again while a job runs. */
+const recheckMs = 250;
 
 /** The jobs waiting on each kill signal: one 'abort' listener per run, not one per job. */
 const waitingOn = new WeakMap<AbortSignal, Set<() => void>>();
@@ -58,14 +65,20 @@ export function supervise(pgid: number, options: SuperviseOptions): SupervisedGr
   let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
   let killed: Promise<void> | undefined;
-  // SIGTERM to the whole group now, SIGKILL after the grace period; once per job.
+  // The sequence's first signal to the whole group now, each next one after its wait; once per job.
+  // `killed` settles when the sequence is over (finish stops waiting sooner if the group is gone).
   const terminate = (): void => {
-    if (killed !== undefined || !signalGroup(pgid, 'SIGTERM')) return;
+    const steps = options.termSeq;
+    if (killed !== undefined || !signalGroup(pgid, steps[0]?.signal ?? 'SIGTERM')) return;
     killed = new Promise((resolve) => {
-      killTimer = setTimeout(() => {
-        signalGroup(pgid, 'SIGKILL');
-        resolve();
-      }, options.killAfterMs);
+      const wait = (index: number): void => {
+        killTimer = setTimeout(() => {
+          const next = steps[index + 1];
+          if (next === undefined || !signalGroup(pgid, next.signal)) return resolve();
+          wait(index + 1);
+        }, steps[index]?.waitMs ?? 0);
+      };
+      wait(0);
     });
   };
   // A job is canceled only if the kill reached it while its shell still ran: one that
@@ -77,13 +90,24 @@ export function supervise(pgid: number, options: SuperviseOptions): SupervisedGr
   };
   options.groups.add(pgid);
   options.onGroup?.(pgid, true);
-  const timeoutTimer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          terminate();
-        }, options.timeoutMs);
+  const timeOut = (): void => {
+    timedOut = true;
+    terminate();
+  };
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  const { timeLimit } = options;
+  if (timeLimit !== undefined) {
+    const started = performance.now();
+    const check = (): void => {
+      const limit = timeLimit();
+      const left = limit === undefined ? Infinity : limit - (performance.now() - started);
+      if (left <= 0) return timeOut();
+      timeoutTimer = setTimeout(check, Math.min(left, recheckMs));
+    };
+    check();
+  } else if (options.timeoutMs !== undefined) {
+    timeoutTimer = setTimeout(timeOut, options.timeoutMs);
+  }
   const stopWaiting = whenAborted(options.kill, onKill);
   return {
     exited: (empty) => {
@@ -94,7 +118,7 @@ export function supervise(pgid: number, options: SuperviseOptions): SupervisedGr
     finish: async () => {
       clearTimeout(timeoutTimer);
       stopWaiting();
-      // Members that ignore SIGTERM get their grace period, then SIGKILL.
+      // Members that ignore SIGTERM get the rest of the sequence (by default SIGKILL after 2 s).
       if (killed !== undefined) await groupGone(pgid, 50, killed);
       clearTimeout(killTimer);
       options.groups.delete(pgid);

@@ -2,13 +2,13 @@
 // positional replacement strings, run through qrun and through the real `parallel`, compared.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { baseEnv, qrunBin, runQrun } from './helpers.js';
+import { same as sameAsGnu } from './gnu.js';
+import { runQrun } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-src-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -17,21 +17,7 @@ writeFileSync(names, 'f1\nf2\n');
 const more = join(scratch, 'more.txt');
 writeFileSync(more, 'm1\nm2\nm3\n');
 
-/** stdout, stderr and status of one tool on the same argv (-k: output in input order). */
-function both(args: readonly string[], input = ''): { qrun: ReturnType<typeof spawnSync>; gnu: ReturnType<typeof spawnSync> } {
-  const options = { cwd: scratch, encoding: 'utf8' as const, input, timeout: 30_000, env: { ...baseEnv, CI: 'true' } };
-  return {
-    qrun: spawnSync(process.execPath, [qrunBin, '-q', '-k', ...args], options),
-    gnu: spawnSync('parallel', ['--will-cite', '-k', ...args], options),
-  };
-}
-
-function same(args: readonly string[], input = ''): void {
-  const { qrun, gnu } = both(args, input);
-  assert.equal(gnu.status, 0, `parallel ${args.join(' ')}: ${String(gnu.stderr)}`);
-  assert.equal(qrun.stdout, gnu.stdout, `qrun ${args.join(' ')}`);
-  assert.equal(qrun.status, gnu.status);
-}
+const same = (args: readonly string[], input = ''): void => sameAsGnu(args, input, scratch);
 
 describe('input sources, compared with GNU parallel', () => {
   const cases: string[][] = [

@@ -101,7 +101,7 @@ function withHelper(
       if (start.kind === 'lost') return viaExeca(spec, output, signals);
       if (start.kind === 'failed') return notStartedResult(`could not start: ${errnoNames.get(start.errno) ?? `errno ${start.errno}`}`, startedAt);
       // The timeout counts from the helper's report that the job started.
-      const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, killAfterMs: spec.killAfterMs, kill: signals.kill, groups });
+      const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, termSeq: spec.termSeq, timeLimit: signals.timeLimit, kill: signals.kill, groups });
       const end = await start.ended;
       group.exited(end.kind === 'ended' && end.groupEmpty);
       const { timedOut, canceled } = await group.finish();

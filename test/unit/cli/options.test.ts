@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { gnuTermSeq, killAfterSeq } from '../../../src/runner/term-seq.js';
 import { parseOptions } from '../../../src/cli/options.js';
 import { parseArgs } from '../../../src/cli/program.js';
 import { UsageError } from '../../../src/errors.js';
@@ -21,7 +22,8 @@ describe('options', () => {
       concurrency: 6,
       queueSize: 12,
       timeoutMs: undefined,
-      killAfterMs: 2000,
+      timeoutPercent: undefined,
+      termSeq: [{ signal: 'SIGTERM', waitMs: 2000 }, { signal: 'SIGKILL', waitMs: 0 }],
       shell: '/bin/sh',
       output: 'group',
       keepOrder: false,
@@ -75,7 +77,7 @@ describe('options', () => {
     assert.equal(o.concurrency, 3);
     assert.equal(o.queueSize, 5);
     assert.equal(o.timeoutMs, 90_000);
-    assert.equal(o.killAfterMs, 0);
+    assert.deepEqual(o.termSeq, [{ signal: 'SIGTERM', waitMs: 0 }, { signal: 'SIGKILL', waitMs: 0 }]);
     assert.equal(o.shell, 'bash');
     assert.equal(o.output, 'line');
     assert.equal(o.keepOrder, true);
@@ -89,6 +91,14 @@ describe('options', () => {
     assert.equal(fromArgv('--progress').progress, true);
   });
 
+  it('--timeout N%, --term-seq (GNU default spelled out), --kill-after as its short form', () => {
+    assert.equal(fromArgv('-t', '250%').timeoutPercent, 250);
+    assert.equal(fromArgv('-t', '250%').timeoutMs, undefined);
+    assert.deepEqual(fromArgv('--term-seq', 'TERM,200,TERM,100,TERM,50,KILL,25').termSeq, gnuTermSeq);
+    assert.deepEqual(fromArgv('--term-seq', 'sigint,10,9').termSeq, [{ signal: 'SIGINT', waitMs: 10 }, { signal: 'SIGKILL', waitMs: 0 }]);
+    assert.deepEqual(fromArgv('--kill-after', '3s').termSeq, killAfterSeq(3000));
+  });
+
   it('queue size follows concurrency unless given', () => {
     assert.equal(fromArgv('-c', '4').queueSize, 8);
   });
@@ -97,7 +107,9 @@ describe('options', () => {
     const cases: [string[], string][] = [
       [['-c', 'abc'], "--concurrency must be a whole number of 1 or more, got 'abc'"],
       [['-c', '-1'], "--concurrency must be a whole number of 1 or more, got '-1'"],
-      [['-t', '0'], "--timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), got '0'"],
+      [['-t', '0'], "--timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), or a percentage of the median runtime like 200%, got '0'"],
+      [['--term-seq', 'TERM,1x'], "--term-seq must be signals and waits in ms like TERM,200,TERM,100,KILL,25, got 'TERM,1x'"],
+      [['--halt-on-error', 'x'], "--halt-on-error must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got 'x'"],
       [['--output', 'GROUP'], "--output must be one of group, line, ungroup, got 'GROUP'"],
       [['--output', 'ungroup', '--progress'], '--progress cannot be used with --output ungroup (jobs write straight to the terminal)'],
     ];

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
+import { killAfterSeq } from '../../../src/runner/term-seq.js';
 import { describe, it } from 'node:test';
 import { checkQueueName, runKeys } from '../../../src/redis/keys.js';
 import { parseRedisUrl } from '../../../src/redis/url.js';
 import { attemptKey, decodeRecord, encodeRecord, jobData, jobId, parseJobData } from '../../../src/redis/wire.js';
 
-const spec = { seq: 7, attempt: 2, slot: 3, command: 'echo "a\nb"', shell: '/bin/sh', timeoutMs: 5000, killAfterMs: 2000, env: { A: '1', QRUN_SEQ: '7' }, cwd: 'sub' };
+const spec = { seq: 7, attempt: 2, slot: 3, command: 'echo "a\nb"', shell: '/bin/sh', timeoutMs: 5000, termSeq: killAfterSeq(2000), env: { A: '1', QRUN_SEQ: '7' }, cwd: 'sub' };
 const toFields = (fields: (string | Buffer)[]): Buffer[] => fields.map((f) => (typeof f === 'string' ? Buffer.from(f) : f));
 
 describe('fleet wire format', () => {
   it('job data carries the policy, not the submitter\'s slot, and survives the trip through JSON', () => {
     const data = jobData('abc123', spec);
-    assert.deepEqual(parseJobData(JSON.parse(JSON.stringify(data))), { run: 'abc123', seq: 7, attempt: 2, spec: { command: 'echo "a\nb"', shell: '/bin/sh', timeoutMs: 5000, killAfterMs: 2000, env: { A: '1', QRUN_SEQ: '7' }, cwd: 'sub' } });
+    assert.deepEqual(parseJobData(JSON.parse(JSON.stringify(data))), { run: 'abc123', seq: 7, attempt: 2, spec: { command: 'echo "a\nb"', shell: '/bin/sh', timeoutMs: 5000, termSeq: killAfterSeq(2000), env: { A: '1', QRUN_SEQ: '7' }, cwd: 'sub' } });
     assert.equal(jobId('abc123', 7, 2), 'abc123.7.2');
     assert.doesNotMatch(jobId('abc123', 7, 2), /:/, 'BullMQ refuses ids with a colon');
   });

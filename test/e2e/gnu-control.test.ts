@@ -1,0 +1,108 @@
+// End to end, differential where GNU parallel can be compared: --term-seq, --timeout N%, and GNU's
+// other spellings (--halt-on-error, --res).
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { both, same } from './gnu.js';
+import { liveProcesses, runQrun, uniqueSleep } from './helpers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-gnuctl-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A joblog's rows as "seq exitval signal command" (what both tools must agree on). */
+function outcomes(joblog: string): string[] {
+  return joblog
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((row) => row.split('\t'))
+    .filter((f) => f.length >= 9)
+    .map((f) => `${f[0]} ${f[6]} ${f[7]} ${f[8]}`);
+}
+
+describe('--term-seq', () => {
+  it('sends each signal in turn while the job is still there, as GNU parallel does; ends with KILL', async () => {
+    const marks = join(scratch, 'marks');
+    const token = `0.05${uniqueSleep().replace('.', '')}`;
+    // The job notes each signal it gets and goes on; only KILL ends it.
+    const job = `trap 'echo usr1 >> ${marks}' USR1; trap 'echo term >> ${marks}' TERM; echo ready >> ${marks}; while :; do sleep ${token}; done`;
+    const { gnu, qrun } = both(['--joblog', '-', '--term-seq', 'USR1,300,TERM,300,KILL,25', '--timeout', '1'], `${job}\n`, scratch);
+    rmSync(marks, { force: true });
+    const again = await runQrun(['-q', '--joblog', '-', '--term-seq', 'USR1,300,TERM,300,KILL,25', '--timeout', '1'], { input: `${job}\n`, cwd: scratch });
+    assert.deepEqual(readFileSync(marks, 'utf8').split('\n').slice(0, 3), ['ready', 'usr1', 'term']);
+    assert.equal(again.code, 1);
+    assert.deepEqual(outcomes(again.stdout.toString()), [`1 -1 9 ${job}`]);
+    assert.deepEqual(outcomes(qrun.stdout), outcomes(gnu.stdout));
+    assert.equal(qrun.status, gnu.status);
+    assert.deepEqual(liveProcesses(token), []);
+  });
+
+  it('a job that ends at the first signal gets no more of them; the joblog says which signal', () => {
+    const { gnu, qrun } = both(['--joblog', '-', '--term-seq', 'INT,200,KILL,25', '--timeout', '0.3'], 'sleep 30\n', scratch);
+    assert.deepEqual(outcomes(qrun.stdout), ['1 -1 2 sleep 30']);
+    assert.deepEqual(outcomes(qrun.stdout), outcomes(gnu.stdout));
+  });
+
+  it('--kill-after is its short form: both together, or a bad sequence, are one line and exit 255', async () => {
+    const together = await runQrun(['--kill-after', '1s', '--term-seq', 'TERM,100,KILL', 'true']);
+    assert.equal(together.code, 255);
+    assert.equal(together.stderr, 'qrun: --kill-after is a short form of --term-seq TERM,<ms>,KILL; give one; see qrun --help\n');
+    for (const bad of ['TERM,x', 'NOPE,100', '', 'TERM,,KILL']) {
+      const result = await runQrun(['--term-seq', bad, 'true']);
+      assert.equal(result.code, 255, bad);
+      assert.match(result.stderr, /^qrun: --term-seq must be signals and waits in ms like TERM,200,TERM,100,KILL,25, got .*; see qrun --help\n$/);
+    }
+  });
+});
+
+describe('--timeout N%', () => {
+  it('kills a job that runs past N% of the median runtime of the succeeded jobs, as GNU parallel does', () => {
+    // 1000% of ~0.2 s is ~2 s: the short jobs are far inside it, the long one far outside.
+    const input = 'sleep 0.2\nsleep 0.2\nsleep 0.2\nsleep 60\necho after\n';
+    const { gnu, qrun } = both(['-j1', '--joblog', '-', '--timeout', '1000%'], input, scratch);
+    assert.deepEqual(outcomes(qrun.stdout), ['1 0 0 sleep 0.2', '2 0 0 sleep 0.2', '3 0 0 sleep 0.2', '4 -1 15 sleep 60', '5 0 0 echo after']);
+    assert.deepEqual(outcomes(qrun.stdout), outcomes(gnu.stdout));
+    assert.equal(qrun.status, 1);
+    assert.equal(gnu.status, 1);
+  });
+
+  it('a job started before any succeeded is limited once the median is known', async () => {
+    // Job 1 runs long from the start; jobs 2-4 succeed meanwhile and give a median of ~0 s.
+    const result = await runQrun(['-j2', '-q', '--joblog', '-', '--timeout', '200%'], { input: 'sleep 60\ntrue\ntrue\ntrue\n', limitMs: 30_000 });
+    assert.equal(result.code, 1);
+    assert.deepEqual(outcomes(result.stdout.toString()).sort(), ['1 -1 15 sleep 60', '2 0 0 true', '3 0 0 true', '4 0 0 true']);
+  });
+
+  it('no limit before any job succeeded: a lone job runs to its end', async () => {
+    const result = await runQrun(['-q', '--joblog', '-', '--timeout', '100%'], { input: 'sleep 0.5; echo done\n' });
+    assert.equal(result.code, 0);
+    assert.deepEqual(outcomes(result.stdout.toString()), ['1 0 0 sleep 0.5; echo done']);
+  });
+
+  it('a bad percentage is one line, exit 255', async () => {
+    const result = await runQrun(['--timeout', '0%', 'true']);
+    assert.equal(result.code, 255);
+    assert.match(result.stderr, /^qrun: --timeout must be a duration greater than 0 .* or a percentage of the median runtime like 200%, got '0%'; see qrun --help\n$/);
+  });
+});
+
+describe("GNU parallel's other spellings", () => {
+  it('--halt-on-error is --halt', () => {
+    same(['-j1', '--halt-on-error', 'now,fail=1', ':::', 'echo a', 'false', 'echo b'], '', scratch, 1);
+    same(['-j1', '--halt-on-error', '2', ':::', 'echo a', 'false', 'echo b'], '', scratch, 1);
+  });
+
+  it('--res is --results', async () => {
+    const dir = join(scratch, 'res');
+    const result = await runQrun(['-q', '--res', dir, 'echo', ':::', 'x']);
+    assert.equal(result.code, 0);
+    assert.ok(existsSync(join(dir, '1', 'stdout')));
+    assert.equal(readFileSync(join(dir, '1', 'stdout'), 'utf8'), 'x\n');
+    const twice = await runQrun(['--res', dir, '--results', dir, 'true']);
+    assert.equal(twice.code, 255);
+    assert.equal(twice.stderr, 'qrun: --res is another name for --results; give one; see qrun --help\n');
+  });
+});
