@@ -6,9 +6,13 @@
  *   qrun -> helper, on fd 0: messages of  u32 length, then `length` bytes:
  *     'E' then NUL-terminated "NAME=value" strings: the base environment of every job.
  *     'J' u32 id, u8 stdout kind, u8 stderr kind (0: inherit the helper's, 1: open a path),
+ *         u8 stdin kind (0: /dev/null, 1: byte ranges of a file, through a pipe),
  *         then NUL-terminated strings: shell, command, cwd ("" = the helper's), the stdout path
- *         and the stderr path (each only for kind 1), then "NAME=value" strings that are added
- *         to the base environment (or replace a variable of the same name).
+ *         and the stderr path (each only for kind 1), the stdin path and its
+ *         ranges as "start,length,start,length..." (kind 1), then "NAME=value" strings that are
+ *         added to the base environment (or replace a variable of the same name).
+ *   A job with ranges reads them through a pipe from a feeder process in its own group, which
+ *   copies them with sendfile() and exits (or dies of SIGPIPE if the job stops reading).
  *   helper -> qrun, on fd 3: records of four i32: kind, id, value, 0.
  *   fds 4 and 5 are qrun's own stdout and stderr, for jobs that inherit them. (The helper's own
  *   fds 1 and 2 are not qrun's: Node would make the shared pipe blocking for qrun too.)
@@ -28,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,8 +118,52 @@ static int same_name(const char *a, const char *b) {
   return (*a == '=' || *a == 0) && (*b == '=' || *b == 0);
 }
 
+/* Copies the ranges ("start,length,...") of `in` into `out`; runs in the feeder: never returns. */
+static void feed(int in, int out, const char *ranges) {
+  const char *p = ranges;
+  while (*p) {
+    char *next;
+    unsigned long long start = strtoull(p, &next, 10);
+    if (*next != ',') _exit(2);
+    unsigned long long left = strtoull(next + 1, &next, 10);
+    off_t at = (off_t)start;
+    while (left > 0) {
+      ssize_t n = sendfile(out, in, &at, left > (1u << 30) ? (1u << 30) : (size_t)left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) _exit(n < 0 ? 1 : 0);
+      left -= (unsigned long long)n;
+    }
+    p = *next == ',' ? next + 1 : next;
+  }
+  _exit(0);
+}
+
+/* Makes fd 0 the job's stdin: /dev/null, or a pipe from a feeder of the file's ranges. */
+static int open_stdin(int kind, const char *path, const char *ranges, int err_fd) {
+  int fd = open(kind == 0 ? "/dev/null" : path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (kind == 1) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+      /* Hold nothing of the helper's open: above all not err_fd, whose end tells it exec happened. */
+      int shut[] = { 0, 3, 4, 5, err_fd, p[0] };
+      for (size_t i = 0; i < sizeof shut / sizeof *shut; i++) {
+        if (shut[i] != fd && shut[i] != p[1]) close(shut[i]);
+      }
+      feed(fd, p[1], ranges);
+    }
+    close(p[1]);
+    close(fd);
+    fd = p[0];
+  }
+  return dup2(fd, 0);
+}
+
 /* Runs in the child: never returns. */
-static void start_child(int err_fd, char *shell, char *command, char *cwd, int kinds[2], char *paths[2], char **envp) {
+static void start_child(int err_fd, char *shell, char *command, char *cwd, int kinds[2], char *paths[2], int in_kind, char *in_path, char *in_ranges, char **envp) {
   /* A session of its own: qrun signals the whole group, and a terminal's Ctrl-C reaches only qrun. */
   setsid();
   /* Exactly what a job started from Node gets: every signal at its default, none blocked. */
@@ -125,8 +174,8 @@ static void start_child(int err_fd, char *shell, char *command, char *cwd, int k
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  int fd = open("/dev/null", O_RDONLY);
-  if (fd < 0 || dup2(fd, 0) < 0) goto fail;
+  int fd;
+  if (open_stdin(in_kind, in_path, in_ranges, err_fd) < 0) goto fail;
   for (int i = 0; i < 2; i++) {
     if (kinds[i] == 1) {
       fd = open(paths[i], O_WRONLY | O_CLOEXEC);
@@ -150,11 +199,12 @@ fail:;
 }
 
 static void start_job(char *p, char *end) {
-  if (end - p < 6) die();
+  if (end - p < 7) die();
   uint32_t id;
   memcpy(&id, p, 4);
   int kinds[2] = { (unsigned char)p[4], (unsigned char)p[5] };
-  p += 6;
+  int in_kind = (unsigned char)p[6];
+  p += 7;
   size_t n = split(p, end, NULL);
   char **s = grow(NULL, (n + 1) * sizeof *s);
   split(p, end, s);
@@ -167,6 +217,12 @@ static void start_job(char *p, char *end) {
       if (at >= n) die();
       paths[i] = s[at++];
     }
+  }
+  char *in_path = NULL, *in_ranges = "";
+  if (in_kind == 1) {
+    if (at + 1 >= n) die();
+    in_path = s[at++];
+    in_ranges = s[at++];
   }
   /* The environment: the base one, each added variable replacing one of the same name. */
   char **envp = grow(NULL, (base_count + n - at + 1) * sizeof *envp);
@@ -192,7 +248,7 @@ static void start_job(char *p, char *end) {
     close(err[1]);
     goto done;
   }
-  if (pid == 0) start_child(err[1], shell, command, cwd, kinds, paths, envp);
+  if (pid == 0) start_child(err[1], shell, command, cwd, kinds, paths, in_kind, in_path, in_ranges, envp);
   close(err[1]);
   int child_errno;
   ssize_t got;

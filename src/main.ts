@@ -135,6 +135,7 @@ async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Pro
       count: options.halt.when !== 'never' && options.halt.percent,
       stop: interrupt.signal,
       tmpDir: io.tmpDir,
+      pipe: options.pipe && { ...options.pipe, slots: options.concurrency, warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`) },
     });
   } catch (error) {
     const signal = interrupt.received();
@@ -258,7 +259,7 @@ async function runWith(
   const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
   const median = options.timeoutPercent === undefined ? undefined : new MedianRuntime();
   const timeLimit = median && relativeTimeout(median, options.timeoutPercent ?? 100);
-  const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
+  const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), releaseStdin(input.release), log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
     joblog,
@@ -423,5 +424,13 @@ function relativeTimeout(median: MedianRuntime, percent: number): () => number |
   return () => {
     const ms = median.medianMs();
     return ms === undefined ? undefined : Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((ms * percent) / 100)));
+  };
+}
+
+/** A job that is over, or will never run, lets go of what it was given to read (--pipe blocks). */
+function releaseStdin(release: PreparedInput['release']): EventSink {
+  return (event) => {
+    const job = event.kind === 'job-ended' ? event.result.job : event.kind === 'job-not-started' || event.kind === 'job-skipped' ? event.job : undefined;
+    if (job?.stdin !== undefined) release(job.stdin);
   };
 }

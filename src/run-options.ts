@@ -62,6 +62,8 @@ export interface RunOptions {
   readonly link: boolean;
   /** -n/-N: records per job (0 with -N0: one record per job, its value not used). */
   readonly perJob: number | undefined;
+  /** --pipe or --pipe-part: each job gets a block of the input on stdin (and no arguments). */
+  readonly pipe: PipeOptions | undefined;
   /** How jobs start here: the spawn helper where it can (auto), always (helper), or execa only. */
   readonly executor: ExecutorChoice;
   readonly argFiles: readonly string[];
@@ -81,6 +83,17 @@ export interface RunOptions {
   readonly summaryJson: string | undefined;
   /** Fleet mode: jobs go to workers through this Redis (undefined: run them here). */
   readonly redis: RedisOptions | undefined;
+}
+
+/** --pipe (stdin cut into blocks) and --pipe-part (a file's byte ranges), as GNU parallel. */
+export interface PipeOptions {
+  readonly mode: 'pipe' | 'part';
+  /** --block in bytes (negative with --pipe-part: parts per job slot); undefined: GNU's default. */
+  readonly blockSize: number | undefined;
+  readonly recstart: string;
+  readonly recend: string;
+  /** -N: records per block instead of a size. */
+  readonly records: number | undefined;
 }
 
 /** The submitter's side of the fleet mode. */

@@ -6,8 +6,8 @@ import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
-import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
-import { duration, flag, grace, halt, oneOf, regex, termSeq, text, timeout, wholeNumber } from './validators.js';
+import type { LogLevel, PipeOptions, RedisOptions, RunOptions } from '../run-options.js';
+import { duration, flag, grace, halt, oneOf, regex, separator, size, termSeq, text, timeout, wholeNumber } from './validators.js';
 import { killAfterSeq } from '../runner/term-seq.js';
 
 export type { LogLevel, RedisOptions, RunOptions };
@@ -52,6 +52,12 @@ const rawSchema = z.strictObject({
   metricsFile: z.optional(text('--metrics-file')),
   executor: z.optional(oneOf('--executor', executors)),
   link: z.optional(flag('--link')),
+  pipe: z.optional(flag('--pipe')),
+  pipePart: z.optional(flag('--pipe-part')),
+  block: z.optional(size('--block')),
+  blockSize: z.optional(size('--block-size')),
+  recstart: z.optional(separator('--recstart')),
+  recend: z.optional(separator('--recend')),
   maxArgs: z.optional(wholeNumber('-n', 1)),
   maxReplaceArgs: z.optional(wholeNumber('-N', 0)),
   sources: z.optional(z.custom<ArgSource[]>((value) => Array.isArray(value))),
@@ -129,6 +135,8 @@ export function parseOptions(
     throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
   }
   if (o.termSeq !== undefined && o.killAfter !== undefined) throw new UsageError('--kill-after is a short form of --term-seq TERM,<ms>,KILL; give one');
+  if (o.block !== undefined && o.blockSize !== undefined) throw new UsageError('--block-size is another name for --block; give one');
+  const pipe = pipeOptions({ ...o, block: o.block ?? o.blockSize });
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
@@ -160,7 +168,9 @@ export function parseOptions(
     executor: o.executor ?? 'auto',
     sources: o.sources ?? [],
     link: o.link ?? false,
-    perJob: o.maxReplaceArgs ?? o.maxArgs,
+    // With --pipe, -N counts records per block instead.
+    perJob: pipe === undefined ? (o.maxReplaceArgs ?? o.maxArgs) : undefined,
+    pipe,
     argFiles: o.argFile ?? [],
     separator: o.null === true ? 'null' : 'newline',
     command: o.command ?? [],
@@ -195,4 +205,46 @@ function redisOptions(o: {
   const bad = checkQueueName(queue);
   if (bad !== undefined) throw new UsageError(bad);
   return { target: parseRedisUrl(o.redis), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? 15_000 };
+}
+
+/** --pipe and --pipe-part, checked against what cannot go with them. */
+function pipeOptions(o: {
+  pipe?: boolean | undefined;
+  pipePart?: boolean | undefined;
+  block?: number | undefined;
+  recstart?: string | undefined;
+  recend?: string | undefined;
+  maxArgs?: number | undefined;
+  maxReplaceArgs?: number | undefined;
+  ndjson?: boolean | undefined;
+  sources?: readonly ArgSource[] | undefined;
+  command?: readonly string[] | undefined;
+  redis?: string | undefined;
+  argFile?: readonly string[] | undefined;
+}): PipeOptions | undefined {
+  const name = o.pipePart === true ? '--pipe-part' : '--pipe';
+  if (o.pipe !== true && o.pipePart !== true) {
+    for (const [flagName, value] of [['--block', o.block], ['--recstart', o.recstart], ['--recend', o.recend]] as const) {
+      if (value !== undefined) throw new UsageError(`${flagName} needs --pipe or --pipe-part`);
+    }
+    return undefined;
+  }
+  if ((o.command?.length ?? 0) === 0) throw new UsageError(`${name} needs a command to give each block to, e.g. qrun ${name} wc -l`);
+  if (o.ndjson === true) throw new UsageError(`${name} gives jobs blocks of input; --ndjson records are jobs of their own`);
+  if ((o.sources?.length ?? 0) > 0) throw new UsageError(`${name} reads blocks from stdin or -a files; ::: and :::: input sources cannot be used with it`);
+  if (o.redis !== undefined) throw new UsageError(`${name} cannot be used with --redis: a worker on another machine cannot read this machine's blocks`);
+  if (o.pipePart === true && (o.argFile?.length ?? 0) === 0) throw new UsageError('--pipe-part needs -a <file>: the file whose parts the jobs read');
+  if (o.block !== undefined && o.block < 0 && o.pipePart !== true) throw new UsageError(`--block must be 1 byte or more with --pipe (a negative --block is for --pipe-part), got ${o.block}`);
+  const records = o.maxReplaceArgs ?? o.maxArgs;
+  if (records === 0) throw new UsageError(`-N0 cannot be used with ${name}: a block holds 1 record or more`);
+  if (o.pipePart === true && records !== undefined) throw new UsageError('-N cannot be used with --pipe-part (its parts are cut by size); use --pipe');
+  // Neither given: records end at a newline (GNU parallel's default).
+  const both = o.recstart === undefined && o.recend === undefined;
+  return {
+    mode: o.pipePart === true ? 'part' : 'pipe',
+    blockSize: o.block,
+    recstart: o.recstart ?? '',
+    recend: both ? '\n' : (o.recend ?? ''),
+    records,
+  };
 }

@@ -47,7 +47,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
@@ -62,6 +62,12 @@ function buildProgram(stdout: Writable): Command {
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
     .option('--link', 'pair the ::: and :::: input sources by position (shorter ones start over) instead of every combination')
     .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}')
+    .option('--pipe', 'give each job a block of the input on stdin instead of arguments (GNU parallel --pipe)')
+    .option('--pipe-part', 'with -a <file>: each job reads its part of the file on stdin, straight from the file')
+    .option('--block <size>', 'with --pipe: bytes per block, e.g. 1M (default), 500k; with --pipe-part, -N means N parts per job slot (default: -10)')
+    .option('--block-size <size>', 'another name for --block')
+    .option('--recend <text>', 'with --pipe: a record ends with <text> (default: \\n; escapes \\n \\t \\0 work)')
+    .option('--recstart <text>', 'with --pipe: a record starts with <text>; blocks are cut only between records')
     .option('--queue-size <n>', 'jobs read ahead into the bounded queue (default: 2 x concurrency)')
     .optionsGroup('Running:')
     .option('-c, --concurrency <n>', 'how many jobs run at once (default: number of CPUs)')

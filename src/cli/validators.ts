@@ -121,3 +121,31 @@ export function termSeq() {
     return z.NEVER;
   }));
 }
+
+/** GNU parallel's unit prefixes: K M G T P (and Ki Mi…) are powers of 1024; k m g t p powers of 1000. */
+const prefixes: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5 };
+
+/** --block: a size in bytes like 1M, 10k or 1.5M (negative: parts per job slot, for --pipe-part). */
+export function size(flag: string) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const match = typeof value === 'string' ? /^\s*(-?)(\d+(?:\.\d+)?)([kmgtpKMGTP]?)(i?)\s*$/.exec(value) : null;
+    if (match !== null) {
+      const [, minus, digits, unit = '', binary] = match;
+      const scale = binary === 'i' ? 1024 ** (' kmgtp'.indexOf(unit.toLowerCase()) || NaN) : (prefixes[unit] ?? NaN);
+      const bytes = Math.floor(Number(digits) * scale) * (minus === '-' ? -1 : 1);
+      if (Number.isSafeInteger(bytes) && bytes !== 0) return bytes;
+    }
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value !== 0) return value;
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a size in bytes like 1M (1024 × 1024), 500k (500 × 1000) or 65536, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
+/** --recend, --recstart: a string in which \n \t \r \0 \\ \' \" are what they say, as GNU parallel reads them. */
+export function separator(flag: string) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    if (typeof value === 'string') return value.replace(/\\([0rnt'"\\])/g, (_, c: string) => ({ 0: '\0', r: '\r', n: '\n', t: '\t' })[c] ?? c);
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a string, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}

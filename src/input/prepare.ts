@@ -1,11 +1,17 @@
 // Where a run's records come from (files and stdin, or a library caller's list), made ready to read.
 
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { combineSources, type ArgSource } from './arg-sources.js';
 import { countFiles, countRecords } from './count.js';
 import { closeSources, openSources, readSources, type InputSource } from './sources.js';
 import { splitRecords, type InputRecord, type RecordSeparator } from './split-records.js';
+import { resolve } from 'node:path';
+import { BlockSpool } from './block-spool.js';
+import type { JobStdin } from './job-stdin.js';
+import { partRanges } from './part-ranges.js';
+import { pipeBlocks } from './pipe-blocks.js';
 
 /** The input of a run: files (`-` or none: stdin), or records given by a library caller. */
 export type RunInput =
@@ -30,6 +36,22 @@ export interface PreparedInput {
   readonly countTotal: (stop: AbortSignal) => Promise<number | undefined>;
   /** Closes input files and removes any copy of stdin; call on every path. */
   readonly close: () => Promise<void>;
+  /** A job is over (or will never run): what it was given to read can go. */
+  readonly release: (stdin: JobStdin) => void;
+}
+
+/** --pipe (stdin in blocks) or --pipe-part (a file's byte ranges): each job reads its part on stdin. */
+export interface PipeInput {
+  readonly mode: 'pipe' | 'part';
+  /** --block: bytes per block; negative with --pipe-part: that many parts per job slot; undefined: GNU's default. */
+  readonly blockSize: number | undefined;
+  readonly recstart: string;
+  readonly recend: string;
+  /** -N with --pipe: records per block. */
+  readonly records: number | undefined;
+  /** Job slots (-j), for a negative --block. */
+  readonly slots: number;
+  readonly warn: (text: string) => void;
 }
 
 /** What preparing the input needs to know. */
@@ -40,6 +62,7 @@ export interface PrepareOptions {
   /** Aborts the counting (a signal before the run starts). */
   readonly stop: AbortSignal;
   readonly tmpDir: string | undefined;
+  readonly pipe?: PipeInput | undefined;
 }
 
 /** Opens every input file up front (an unreadable one is a UsageError before any job starts). */
@@ -49,8 +72,9 @@ export async function prepareInput(input: RunInput, options: PrepareOptions): Pr
     if (options.count) throw new UsageError('--halt with a percentage cannot be used with ::: or :::: input sources yet');
     // Every file is opened once up front, so an unreadable one is refused before any job starts.
     await closeSources(await openSources(input.sources.flatMap((source) => (source.kind === 'file' && source.path !== '-' ? [source.path] : []))));
-    return { records: combineSources(input.sources, input.link, options.separator, input.stdin), total: undefined, countTotal: async () => undefined, close: async () => undefined };
+    return { records: combineSources(input.sources, input.link, options.separator, input.stdin), total: undefined, countTotal: async () => undefined, close: async () => undefined, release: () => undefined };
   }
+  if (options.pipe !== undefined) return preparePipe(input, options.pipe, options.tmpDir);
   let sources = await openSources(input.paths);
   let dispose = (): void => undefined;
   let total: number | undefined;
@@ -74,7 +98,76 @@ export async function prepareInput(input: RunInput, options: PrepareOptions): Pr
       await closeSources(opened).catch(() => undefined);
       dispose();
     },
+    release: () => undefined,
   };
+}
+
+/** GNU parallel's default --block: 1M for --pipe; for --pipe-part, 10 parts per job slot. */
+const defaultBlock = { pipe: 1024 * 1024, part: -10 };
+
+/** --pipe and --pipe-part: one job per block, its block as stdin, no arguments. */
+async function preparePipe(input: Extract<RunInput, { kind: 'files' }>, pipe: PipeInput, tmpDir: string | undefined): Promise<PreparedInput> {
+  const sources = await openSources(input.paths);
+  const none = async (): Promise<undefined> => undefined;
+  if (pipe.mode === 'pipe') {
+    const spool = new BlockSpool(tmpDir);
+    const blockSize = pipe.blockSize ?? defaultBlock.pipe;
+    if (blockSize <= 0) throw new UsageError(`--block must be 1 byte or more with --pipe, got ${blockSize}`);
+    const blocks = pipeBlocks(readSources(sources, input.stdin), { ...pipe, blockSize });
+    return {
+      records: spooled(blocks, spool),
+      total: undefined,
+      countTotal: none,
+      close: async () => {
+        await closeSources(sources).catch(() => undefined);
+        spool.dispose();
+      },
+      release: (stdin) => spool.release(stdin),
+    };
+  }
+  const files: { path: string; handle: FileHandle; size: number }[] = [];
+  try {
+    for (const source of sources) {
+      if (source.kind !== 'file' || !source.regular) {
+        throw new UsageError(`--pipe-part reads parts of regular files given with -a; ${source.kind === 'file' ? `'${source.path}' is not one` : 'stdin cannot be'}`);
+      }
+      files.push({ path: resolve(source.path), handle: source.handle, size: (await source.handle.stat()).size });
+    }
+  } catch (error) {
+    await closeSources(sources);
+    throw error;
+  }
+  const asked = pipe.blockSize ?? defaultBlock.part;
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  // A negative --block: that many parts per job slot, over all the files together.
+  const blockSize = asked > 0 ? asked : 1 + Math.floor(total / pipe.slots / -asked);
+  return {
+    records: parts(files, { ...pipe, blockSize }),
+    total: undefined,
+    countTotal: none,
+    close: async () => void (await closeSources(sources).catch(() => undefined)),
+    release: () => undefined,
+  };
+}
+
+/** Each block written to its file as the job it becomes is wanted. */
+async function* spooled(blocks: AsyncIterable<Buffer>, spool: BlockSpool): AsyncGenerator<InputRecord> {
+  let line = 0;
+  for await (const block of blocks) {
+    line++;
+    yield { text: '', line, args: [], stdin: await spool.write(line, block) };
+  }
+}
+
+/** Every file's parts, in order. */
+async function* parts(files: readonly { path: string; handle: FileHandle; size: number }[], options: { blockSize: number; recstart: string; recend: string }): AsyncGenerator<InputRecord> {
+  let line = 0;
+  for (const file of files) {
+    for await (const range of partRanges(file.handle, file.size, options)) {
+      line++;
+      yield { text: '', line, args: [], stdin: { path: file.path, ranges: [range], temporary: false } };
+    }
+  }
 }
 
 /** Paths that read every source again from its start, if all of them can be. */
@@ -98,7 +191,7 @@ function prepareRecords(records: Iterable<string> | AsyncIterable<string>, count
     total = (records as string[]).filter((record) => record.trim() !== '').length;
   }
   const known = total ?? (Array.isArray(records) ? (records as string[]).filter((record) => record.trim() !== '').length : undefined);
-  return { records: numbered(records), total, countTotal: async () => known, close: async () => undefined };
+  return { records: numbered(records), total, countTotal: async () => known, close: async () => undefined, release: () => undefined };
 }
 
 /** Numbers a caller's records from 1, blank ones included (they keep their number and run nothing). */

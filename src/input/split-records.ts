@@ -1,6 +1,7 @@
 // Cuts a byte stream into records: newline-separated (CR before LF dropped) or NUL-separated.
 
 /** How records are separated in the input. */
+import type { JobStdin } from './job-stdin.js';
 export type RecordSeparator = 'newline' | 'null';
 
 /** One record and where it was: its 1-based number in the input, blank ones included. */
@@ -9,6 +10,8 @@ export interface InputRecord {
   readonly line: number;
   /** From `:::`/`::::` input sources: the job's arguments, one per source (text is them joined by spaces). */
   readonly args?: readonly string[] | undefined;
+  /** --pipe, --pipe-part: what the job reads on stdin. */
+  readonly stdin?: JobStdin | undefined;
 }
 
 /**

@@ -1,5 +1,7 @@
 // The unit of work: one record from the input, numbered in input order, and what became of it.
 
+import type { JobStdin } from '../input/job-stdin.js';
+
 /** Per-job settings an NDJSON record may carry; each overrides the command-line default. */
 export interface JobSettings {
   readonly id?: string | undefined;
@@ -18,6 +20,8 @@ export interface Job extends JobSettings {
   readonly record: string;
   /** From `:::`/`::::` input sources: the job's arguments ({1}, {2}…); record is them joined by spaces. */
   readonly args?: readonly string[] | undefined;
+  /** --pipe, --pipe-part: what the job reads on stdin (otherwise /dev/null). */
+  readonly stdin?: JobStdin | undefined;
   /** Set when the record was rejected (invalid NDJSON): why. Such a job is not run. */
   readonly invalid?: string | undefined;
 }

@@ -33,7 +33,7 @@ export async function* makeJobs(records: AsyncIterable<InputRecord>, options: Ma
     return;
   }
   let seq = 0;
-  for await (const { text, line, args } of records) {
+  for await (const { text, line, args, stdin } of records) {
     if (options.stop.aborted) return;
     // Records arrive numbered by their place in the input; a gap is blank records.
     while (seq + 1 < line) {
@@ -41,7 +41,7 @@ export async function* makeJobs(records: AsyncIterable<InputRecord>, options: Ma
       options.onBlank({ seq, line: seq, record: '' });
     }
     seq++;
-    const job = options.ndjson ? ndjsonJob(seq, line, text) : args !== undefined ? { seq, line, record: text, args } : plainJob(seq, line, text, options);
+    const job = options.ndjson ? ndjsonJob(seq, line, text) : args !== undefined ? { seq, line, record: text, args, stdin } : plainJob(seq, line, text, options);
     if (options.skip(seq)) options.onSkipped(job);
     else yield job;
   }

@@ -2,6 +2,7 @@
 
 import type { ExecResult, Job } from '../jobs/job.js';
 import type { TermSeq } from './term-seq.js';
+import type { JobStdin } from '../input/job-stdin.js';
 
 export type { ExecResult };
 
@@ -36,6 +37,8 @@ export interface JobSpec {
   /** Added to the executor's environment: the record's env, QRUN_SEQ and QRUN_SLOT. */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | undefined;
+  /** --pipe, --pipe-part: a file (or its byte ranges) on this machine as stdin; otherwise /dev/null. */
+  readonly stdin?: JobStdin | undefined;
 }
 
 /** Resolves a job's policy: its own settings over the run's defaults. */
@@ -50,6 +53,7 @@ export function resolveSpec(job: Job, command: string, slot: number, attempt: nu
     termSeq: defaults.termSeq,
     env: { ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
     cwd: job.cwd,
+    stdin: job.stdin,
   };
 }
 

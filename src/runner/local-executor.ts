@@ -6,6 +6,7 @@ import { atProcessExit } from '../exit-hooks.js';
 import { notStartedResult, type Executor, type ExecutorFactory } from './executor.js';
 import { ProcessGroups } from './process-groups.js';
 import { supervise } from './supervise.js';
+import { execaStdin } from './stdin-source.js';
 
 /** What a local executor can be told beyond the seam's context. */
 export interface LocalExecutorOptions {
@@ -49,7 +50,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
         cleanup: false,
         buffer: false,
         reject: false,
-        stdin: 'ignore',
+        stdin: execaStdin(spec.stdin) as Options['stdin'],
         // execa passes a file descriptor number straight to the child (its types list only 3-9).
         stdout: (local?.stdout ?? 'pipe') as Options['stdout'],
         stderr: (local?.stderr ?? 'pipe') as Options['stderr'],

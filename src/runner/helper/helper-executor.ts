@@ -93,6 +93,7 @@ function withHelper(
           stdout: stdio(local.stdout),
           stderr: stdio(local.stderr),
           env: spec.env,
+          stdin: spec.stdin,
         });
       } catch (error) {
         return notStartedResult(`could not start: ${(error as Error).message}`, startedAt);

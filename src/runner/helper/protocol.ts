@@ -1,6 +1,8 @@
 // The spawn helper's wire format (see native/qrun-spawn.c): length-prefixed messages to it,
 // fixed 16-byte event records from it. Strings may hold any byte but NUL; nothing has a size limit.
 
+import type { JobStdin } from '../../input/job-stdin.js';
+
 /** Where a job's stdout or stderr goes: the helper's own (qrun's), or a file the helper opens. */
 export type HelperStdio = { readonly kind: 'inherit' } | { readonly kind: 'path'; readonly path: string };
 
@@ -15,6 +17,8 @@ export interface HelperJob {
   readonly stderr: HelperStdio;
   /** Added to the base environment, replacing variables of the same name. */
   readonly env: Readonly<Record<string, string>>;
+  /** What the job reads (undefined: /dev/null). */
+  readonly stdin?: JobStdin | undefined;
 }
 
 /** A string field, refused if it holds a NUL (the field separator, which exec could not carry either). */
@@ -54,10 +58,15 @@ export function encodeBaseEnv(env: Readonly<Record<string, string | undefined>>)
 export function encodeJob(job: HelperJob): Buffer {
   // id (u32 little-endian) and the two stdio kinds, as latin1 characters (one byte each).
   const id = job.id;
-  const head = String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, job.stdout.kind === 'path' ? 1 : 0, job.stderr.kind === 'path' ? 1 : 0);
+  const stdin = job.stdin;
+  const stdinKind = stdin === undefined ? 0 : 1;
+  const head = String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, job.stdout.kind === 'path' ? 1 : 0, job.stderr.kind === 'path' ? 1 : 0, stdinKind);
   let fields = field('the shell', job.shell) + field('the command', job.command) + field('the cwd', job.cwd);
   if (job.stdout.kind === 'path') fields += field('the stdout path', job.stdout.path);
   if (job.stderr.kind === 'path') fields += field('the stderr path', job.stderr.path);
+  if (stdin !== undefined) {
+    fields += field('the stdin path', stdin.path) + field('the stdin ranges', stdin.ranges.flatMap((range) => [range.start, range.length]).join(','));
+  }
   return message('J', head, fields + envFields(job.env));
 }
 

@@ -30,9 +30,12 @@ describe('spawn helper protocol', () => {
     assert.equal(bytes.readUInt32LE(0), bytes.length - 4);
     assert.equal(bytes.toString('latin1', 4, 5), 'J');
     assert.equal(bytes.readUInt32LE(5), 7);
-    assert.deepEqual([bytes[9], bytes[10]], [1, 0]);
-    assert.equal(bytes.subarray(11).toString(), '/bin/sh\0echo "a\nb"\0\0/p/1\0A=1\0', 'a name with = is dropped, as exec would');
+    assert.deepEqual([bytes[9], bytes[10], bytes[11]], [1, 0, 0]);
+    assert.equal(bytes.subarray(12).toString(), '/bin/sh\0echo "a\nb"\0\0/p/1\0A=1\0', 'a name with = is dropped, as exec would');
     assert.throws(() => encodeJob({ id: 1, shell: 'sh', command: 'a\0b', cwd: '', stdout: { kind: 'inherit' }, stderr: { kind: 'inherit' }, env: {} }), /the command contains a NUL byte/);
+    const ranged = encodeJob({ id: 2, shell: 'sh', command: 'wc', cwd: '', stdout: { kind: 'inherit' }, stderr: { kind: 'inherit' }, env: {}, stdin: { path: '/in', ranges: [{ start: 5, length: 10 }, { start: 0, length: 2 }], temporary: false } });
+    assert.equal(ranged[11], 1);
+    assert.equal(ranged.subarray(12).toString(), 'sh\0wc\0\0/in\x005,10,0,2\0');
     assert.equal(encodeBaseEnv({ PATH: '/bin', GONE: undefined }).subarray(4).toString(), 'EPATH=/bin\0');
   });
 

@@ -1,0 +1,18 @@
+// What a --pipe or --pipe-part job reads on its stdin: a file, whole or in byte ranges.
+
+/** Bytes `start` to `start + length` of a file. */
+export interface ByteRange {
+  readonly start: number;
+  readonly length: number;
+}
+
+/**
+ * A job's stdin: the `ranges` of the file at `path`, one after another, through a pipe (as GNU
+ * parallel gives them: a program sees a pipe, not a file, e.g. `wc` pads its numbers alike).
+ */
+export interface JobStdin {
+  readonly path: string;
+  readonly ranges: readonly ByteRange[];
+  /** A block qrun wrote for this job (--pipe): removed once the job is over. */
+  readonly temporary: boolean;
+}
