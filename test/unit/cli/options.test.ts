@@ -45,6 +45,7 @@ describe('options', () => {
       sources: [],
       link: false,
       perJob: undefined,
+      pipe: undefined,
       argFiles: [],
       separator: 'newline',
       command: [],
@@ -119,7 +120,7 @@ describe('options', () => {
   });
 
   it('commander errors become UsageErrors', () => {
-    assert.throws(() => fromArgv('--nope'), { name: 'UsageError', message: "unknown option '--nope'" });
+    assert.throws(() => fromArgv('--nope-nope'), { name: 'UsageError', message: "unknown option '--nope-nope'" });
     assert.throws(() => fromArgv('-c'), { name: 'UsageError', message: "option '-c, --concurrency <n>' argument missing" });
   });
 
