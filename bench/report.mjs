@@ -59,6 +59,23 @@ if (sp.endless) {
   const third = Math.floor(xs.length / 3);
   lines.push(`## Endless input (\`yes true | qrun\`, ${sp.endless.seconds} s)`, '', `RSS sampled every second: peak ${Math.max(...xs).toFixed(0)} MB; mean of the first third ${mean(xs.slice(0, third)).toFixed(1)} MB, of the last third ${mean(xs.slice(-third)).toFixed(1)} MB.`, '', `Samples (MB): ${xs.map((x) => x.toFixed(0)).join(' ')}`, '');
 }
+if (sp.pipe) {
+  const p = sp.pipe;
+  const mb = p.bytes / 1e6;
+  const med = (name) => median(p.runs[name].map((r) => r.wall));
+  // Pairwise ratios of runs made back to back (qrun's run i against GNU's run i), then their median.
+  const pairwise = (a, b) => median(p.runs[a].map((r, i) => p.runs[b][i].wall / r.wall));
+  lines.push(
+    `## ${(p.bytes / 1e9).toFixed(2)} GB of lines into \`wc -l\` jobs (--block 1M), runs interleaved`,
+    '',
+    '| command | median s | MB/s | peak RSS MB |',
+    '| --- | ---: | ---: | ---: |',
+    ...Object.keys(p.runs).map((name) => `| ${name} | ${s(med(name))} | ${(mb / med(name)).toFixed(0)} | ${Math.max(...p.runs[name].map((r) => r.rssMb)).toFixed(0)} |`),
+    '',
+    `qrun's throughput against GNU parallel's (median of pairwise ratios): --pipe ${s(pairwise('qrun --pipe', 'GNU parallel --pipe'))}×, --pipe-part ${s(pairwise('qrun --pipe-part', 'GNU parallel --pipe-part'))}×. Every run's line counts were checked: ${p.lines.toLocaleString('en')} lines each.`,
+    '',
+  );
+}
 if (sp.fleet) {
   const f = sp.fleet;
   lines.push(
@@ -76,6 +93,11 @@ writeFileSync(`${root}${report}.md`, `${lines.join('\n')}`);
 
 // The chart: for each workload, one bar per tool, length = median / xargs median.
 const workloads = results.workloads.filter((w) => w.rows.some((r) => r.tool === 'xargs -P'));
+// A run of only the special measurements (WORKLOADS=pipe) has nothing to chart.
+if (workloads.length === 0) {
+  console.error(`wrote ${report}.md`);
+  process.exit(0);
+}
 const toolsSeen = [...new Set(workloads.flatMap((w) => w.rows.map((r) => r.tool)))];
 const palette = ['#1f77b4', '#4a9fd8', '#9ecae9', '#17becf', '#7fdbe6', '#555555', '#d62728', '#ff9896', '#9467bd', '#2ca02c', '#8c564b'];
 const barH = 12;

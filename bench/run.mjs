@@ -177,6 +177,31 @@ function endless(seconds) {
   });
 }
 
+// --pipe and --pipe-part: 1 GB of lines into `wc -l` jobs, qrun against GNU parallel, runs interleaved.
+if (!only || only.has('pipe')) {
+  console.error('== 1 GB of lines through --pipe and --pipe-part into wc -l');
+  const file = join(inputs, 'lines-1gb.txt');
+  const lines = 118_000_000;
+  if (!existsSync(file)) execFileSync('sh', ['-c', `seq 1 ${lines} > ${file}`]);
+  const bytes = Number(execFileSync('stat', ['-c', '%s', file], { encoding: 'utf8' }));
+  const commands = {
+    'qrun --pipe': `cat ${file} | /usr/bin/time -f rss=%M ${qrun} --pipe --block 1M wc -l`,
+    'GNU parallel --pipe': `cat ${file} | /usr/bin/time -f rss=%M parallel --will-cite -j ${J} --pipe --block 1M wc -l`,
+    'qrun --pipe-part': `/usr/bin/time -f rss=%M ${qrun} --pipe-part -a ${file} --block 1M wc -l`,
+    'GNU parallel --pipe-part': `/usr/bin/time -f rss=%M parallel --will-cite -j ${J} --pipe-part -a ${file} --block 1M wc -l`,
+  };
+  const runs = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, command] of Object.entries(commands)) {
+      const r = timed(`${command} | awk '{ n += $1 } END { print n }'`);
+      // Every line counted once: a wrong cut would lose or repeat some.
+      if (Number(r.stdout) !== lines) throw new Error(`${name}: counted ${r.stdout} lines, not ${lines}`);
+      runs[name].push({ wall: r.wall, rssMb: r.rssMb });
+    }
+  }
+  results.special.pipe = { bytes, lines, runs };
+}
+
 // Fleet mode: submitter + 2 workers × -c 4 + redis-server on this machine, against local -c 8.
 if (!only || only.has('fleet')) {
   console.error('== fleet mode (redis-server, 2 workers × 4)');
