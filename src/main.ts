@@ -23,8 +23,9 @@ import { Joblog } from './report/joblog.js';
 import { createRecorder } from './report/recorder.js';
 import { githubAnnotations } from './report/annotations.js';
 import { outputFrames } from './report/output/frames.js';
-import { ResultsWriter } from './report/results.js';
-import { StreamWriteError } from './report/output/serial-writer.js';
+import { ResultsWriter, type Results } from './report/results.js';
+import { ResultsTable, resultsFile, tableFormat } from './report/results-table.js';
+import { StreamWriteError, writeChunk } from './report/output/serial-writer.js';
 import { StdioGuard } from './report/output/stdio-guard.js';
 import { atProcessExit } from './exit-hooks.js';
 import { HaltMonitor } from './shutdown/halt.js';
@@ -187,7 +188,10 @@ async function runWith(
     cutJoblog(options.joblog, resumed.cutRow.offset);
     io.stderr.write(`qrun: warning: --joblog '${options.joblog}' line ${resumed.cutRow.line} was cut off (no newline at its end): removed, and its job runs again\n`);
   }
-  const results = options.results !== undefined && !options.dryRun ? new ResultsWriter(options.results) : undefined;
+  const table = options.results === undefined || options.dryRun ? undefined : tableFormat(options.results);
+  // A --results file is opened (truncated) before any job runs; `-.json` etc. go to stdout.
+  const tableFile = table !== undefined && options.results !== undefined && !isStdoutTable(options.results) ? resultsFile(options.results) : undefined;
+  const dirResults = options.results !== undefined && !options.dryRun && table === undefined ? new ResultsWriter(options.results) : undefined;
   const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
   const stats = new RunStats(startedAt);
   let display: Display = noDisplay;
@@ -221,10 +225,13 @@ async function runWith(
   } catch (error) {
     stdio.dispose();
     shutdown.dispose();
+    tableFile?.close();
     // `--joblog -` on a stdout that cannot be written: qrun's one-line error, before any job.
     throw error instanceof StreamWriteError ? new UsageError(error.message) : error;
   }
   const tempDir = new PrivateDir(io.tmpDir);
+  const results: Results | undefined =
+    table === undefined ? dirResults : new ResultsTable(table, tableFile?.sink ?? ((bytes) => writeChunk(io.stdout, bytes, 'stdout', stdio.giveUp)), tempDir);
   const spill = new SpillFile(tempDir);
   const captures = new CaptureFiles(tempDir);
   const removeTemp = (): void => {
@@ -361,6 +368,7 @@ async function runWith(
     display.stop();
     removeTemp();
     joblog?.close();
+    tableFile?.close();
     forgetExitHook();
     stdio.dispose();
     shutdown.dispose();
@@ -433,4 +441,9 @@ function releaseStdin(release: PreparedInput['release']): EventSink {
     const job = event.kind === 'job-ended' ? event.result.job : event.kind === 'job-not-started' || event.kind === 'job-skipped' ? event.job : undefined;
     if (job?.stdin !== undefined) release(job.stdin);
   };
+}
+
+/** `--results -.json` (or .csv, .tsv): the table goes to stdout, as GNU parallel's. */
+function isStdoutTable(target: string): boolean {
+  return /^-\.(json|csv|tsv)$/i.test(target);
 }

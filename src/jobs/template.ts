@@ -6,8 +6,12 @@ type TemplatePart = { readonly text: string } | { readonly field: Field; readonl
 /** A replacement string: a value ({} all arguments, {n} the n-th) with a path modifier, or {#}, {%}. */
 type Field = { readonly kind: 'value'; readonly position: number | undefined; readonly modifier: Modifier } | { readonly kind: 'seq' } | { readonly kind: 'slot' };
 type Modifier = '' | '.' | '/' | '//' | '/.';
-/** Where a replacement string stands in the shell line: outside quotes, inside '…' or inside "…". */
-type Quoting = 'bare' | 'single' | 'double';
+/**
+ * Where a replacement string stands in the shell line: outside quotes, inside '…' or inside "…";
+ * or `raw`: the template's first word holds a replacement string, so the values are (part of) the
+ * command itself and are not quoted at all, as GNU parallel does (`qrun {} ::: 'echo a b'`).
+ */
+type Quoting = 'bare' | 'single' | 'double' | 'raw';
 const fieldPattern = /\{(?:([1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}/g;
 
 function fieldOf(match: RegExpMatchArray): Field {
@@ -37,6 +41,13 @@ export function parseTemplate(words: readonly string[], appendRecord = true): Te
     last = match.index + match[0].length;
   }
   if (last < source.length) parts.push({ text: source.slice(last) });
+  // GNU parallel's test: a replacement string before the first space, tab, newline or '='.
+  fieldPattern.lastIndex = 0;
+  const first = fieldPattern.exec(source);
+  fieldPattern.lastIndex = 0;
+  if (first !== null && !/[ \t\n=]/.test(source.slice(0, first.index))) {
+    return parts.map((part) => ('field' in part ? { ...part, quoting: 'raw' } : part));
+  }
   return parts;
 }
 
@@ -113,10 +124,14 @@ function withoutExtension(path: string): string {
   return path.replace(/\.[^/.]*$/, '');
 }
 
-/** Quotes a value for POSIX sh: left bare only when it holds no character the shell treats specially. */
+/**
+ * Quotes a value for POSIX sh exactly as GNU parallel does: bare when it holds only letters,
+ * digits and - _ . + /; otherwise in '…', each ' as '"'"', without an empty '' at either end.
+ */
 export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replaceAll("'", `'\\''`)}'`;
+  if (value === '') return "''";
+  if (/^[-_.+a-zA-Z0-9/]+$/.test(value)) return value;
+  return `'${value.replaceAll("'", `'"'"'`)}'`.replace(/^''/, '').replace(/''$/, '');
 }
 
 /** The quoting state after `text`, starting in `state` (POSIX sh: backslash, '…' and "…"). */
@@ -146,8 +161,11 @@ function quotingAfter(text: string, state: Quoting): Quoting {
  * $(…) within the double quotes, where the shell starts unquoted again.
  */
 function quoteFor(quoting: Quoting, value: string): string {
+  if (quoting === 'raw') return value;
   if (quoting === 'single') return value.replaceAll("'", `'\\''`);
   const quoted = shellQuote(value);
-  if (quoting === 'double' && quoted !== value) return `"${quoted}"`;
+  // Inside "…": no double quote of its own, which a shell scanning for the end of a $(…) within
+  // the double quotes could take for the end of the string.
+  if (quoting === 'double' && quoted !== value) return `"'${value.replaceAll("'", `'\\''`)}'"`;
   return quoted;
 }

@@ -5,12 +5,12 @@ import type { Job, JobResult } from '../jobs/job.js';
 import type { EventSink } from './events.js';
 import type { Joblog } from './joblog.js';
 import type { WrittenCallback } from './output/output-sink.js';
-import type { ResultsWriter } from './results.js';
+import type { Results } from './results.js';
 import type { OutputChannel } from '../runner/executor.js';
 
 /** What the recorder writes to and whom it tells. */
 export interface RecorderDeps {
-  readonly results: ResultsWriter | undefined;
+  readonly results: Results | undefined;
   readonly joblog: Joblog | undefined;
   readonly emit: EventSink;
   /** A job could not be recorded (its output, results or row was lost): qrun must not go on as if it had been. */
@@ -36,6 +36,8 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     output: (job, channel) => {
       if (deps.results === undefined) return channel;
       const files = deps.results.start(job);
+      // A results table takes the output instead of stdout, as GNU parallel's --results x.json does.
+      if (deps.results.replacesOutput) return { port: files, local: undefined };
       const { port } = channel;
       return {
         port: {
@@ -54,7 +56,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     record: (result) => async (lost) => {
       try {
         if (lost !== undefined) throw lost;
-        deps.results?.finish(result);
+        await deps.results?.finish(result);
         if (!result.canceled) await deps.joblog?.write(result);
       } catch (error) {
         deps.results?.discard(result.job);

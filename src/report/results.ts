@@ -11,8 +11,22 @@ export interface ResultFiles {
   readonly onStderr: (chunk: Buffer) => void;
 }
 
+/** Where --results go: a directory tree, or one table file (GNU parallel's .json/.csv/.tsv). */
+export interface Results {
+  /** The jobs' output goes only into the results, not to stdout (a table, as GNU parallel does). */
+  readonly replacesOutput: boolean;
+  /** Starts (or, for a retry, restarts) a job's output. */
+  start(job: Job): ResultFiles;
+  /** Writes the job's results; throws (or rejects) if any of it could not be written. */
+  finish(result: JobResult): void | Promise<void>;
+  /** Lets go of a job's output without writing its results (its output was lost). */
+  discard(job: Job): void;
+}
+
 /** Writes the results tree; a failure to write is raised when the job finishes. */
-export class ResultsWriter {
+export class ResultsWriter implements Results {
+  readonly replacesOutput = false;
+
   private readonly open = new Map<number, { fds: [number, number]; error: unknown }>();
 
   constructor(private readonly dir: string) {
