@@ -136,6 +136,7 @@ async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Pro
       count: options.halt.when !== 'never' && options.halt.percent,
       stop: interrupt.signal,
       tmpDir: io.tmpDir,
+      header: options.header,
       pipe: options.pipe && { ...options.pipe, slots: options.concurrency, warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`) },
     });
   } catch (error) {
@@ -231,7 +232,7 @@ async function runWith(
   }
   const tempDir = new PrivateDir(io.tmpDir);
   const results: Results | undefined =
-    table === undefined ? dirResults : new ResultsTable(table, tableFile?.sink ?? ((bytes) => writeChunk(io.stdout, bytes, 'stdout', stdio.giveUp)), tempDir);
+    table === undefined ? dirResults : new ResultsTable(table, tableFile?.sink ?? ((bytes) => writeChunk(io.stdout, bytes, 'stdout', stdio.giveUp)), tempDir, headerNames(input.header, options));
   const spill = new SpillFile(tempDir);
   const captures = new CaptureFiles(tempDir);
   const removeTemp = (): void => {
@@ -247,7 +248,7 @@ async function runWith(
   const sink = new OutputSink({
     mode: options.output,
     keepOrder: options.keepOrder,
-    tag: tagOf(options),
+    tag: tagOf(options, headerNames(input.header, options)),
     stdout: io.stdout,
     stderr: io.stderr,
     // --results needs every byte to pass through qrun (no inherited fds, no capture files).
@@ -279,7 +280,8 @@ async function runWith(
     output: (job) => recorder.output(job, sink.target(job)),
     signals: { stop: shutdown.stop, kill: shutdown.kill, timeLimit },
   });
-  const template = options.command.length > 0 ? parseTemplate(options.command) : undefined;
+  const names = headerNames(input.header, options);
+  const template = options.command.length > 0 ? parseTemplate(options.command, true, names) : undefined;
 
   const notStarted = (job: Job): void => {
     emit({ kind: 'job-not-started', job });
@@ -401,9 +403,9 @@ async function runWith(
 }
 
 /** --tagstring (a template, values as they are) or --tag (the job's arguments, as GNU parallel). */
-function tagOf(options: RunOptions): ((job: Job) => string) | undefined {
+function tagOf(options: RunOptions, names: readonly string[]): ((job: Job) => string) | undefined {
   if (options.tagString !== undefined) {
-    const template = parseTemplate([options.tagString], false);
+    const template = parseTemplate([options.tagString], false, names);
     return (job) => renderPlain(template, job.record, job.seq, job.args);
   }
   return options.tag ? (job) => (job.args ?? [job.record]).join(' ') : undefined;
@@ -446,4 +448,11 @@ function releaseStdin(release: PreparedInput['release']): EventSink {
 /** `--results -.json` (or .csv, .tsv): the table goes to stdout, as GNU parallel's. */
 function isStdoutTable(target: string): boolean {
   return /^-\.(json|csv|tsv)$/i.test(target);
+}
+
+/** --header: the names {name} stands for: the input sources', or the header line cut into columns. */
+function headerNames(header: PreparedInput['header'], options: RunOptions): readonly string[] {
+  if (header === undefined) return [];
+  if (header.kind === 'names') return header.names;
+  return options.colsep === undefined ? [header.text] : columnSplitter(options.colsep, options.trim)(header.text);
 }

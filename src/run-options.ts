@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly tagString: string | undefined;
   /** --colsep: records are cut into columns, the job's arguments. */
   readonly colsep: RegExp | undefined;
+  /** --header: this many first lines are a header naming the columns ({name}); with sources, each one's first value. */
+  readonly header: number | undefined;
   /** --trim: spaces and tabs trimmed around columns (or the record). */
   readonly trim: Trim;
   /** undefined: on when stderr is a terminal and CI is unset. */

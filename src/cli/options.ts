@@ -7,7 +7,7 @@ import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, PipeOptions, RedisOptions, RunOptions } from '../run-options.js';
-import { duration, flag, grace, halt, oneOf, regex, separator, size, termSeq, text, timeout, wholeNumber } from './validators.js';
+import { duration, flag, grace, halt, headerLines, oneOf, regex, separator, size, termSeq, text, timeout, wholeNumber } from './validators.js';
 import { killAfterSeq } from '../runner/term-seq.js';
 
 export type { LogLevel, RedisOptions, RunOptions };
@@ -39,6 +39,7 @@ const rawSchema = z.strictObject({
   tag: z.optional(flag('--tag')),
   tagstring: z.optional(text('--tagstring')),
   colsep: z.optional(regex('--colsep')),
+  header: z.optional(headerLines()),
   trim: z.optional(oneOf('--trim', trims)),
   progress: z.optional(flag('--progress')),
   logFile: z.optional(text('--log-file')),
@@ -115,6 +116,9 @@ export function parseOptions(
   }
   if (o.maxArgs !== undefined && o.maxReplaceArgs !== undefined) throw new UsageError('-n and -N both set how many arguments a job takes; give one');
   if (o.ndjson === true && (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined)) throw new UsageError('-n and -N group plain records; --ndjson records are one job each');
+  if (o.header !== undefined && (o.ndjson === true || o.pipe === true || o.pipePart === true)) {
+    throw new UsageError(`--header names columns of plain records or input sources; it cannot be used with ${o.ndjson === true ? '--ndjson' : o.pipe === true ? '--pipe' : '--pipe-part'}`);
+  }
   if (o.ndjson === true && o.colsep !== undefined) throw new UsageError('--colsep cuts plain records into columns; --ndjson records have fields');
   if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
     throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
@@ -152,7 +156,9 @@ export function parseOptions(
     keepOrder: o.keepOrder ?? false,
     tag: o.tag ?? false,
     tagString: o.tagstring,
-    colsep: o.colsep,
+    // --header without --colsep cuts the records at tabs, as GNU parallel does.
+    colsep: o.colsep ?? (o.header !== undefined && (o.sources?.length ?? 0) === 0 ? /\t/ : undefined),
+    header: o.header,
     trim: o.trim ?? 'n',
     progress: o.progress,
     logFile: o.logFile,

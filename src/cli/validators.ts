@@ -149,3 +149,15 @@ export function separator(flag: string) {
     return z.NEVER;
   }));
 }
+
+/**
+ * --header: ":" or, as GNU parallel also takes, a regular expression or a number; outside --pipe
+ * GNU parallel takes the first line as the header whatever is given, and so does qrun.
+ */
+export function headerLines() {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    if (typeof value === 'string' && value !== '') return 1;
+    ctx.issues.push({ code: 'custom', input: value, message: `--header must be : (the first line names the columns), got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}

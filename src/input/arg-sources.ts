@@ -22,13 +22,16 @@ type Replayable = () => AsyncIterable<string>;
  * starting over, as GNU parallel 20221122 does. "-" as a file is stdin, read once, so it must
  * be in the first group.
  */
-export async function* combineSources(sources: readonly ArgSource[], link: boolean, separator: RecordSeparator, stdin: Readable): AsyncGenerator<InputRecord> {
+export async function combineSources(sources: readonly ArgSource[], link: boolean, separator: RecordSeparator, stdin: Readable, header = false): Promise<CombinedSources> {
   const groups: { readonly sources: Replayable[]; readonly wrap: boolean }[] = [];
+  const names: string[] = [];
   let stdinUsed = false;
   for (const [index, source] of sources.entries()) {
     let replay: Replayable;
     if (source.kind === 'args') {
-      const values = source.values;
+      // --header: a source's first value is its name, not a value.
+      const values = header ? source.values.slice(1) : source.values;
+      if (header) names.push(source.values[0] ?? '');
       replay = async function* () {
         yield* values;
       };
@@ -36,23 +39,53 @@ export async function* combineSources(sources: readonly ArgSource[], link: boole
       if (stdinUsed) throw new UsageError('stdin ("-") can be only one input source');
       stdinUsed = true;
       let read = false;
+      const records = texts(splitRecords(stdin, separator))[Symbol.asyncIterator]();
+      if (header) names.push(String((await records.next()).value ?? ''));
       replay = () => {
         if (read) throw new UsageError('stdin ("-") is read once: it must be the first input source (or linked to it)');
         read = true;
-        return texts(splitRecords(stdin, separator));
+        return { [Symbol.asyncIterator]: () => records };
       };
     } else {
       const path = source.path;
-      replay = () => texts(splitRecords(createReadStream(path), separator));
+      if (header) names.push(await firstRecord(path, separator));
+      replay = () => {
+        const records = texts(splitRecords(createReadStream(path), separator));
+        return header ? withoutFirst(records) : records;
+      };
     }
     const joins = index > 0 && (link || source.linked);
     if (joins) groups.at(-1)?.sources.push(replay);
     else groups.push({ sources: [replay], wrap: link });
   }
+  return { names: header ? names : undefined, records: tuples(groups) };
+}
+
+/** The combined sources: their names (--header) and the argument tuples. */
+export interface CombinedSources {
+  readonly names: readonly string[] | undefined;
+  readonly records: AsyncIterable<InputRecord>;
+}
+
+async function* tuples(groups: readonly { readonly sources: Replayable[]; readonly wrap: boolean }[]): AsyncGenerator<InputRecord> {
   let line = 0;
   for await (const args of product(groups, 0)) {
     line++;
     yield { text: args.join(' '), line, args };
+  }
+}
+
+/** The first record of a file ('' if it has none). */
+async function firstRecord(path: string, separator: RecordSeparator): Promise<string> {
+  for await (const record of splitRecords(createReadStream(path), separator)) return record.text;
+  return '';
+}
+
+async function* withoutFirst(records: AsyncIterable<string>): AsyncGenerator<string> {
+  let first = true;
+  for await (const record of records) {
+    if (!first) yield record;
+    first = false;
   }
 }
 

@@ -38,6 +38,8 @@ export interface PreparedInput {
   readonly close: () => Promise<void>;
   /** A job is over (or will never run): what it was given to read can go. */
   readonly release: (stdin: JobStdin) => void;
+  /** --header: the sources' names, or the header line (to be cut into names like any record). */
+  readonly header?: { readonly kind: 'names'; readonly names: readonly string[] } | { readonly kind: 'line'; readonly text: string } | undefined;
 }
 
 /** --pipe (stdin in blocks) or --pipe-part (a file's byte ranges): each job reads its part on stdin. */
@@ -63,6 +65,8 @@ export interface PrepareOptions {
   readonly stop: AbortSignal;
   readonly tmpDir: string | undefined;
   readonly pipe?: PipeInput | undefined;
+  /** --header: this many first records are the header, not jobs (with sources: each source's first value). */
+  readonly header?: number | undefined;
 }
 
 /** Opens every input file up front (an unreadable one is a UsageError before any job starts). */
@@ -72,7 +76,8 @@ export async function prepareInput(input: RunInput, options: PrepareOptions): Pr
     if (options.count) throw new UsageError('--halt with a percentage cannot be used with ::: or :::: input sources yet');
     // Every file is opened once up front, so an unreadable one is refused before any job starts.
     await closeSources(await openSources(input.sources.flatMap((source) => (source.kind === 'file' && source.path !== '-' ? [source.path] : []))));
-    return { records: combineSources(input.sources, input.link, options.separator, input.stdin), total: undefined, countTotal: async () => undefined, close: async () => undefined, release: () => undefined };
+    const combined = await combineSources(input.sources, input.link, options.separator, input.stdin, options.header !== undefined);
+    return { records: combined.records, header: combined.names && { kind: 'names', names: combined.names }, total: undefined, countTotal: async () => undefined, close: async () => undefined, release: () => undefined };
   }
   if (options.pipe !== undefined) return preparePipe(input, options.pipe, options.tmpDir);
   let sources = await openSources(input.paths);
@@ -90,8 +95,18 @@ export async function prepareInput(input: RunInput, options: PrepareOptions): Pr
   }
   const opened = sources;
   const again = total === undefined ? rereadable(opened, input.stdinFile) : undefined;
+  let records: AsyncIterable<InputRecord> = splitRecords(readSources(opened, input.stdin), options.separator);
+  let header: PreparedInput['header'];
+  if (options.header !== undefined) {
+    const taken = await takeHeader(records, options.header);
+    records = taken.rest;
+    header = { kind: 'line', text: taken.line };
+    // The header is no job: counted totals leave it out too.
+    if (total !== undefined) total = Math.max(0, total - options.header);
+  }
   return {
-    records: splitRecords(readSources(opened, input.stdin), options.separator),
+    records,
+    header,
     total,
     countTotal: async (stop) => (total !== undefined ? total : again === undefined ? undefined : countFiles(again, options.separator, stop)),
     close: async () => {
@@ -201,4 +216,30 @@ async function* numbered(records: Iterable<string> | AsyncIterable<string>): Asy
     line++;
     if (text.trim() !== '') yield { text, line };
   }
+}
+
+/**
+ * --header: the first `lines` records are the header (its first line names the columns), and the
+ * records after it are numbered from 1, as GNU parallel numbers its jobs.
+ */
+async function takeHeader(records: AsyncIterable<InputRecord>, lines: number): Promise<{ readonly line: string; readonly rest: AsyncIterable<InputRecord> }> {
+  const iterator = records[Symbol.asyncIterator]();
+  let line: string | undefined;
+  let skipped = 0;
+  let offset = 0;
+  while (skipped < lines) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    line ??= next.value.text;
+    skipped++;
+    offset = next.value.line;
+  }
+  async function* rest(): AsyncGenerator<InputRecord> {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield { ...next.value, line: next.value.line - offset };
+    }
+  }
+  return { line: line ?? '', rest: rest() };
 }

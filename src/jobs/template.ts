@@ -14,17 +14,28 @@ type Modifier = '' | '.' | '/' | '//' | '/.';
 type Quoting = 'bare' | 'single' | 'double' | 'raw';
 const fieldPattern = /\{(?:([1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}/g;
 
-function fieldOf(match: RegExpMatchArray): Field {
+function fieldOf(match: RegExpMatchArray, names: readonly string[]): Field {
   if (match[0] === '{#}') return { kind: 'seq' };
   if (match[0] === '{%}') return { kind: 'slot' };
+  // --header: {name} is the column (or input source) of that name.
+  if (match[3] !== undefined) return { kind: 'value', position: names.indexOf(match[3]) + 1, modifier: (match[4] ?? '') as Modifier };
   return { kind: 'value', position: match[1] === undefined ? undefined : Number(match[1]), modifier: (match[2] ?? '') as Modifier };
+}
+
+/** The replacement strings, with `{name}` (and its modifiers) for each --header name. */
+function patternFor(names: readonly string[]): RegExp {
+  const alternatives = [...names].filter((name) => name !== '').sort((a, b) => b.length - a.length).map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  if (alternatives.length === 0) return fieldPattern;
+  return new RegExp(`${fieldPattern.source}|\\{(${alternatives.join('|')})(|\\.|\\/|\\/\\/|\\/\\.)\\}`, 'g');
 }
 
 /**
  * Parses the command words given after the options (joined by spaces, as GNU parallel does).
- * A template without any replacement string gets " {}" appended.
+ * A template without any replacement string gets " {}" appended. `names` (--header) makes
+ * `{name}` the column or input source of that name.
  */
-export function parseTemplate(words: readonly string[], appendRecord = true): Template {
+export function parseTemplate(words: readonly string[], appendRecord = true, names: readonly string[] = []): Template {
+  const fieldPattern = patternFor(names);
   let source = words.join(' ');
   if (appendRecord && !fieldPattern.test(source)) source += ' {}';
   fieldPattern.lastIndex = 0;
@@ -37,7 +48,7 @@ export function parseTemplate(words: readonly string[], appendRecord = true): Te
       parts.push({ text });
       quoting = quotingAfter(text, quoting);
     }
-    parts.push({ field: fieldOf(match), quoting });
+    parts.push({ field: fieldOf(match, names), quoting });
     last = match.index + match[0].length;
   }
   if (last < source.length) parts.push({ text: source.slice(last) });

@@ -52,6 +52,8 @@ export class ResultsTable implements Results {
     private readonly format: TableFormat,
     private readonly sink: RowSink,
     private readonly dir: PrivateDir,
+    /** --header: the CSV/TSV header names the arguments so (otherwise V1, V2…). */
+    private readonly names: readonly string[] = [],
   ) {}
 
   start(job: Job): ResultFiles {
@@ -118,7 +120,7 @@ export class ResultsTable implements Results {
     const args = argsOf(result.job);
     if (!this.headerDone) {
       this.headerDone = true;
-      const names = ['Seq', 'Host', 'Starttime', 'JobRuntime', 'Send', 'Receive', 'Exitval', 'Signal', 'Command', ...args.map((_, i) => `V${i + 1}`), 'Stdout', 'Stderr'];
+      const names = ['Seq', 'Host', 'Starttime', 'JobRuntime', 'Send', 'Receive', 'Exitval', 'Signal', 'Command', ...args.map((_, i) => this.names[i] ?? `V${i + 1}`), 'Stdout', 'Stderr'];
       await this.sink(Buffer.from(`${names.map((name) => csvField(name, separator)).join(separator)}\n`));
     }
     const { exitval, signo } = exitColumns(result);

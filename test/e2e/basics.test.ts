@@ -99,7 +99,7 @@ describe('bad calls: one line, exit 255, no stack trace, no job started', () => 
     [['-j', '0'], /^qrun: --jobs must be a whole number of 1 or more, got '0'; see qrun --help\n$/],
     [['-c', '2', '-j', '3'], /^qrun: --jobs is another name for --concurrency; give one, got 2 and 3; see qrun --help\n$/],
     [['--queue-size', '1.5'], /^qrun: --queue-size must be a whole number of 1 or more, got '1.5'; see qrun --help\n$/],
-    [['-t', '10 parsecs'], /^qrun: --timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h \(at most 24 days\), got '10 parsecs'; see qrun --help\n$/],
+    [['-t', '10 parsecs'], /^qrun: --timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h \(at most 24 days\), or a percentage of the median runtime like 200%, got '10 parsecs'; see qrun --help\n$/],
     [['--kill-after', 'soon'], /^qrun: --kill-after must be a duration like 500ms, 30s, 5m or 1h \(at most 24 days\), got 'soon'; see qrun --help\n$/],
     [['--output', 'fancy'], /^qrun: --output must be one of group, line, ungroup, got 'fancy'; see qrun --help\n$/],
     [['--log-level', 'loud'], /^qrun: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'; see qrun --help\n$/],

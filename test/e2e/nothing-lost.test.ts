@@ -299,7 +299,7 @@ describe('12. one duration bound for every path', () => {
   it('the library refuses a timeout over the bound', () => {
     const script = `import('${root}dist/src/index.js').then(({ run }) => run({ records: ['true'], timeout: 3e6 })).then(() => console.log('ran'), (e) => console.log(e.name + ': ' + e.message))`;
     const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
-    assert.equal(result.stdout, 'UsageError: --timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), got 3000000\n');
+    assert.equal(result.stdout, 'UsageError: --timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), or a percentage of the median runtime like 200%, got 3000000\n');
   });
 });
 

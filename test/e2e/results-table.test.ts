@@ -50,6 +50,8 @@ describe('--results <file>.json/.csv/.tsv, compared with GNU parallel', () => {
   it('.csv: a header with V1..Vn, fields quoted when they hold a quote, white space or a comma', () => {
     same('out.csv', ['printf "x,y\\n"; echo e >&2', ':::', 'a', 'b c', ':::', '1', '"q"']);
     same('out.csv', ['echo'], 'plain\nwith space\n');
+    // --header: the arguments' columns take their names.
+    same('out.csv', ['--header', ':', 'echo', ':::', 'x', '1', '2', ':::', 'y', '3']);
   });
 
   it('.tsv: the same with tabs', () => {

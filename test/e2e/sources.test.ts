@@ -86,6 +86,25 @@ describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', 
   });
 });
 
+describe('--header, compared with GNU parallel', () => {
+  const table = 'name,size\nfoo.txt,1\nbar.tar.gz,2\n';
+  const cases: string[][] = [
+    ['--header', ':', '--colsep', ',', 'echo', '{size}', '{name.}', '{name/}', '{#}'],
+    ['--header', ':', '--colsep', ',', 'echo', '{}'],
+    ['--header', ':', '--colsep', ',', 'echo', '{size}x{nope}'],
+    ['--header', ':', '--tagstring', '{size}', '--colsep', ',', 'echo', '{name}'],
+    ['--header', ':', '-n', '2', '--colsep', ',', 'echo', '{name}'],
+    ['--header', '.*', '--colsep', ',', 'echo', '{name}'],
+  ];
+  for (const args of cases) it(args.join(' '), () => same(args, table));
+  it('with input sources: the first value of each is its name', () => {
+    same(['--header', ':', 'echo', '{a}', '{b}', ':::', 'a', '1', '2', ':::', 'b', 'x', 'y']);
+    same(['--header', ':', 'echo', '{f}-{g}', '::::', names, ':::', 'g', 'x']);
+    same(['--header', ':', 'echo', '{s}', '::::', '-'], 's\nv1\nv2\n');
+  });
+  it('without --colsep, records are cut at tabs', () => same(['--header', ':', 'echo', '{b}'], 'a\tb\n1\t2\n'));
+});
+
 describe('-n and -N: several records per job, compared with GNU parallel', () => {
   const input = '1,x\n2\n3\n4\n5\n';
   const cases: string[][] = [
