@@ -7,7 +7,7 @@ import { UsageError, messageOf } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
-import { parseTemplate, renderPlain, renderTemplate } from './jobs/template.js';
+import { parseTemplate, renderPlain, renderTemplate, templateFieldNames } from './jobs/template.js';
 import { columnSplitter, trimmed } from './jobs/columns.js';
 import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
 import { checkShell } from './runner/check-shell.js';
@@ -231,8 +231,11 @@ async function runWith(
     throw error instanceof StreamWriteError ? new UsageError(error.message) : error;
   }
   const tempDir = new PrivateDir(io.tmpDir);
+  // The names {name} stands for: --ndjson fields a template uses, or --header's.
+  const ndjsonFields = options.ndjson && options.command.length > 0 ? templateFieldNames(options.command) : undefined;
+  const names = ndjsonFields ?? headerNames(input.header, options);
   const results: Results | undefined =
-    table === undefined ? dirResults : new ResultsTable(table, tableFile?.sink ?? ((bytes) => writeChunk(io.stdout, bytes, 'stdout', stdio.giveUp)), tempDir, headerNames(input.header, options));
+    table === undefined ? dirResults : new ResultsTable(table, tableFile?.sink ?? ((bytes) => writeChunk(io.stdout, bytes, 'stdout', stdio.giveUp)), tempDir, names);
   const spill = new SpillFile(tempDir);
   const captures = new CaptureFiles(tempDir);
   const removeTemp = (): void => {
@@ -248,7 +251,7 @@ async function runWith(
   const sink = new OutputSink({
     mode: options.output,
     keepOrder: options.keepOrder,
-    tag: tagOf(options, headerNames(input.header, options)),
+    tag: tagOf(options, names),
     stdout: io.stdout,
     stderr: io.stderr,
     // --results needs every byte to pass through qrun (no inherited fds, no capture files).
@@ -280,7 +283,6 @@ async function runWith(
     output: (job) => recorder.output(job, sink.target(job)),
     signals: { stop: shutdown.stop, kill: shutdown.kill, timeLimit },
   });
-  const names = headerNames(input.header, options);
   const template = options.command.length > 0 ? parseTemplate(options.command, true, names) : undefined;
 
   const notStarted = (job: Job): void => {
@@ -306,6 +308,7 @@ async function runWith(
     trim: options.trim === 'n' ? undefined : (text) => trimmed(text, options.trim),
     perJob: options.perJob,
     ndjson: options.ndjson,
+    ndjsonFields,
     stop: shutdown.stop,
     skip: (seq) => resumed?.done.has(seq) ?? false,
     onSkipped: (job) => {

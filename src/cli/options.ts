@@ -123,9 +123,6 @@ export function parseOptions(
   if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
     throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
   }
-  if (o.ndjson === true && (o.command?.length ?? 0) > 0) {
-    throw new UsageError('--ndjson records carry their own cmd; a command template cannot be used with them');
-  }
   if (o.concurrency !== undefined && o.jobs !== undefined && o.concurrency !== o.jobs) {
     throw new UsageError(`--jobs is another name for --concurrency; give one, got ${o.concurrency} and ${o.jobs}`);
   }

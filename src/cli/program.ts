@@ -61,7 +61,7 @@ function buildProgram(stdout: Writable): Command {
     .option('-a, --arg-file <file>', 'read job records from <file> (repeatable, in order; "-" is stdin)', collect)
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
     .option('--link', 'pair the ::: and :::: input sources by position (shorter ones start over) instead of every combination')
-    .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}')
+    .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}; with a template, its fields fill {name}')
     .option('--pipe', 'give each job a block of the input on stdin instead of arguments (GNU parallel --pipe)')
     .option('--pipe-part', 'with -a <file>: each job reads its part of the file on stdin, straight from the file')
     .option('--block <size>', 'with --pipe: bytes per block, e.g. 1M (default), 500k; with --pipe-part, -N means N parts per job slot (default: -10)')

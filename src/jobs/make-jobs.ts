@@ -21,6 +21,8 @@ export interface MakeJobsOptions {
   readonly trim?: ((text: string) => string) | undefined;
   /** -n/-N: this many records per job, their arguments together (0: one record per job, no arguments). */
   readonly perJob?: number | undefined;
+  /** --ndjson with a command template: the record fields it names, in order (the job's values). */
+  readonly ndjsonFields?: readonly string[] | undefined;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function* makeJobs(records: AsyncIterable<InputRecord>, options: Ma
       options.onBlank({ seq, line: seq, record: '' });
     }
     seq++;
-    const job = options.ndjson ? ndjsonJob(seq, line, text) : args !== undefined ? { seq, line, record: text, args, stdin } : plainJob(seq, line, text, options);
+    const job = options.ndjson ? ndjsonJob(seq, line, text, options.ndjsonFields) : args !== undefined ? { seq, line, record: text, args, stdin } : plainJob(seq, line, text, options);
     if (options.skip(seq)) options.onSkipped(job);
     else yield job;
   }
@@ -85,8 +87,8 @@ function plainJob(seq: number, line: number, text: string, options: MakeJobsOpti
   return { seq, line, record: options.trim === undefined ? text : options.trim(text) };
 }
 
-function ndjsonJob(seq: number, line: number, text: string): Job {
-  const parsed = parseNdjsonRecord(text);
+function ndjsonJob(seq: number, line: number, text: string, fields: readonly string[] | undefined): Job {
+  const parsed = parseNdjsonRecord(text, fields);
   if (!parsed.ok) return { seq, line, record: text, invalid: `line ${line}: ${parsed.reason}` };
-  return { seq, line, record: parsed.cmd, ...parsed.settings };
+  return { seq, line, record: parsed.cmd, args: parsed.args, ...parsed.settings };
 }

@@ -32,11 +32,17 @@ const recordSchema = z.strictObject({
   cwd: z.optional(z.string({ error: got('cwd must be a string') }).check(z.minLength(1, { error: 'cwd must not be empty' }))),
 });
 
-/** A parsed NDJSON record: the command and its settings, or why it was refused. */
-export type NdjsonRecord = { ok: true; cmd: string; settings: JobSettings } | { ok: false; reason: string };
+/** With a command template the fields are its values: cmd is not needed, and any other field may be there. */
+const templatedSchema = z.looseObject({ ...recordSchema.shape, cmd: z.optional(z.string({ error: got('cmd must be a string') })) });
 
-/** Parses one NDJSON record; never throws. */
-export function parseNdjsonRecord(text: string): NdjsonRecord {
+/** A parsed NDJSON record: the command and its settings (and, with a template, its values), or why it was refused. */
+export type NdjsonRecord = { ok: true; cmd: string; args?: readonly string[]; settings: JobSettings } | { ok: false; reason: string };
+
+/**
+ * Parses one NDJSON record; never throws. `fields` (a command template's `{name}`s): the record's
+ * fields of those names are the job's values, in that order; a record without one is refused.
+ */
+export function parseNdjsonRecord(text: string, fields?: readonly string[]): NdjsonRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -46,6 +52,7 @@ export function parseNdjsonRecord(text: string): NdjsonRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: `expected a JSON object like {"cmd": "..."}, got ${shown(value).slice(0, 60)}` };
   }
+  if (fields !== undefined) return templated(value as Record<string, unknown>, fields);
   const parsed = recordSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -55,4 +62,20 @@ export function parseNdjsonRecord(text: string): NdjsonRecord {
   }
   const { cmd, id, timeout, retries, env, cwd } = parsed.data;
   return { ok: true, cmd, settings: { id, timeoutMs: timeout, retries, env, cwd } };
+}
+
+function templated(value: Record<string, unknown>, fields: readonly string[]): NdjsonRecord {
+  const parsed = templatedSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues[0]?.message ?? 'invalid record' };
+  const args: string[] = [];
+  for (const field of fields) {
+    const v = value[field];
+    if (v === undefined) return { ok: false, reason: `field '${field}' is missing (the command template uses {${field}})` };
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      return { ok: false, reason: `field '${field}' must be a string, number or boolean for {${field}}, got ${shown(v).slice(0, 60)}` };
+    }
+    args.push(String(v));
+  }
+  const { id, timeout, retries, env, cwd } = parsed.data;
+  return { ok: true, cmd: args.join(' '), args, settings: { id, timeoutMs: timeout, retries, env, cwd } };
 }

@@ -180,3 +180,10 @@ function quoteFor(quoting: Quoting, value: string): string {
   if (quoting === 'double' && quoted !== value) return `"'${value.replaceAll("'", `'\\''`)}'"`;
   return quoted;
 }
+
+/** The `{name}`s a template uses (--ndjson: the record fields that fill it), each once, in order. */
+export function templateFieldNames(words: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const match of words.join(' ').matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)(?:|\.|\/|\/\/|\/\.)\}/g)) names.add(match[1] as string);
+  return [...names];
+}

@@ -106,7 +106,7 @@ describe('--pipe and --pipe-part: bad calls are one line, exit 255', () => {
     [['--block', '1M', 'wc'], '--block needs --pipe or --pipe-part'],
     [['--recend', 'x', 'wc'], '--recend needs --pipe or --pipe-part'],
     [['--pipe', '-N0', 'wc'], '-N0 cannot be used with --pipe: a block holds 1 record or more'],
-    [['--pipe', '--ndjson', 'wc'], '--ndjson records carry their own cmd; a command template cannot be used with them'],
+    [['--pipe', '--ndjson', 'wc'], '--pipe gives jobs blocks of input; --ndjson records are jobs of their own'],
     [['--pipe', 'wc', ':::', 'a'], '--pipe reads blocks from stdin or -a files; ::: and :::: input sources cannot be used with it'],
     [['--pipe', '--redis', 'redis://127.0.0.1:1', 'wc'], "--pipe cannot be used with --redis: a worker on another machine cannot read this machine's blocks"],
   ];

@@ -55,6 +55,7 @@ describe('options', () => {
       retries: 0,
       retryDelayMs: 0,
       halt: { when: 'never' },
+      header: undefined,
       delayMs: 0,
       dryRun: false,
       results: undefined,
@@ -137,7 +138,7 @@ describe('options', () => {
   it('refuses job-control combinations that make no sense', () => {
     assert.throws(() => fromArgv('--resume'), /^UsageError: --resume needs --joblog <file>/);
     assert.throws(() => fromArgv('--joblog', 'x', '--resume', '--resume-failed'), /cannot be used together/);
-    assert.throws(() => fromArgv('--ndjson', 'echo'), /a command template cannot be used/);
+    assert.throws(() => fromArgv('--ndjson', '--header', ':', 'echo'), /--header names columns of plain records or input sources; it cannot be used with --ndjson/);
     assert.throws(() => fromArgv('--halt', 'sometimes'), /^UsageError: --halt must be never, or now\|soon/);
     assert.throws(() => fromArgv('--halt', 'now,fail=0'), /--halt must be/);
     assert.throws(() => fromArgv('--retries', '-1'), /--retries must be a whole number of 0 or more, got '-1'/);
