@@ -137,6 +137,7 @@ async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Pro
       stop: interrupt.signal,
       tmpDir: io.tmpDir,
       header: options.header,
+      shuffle: options.shuffle,
       pipe: options.pipe && { ...options.pipe, slots: options.concurrency, warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`) },
     });
   } catch (error) {
@@ -297,7 +298,18 @@ async function runWith(
     stop: shutdown.stop,
     pacer: new Pacer(options.delayMs),
     emit,
-    output: sink,
+    output: {
+      finish: (job, written, frame) => sink.finish(job, written, frame),
+      skip: (job) => sink.skip(job),
+      discard: (job) => sink.discard(job),
+      // A dry-run line or an invalid record's notice that cannot be written is qrun's stdout (or
+      // stderr) failing: EPIPE ends the run quietly (141), as for job output.
+      notice: (stream, text) =>
+        sink.notice(stream, text).catch((error: unknown) => {
+          if (!(error instanceof StreamWriteError)) throw error;
+          stdio.failed(error);
+        }),
+    },
     recorder,
     frame: outputFrames({ githubGroups: options.annotate === 'github-group', labelFailures: !options.silent }),
     dryRun: options.dryRun,

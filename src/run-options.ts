@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly colsep: RegExp | undefined;
   /** --header: this many first lines are a header naming the columns ({name}); with sources, each one's first value. */
   readonly header: number | undefined;
+  /** --shuf: all records read first, then run in random order. */
+  readonly shuffle: boolean;
   /** --trim: spaces and tabs trimmed around columns (or the record). */
   readonly trim: Trim;
   /** undefined: on when stderr is a terminal and CI is unset. */

@@ -40,6 +40,7 @@ const rawSchema = z.strictObject({
   tagstring: z.optional(text('--tagstring')),
   colsep: z.optional(regex('--colsep')),
   header: z.optional(headerLines()),
+  shuf: z.optional(flag('--shuf')),
   trim: z.optional(oneOf('--trim', trims)),
   progress: z.optional(flag('--progress')),
   logFile: z.optional(text('--log-file')),
@@ -119,6 +120,10 @@ export function parseOptions(
   if (o.header !== undefined && (o.ndjson === true || o.pipe === true || o.pipePart === true)) {
     throw new UsageError(`--header names columns of plain records or input sources; it cannot be used with ${o.ndjson === true ? '--ndjson' : o.pipe === true ? '--pipe' : '--pipe-part'}`);
   }
+  if (o.shuf === true && (o.pipe === true || o.pipePart === true)) throw new UsageError(`--shuf shuffles jobs; ${o.pipe === true ? '--pipe' : '--pipe-part'} blocks keep the input's order`);
+  if (o.shuf === true && (o.resume === true || o.resumeFailed === true)) {
+    throw new UsageError(`--shuf numbers jobs in a new random order each run, so ${o.resume === true ? '--resume' : '--resume-failed'} could not tell which are done`);
+  }
   if (o.ndjson === true && o.colsep !== undefined) throw new UsageError('--colsep cuts plain records into columns; --ndjson records have fields');
   if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
     throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
@@ -156,6 +161,7 @@ export function parseOptions(
     // --header without --colsep cuts the records at tabs, as GNU parallel does.
     colsep: o.colsep ?? (o.header !== undefined && (o.sources?.length ?? 0) === 0 ? /\t/ : undefined),
     header: o.header,
+    shuffle: o.shuf ?? false,
     trim: o.trim ?? 'n',
     progress: o.progress,
     logFile: o.logFile,

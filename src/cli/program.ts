@@ -47,7 +47,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
@@ -60,6 +60,7 @@ function buildProgram(stdout: Writable): Command {
     .optionsGroup('Input:')
     .option('-a, --arg-file <file>', 'read job records from <file> (repeatable, in order; "-" is stdin)', collect)
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
+    .option('--shuf', 'read every record first, then run the jobs in random order (spilled to disk: flat memory)')
     .option('--link', 'pair the ::: and :::: input sources by position (shorter ones start over) instead of every combination')
     .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}; with a template, its fields fill {name}')
     .option('--pipe', 'give each job a block of the input on stdin instead of arguments (GNU parallel --pipe)')

@@ -12,6 +12,7 @@ import { BlockSpool } from './block-spool.js';
 import type { JobStdin } from './job-stdin.js';
 import { partRanges } from './part-ranges.js';
 import { pipeBlocks } from './pipe-blocks.js';
+import { shuffled } from './shuffle.js';
 
 /** The input of a run: files (`-` or none: stdin), or records given by a library caller. */
 export type RunInput =
@@ -67,10 +68,18 @@ export interface PrepareOptions {
   readonly pipe?: PipeInput | undefined;
   /** --header: this many first records are the header, not jobs (with sources: each source's first value). */
   readonly header?: number | undefined;
+  /** --shuf: every record is read first, then they run in random order. */
+  readonly shuffle?: boolean | undefined;
 }
 
 /** Opens every input file up front (an unreadable one is a UsageError before any job starts). */
 export async function prepareInput(input: RunInput, options: PrepareOptions): Promise<PreparedInput> {
+  const prepared = await prepareInOrder(input, options);
+  if (options.shuffle !== true) return prepared;
+  return { ...prepared, records: shuffled(prepared.records, { tmpDir: options.tmpDir }) };
+}
+
+async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise<PreparedInput> {
   if (input.kind === 'records') return prepareRecords(input.records, options.count);
   if (input.kind === 'sources') {
     if (options.count) throw new UsageError('--halt with a percentage cannot be used with ::: or :::: input sources yet');

@@ -2,12 +2,13 @@
 // other spellings (--halt-on-error, --res).
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { both, same } from './gnu.js';
-import { liveProcesses, runQrun, uniqueSleep } from './helpers.js';
+import { liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-gnuctl-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -104,5 +105,51 @@ describe("GNU parallel's other spellings", () => {
     const twice = await runQrun(['--res', dir, '--results', dir, 'true']);
     assert.equal(twice.code, 255);
     assert.equal(twice.stderr, 'qrun: --res is another name for --results; give one; see qrun --help\n');
+  });
+});
+
+describe('--shuf', () => {
+  it('runs every job once, in another order, numbered in run order; the same jobs as GNU parallel', () => {
+    const args = ['-j1', '--shuf', 'echo', '{#}', '{}', ':::', ...Array.from({ length: 300 }, (_, i) => `v${i}`)];
+    const { qrun, gnu } = both(args, '', scratch, false);
+    assert.equal(qrun.status, 0);
+    const rows = qrun.stdout.trim().split('\n');
+    assert.deepEqual(rows.map((row) => Number(row.split(' ')[0])), Array.from({ length: 300 }, (_, i) => i + 1));
+    const values = (out: string): string[] => out.trim().split('\n').map((row) => row.split(' ')[1] ?? '').sort();
+    assert.deepEqual(values(qrun.stdout), values(gnu.stdout));
+    assert.notDeepEqual(rows.map((row) => row.split(' ')[1]), Array.from({ length: 300 }, (_, i) => `v${i}`));
+  });
+
+  it('records from stdin too; no temp files left', async () => {
+    const tmp = join(scratch, 'shuf-tmp');
+    mkdirSync(tmp);
+    const input = Array.from({ length: 2000 }, (_, i) => `echo ${i}`).join('\n');
+    const result = await runQrun(['-q', '--shuf'], { input, env: { TMPDIR: tmp } });
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.stdout.toString().trim().split('\n').map(Number).sort((a, b) => a - b), Array.from({ length: 2000 }, (_, i) => i));
+    assert.deepEqual(readdirSync(tmp), []);
+  });
+
+  it('refused with --resume and with --pipe: one line, exit 255', async () => {
+    const resume = await runQrun(['--shuf', '--joblog', join(scratch, 'x.log'), '--resume', 'true']);
+    assert.equal(resume.code, 255);
+    assert.equal(resume.stderr, 'qrun: --shuf numbers jobs in a new random order each run, so --resume could not tell which are done; see qrun --help\n');
+    const pipe = await runQrun(['--shuf', '--pipe', 'wc']);
+    assert.equal(pipe.code, 255);
+    assert.equal(pipe.stderr, 'qrun: --shuf shuffles jobs; --pipe blocks keep the input\'s order; see qrun --help\n');
+  });
+});
+
+describe('--dry-run into a reader that goes away', () => {
+  it('ends quietly with 141, as job output does', async () => {
+    const child = spawn('bash', ['-c', `seq 100000 | ${process.execPath} ${qrunBin} -q --dry-run echo | head -1; echo "status \${PIPESTATUS[1]}"`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(out, 'echo 1\nstatus 141\n');
+    assert.equal(err, '');
   });
 });
