@@ -47,6 +47,9 @@ import { paint, wantsColor } from './report/terminal/colors.js';
 import { createRunJob } from './pool/run-job.js';
 import type { Executor, ExecutorFactory } from './runner/executor.js';
 import { createLocalExecutor } from './runner/local-executor.js';
+import { thisMachine, type SystemReadings } from './pool/system-load.js';
+import { StartGate } from './pool/start-gate.js';
+import { Evictions, watchMemory } from './pool/memory-watch.js';
 import { termSeqMs } from './runner/term-seq.js';
 import { MedianRuntime } from './report/median-runtime.js';
 import { helperExecutor } from './runner/helper/helper-executor.js';
@@ -73,6 +76,8 @@ export interface RunIO {
   readonly executor?: ExecutorFactory | undefined;
   /** Told of every event of the run (library use: react per job). */
   readonly onEvent?: EventSink | undefined;
+  /** The machine's load and free memory, for --load and --memfree (default: this machine's). */
+  readonly readings?: SystemReadings | undefined;
 }
 
 /** How often the queue metrics are sampled into the log and --metrics-file. */
@@ -278,7 +283,17 @@ async function runWith(
     emit,
     onFailure: (error, job) => (error instanceof StreamWriteError ? stdio.failed(error) : crashed(error, job)),
   });
+  const readings = io.readings ?? thisMachine;
+  const evictions = options.memFree === undefined ? undefined : new Evictions();
+  const stopWatching =
+    options.memFree === undefined || evictions === undefined
+      ? () => undefined
+      : watchMemory(options.memFree, readings, evictions, (seq, free) => {
+          if (!options.silent) void io.stderr.write(`qrun: --memfree: ${(free / 1024 / 1024).toFixed(0)} MB free, under half of ${(options.memFree ?? 0) / 1024 / 1024} MB: killing job #${seq}\n`);
+          log.info({ seq, freeBytes: free }, 'memfree: killing the youngest job');
+        });
   const runJob = createRunJob({
+    evictions,
     executor,
     defaults: { shell: options.shell, timeoutMs: timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq },
     output: (job) => recorder.output(job, sink.target(job)),
@@ -314,6 +329,12 @@ async function runWith(
     frame: outputFrames({ githubGroups: options.annotate === 'github-group', labelFailures: !options.silent }),
     dryRun: options.dryRun,
     onNotStarted: notStarted,
+    gate:
+      options.maxLoad === undefined && options.memFree === undefined
+        ? undefined
+        : new StartGate({ maxLoad: options.maxLoad, memFree: options.memFree }, readings, (why) => {
+            if (!options.silent) void io.stderr.write(`qrun: ${why}\n`);
+          }),
   });
   const jobs = makeJobs(input.records, {
     columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, options.trim),
@@ -384,6 +405,7 @@ async function runWith(
     counting.abort();
     display.stop();
     removeTemp();
+    stopWatching();
     joblog?.close();
     tableFile?.close();
     forgetExitHook();

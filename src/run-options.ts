@@ -38,6 +38,10 @@ export interface RunOptions {
   readonly colsep: RegExp | undefined;
   /** --header: this many first lines are a header naming the columns ({name}); with sources, each one's first value. */
   readonly header: number | undefined;
+  /** --load: start jobs only while the 1-minute load average is below this. */
+  readonly maxLoad: number | undefined;
+  /** --memfree: start jobs only while this many bytes are free; under half of it, kill the youngest. */
+  readonly memFree: number | undefined;
   /** --shuf: all records read first, then run in random order. */
   readonly shuffle: boolean;
   /** --trim: spaces and tabs trimmed around columns (or the record). */

@@ -7,7 +7,7 @@ import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, PipeOptions, RedisOptions, RunOptions } from '../run-options.js';
-import { duration, flag, grace, halt, headerLines, oneOf, regex, separator, size, termSeq, text, timeout, wholeNumber } from './validators.js';
+import { duration, flag, grace, halt, headerLines, loadLimit, oneOf, regex, separator, size, termSeq, text, timeout, wholeNumber } from './validators.js';
 import { killAfterSeq } from '../runner/term-seq.js';
 
 export type { LogLevel, RedisOptions, RunOptions };
@@ -41,6 +41,8 @@ const rawSchema = z.strictObject({
   colsep: z.optional(regex('--colsep')),
   header: z.optional(headerLines()),
   shuf: z.optional(flag('--shuf')),
+  load: z.optional(loadLimit()),
+  memfree: z.optional(size('--memfree')),
   trim: z.optional(oneOf('--trim', trims)),
   progress: z.optional(flag('--progress')),
   logFile: z.optional(text('--log-file')),
@@ -142,6 +144,10 @@ export function parseOptions(
   }
   if (o.termSeq !== undefined && o.killAfter !== undefined) throw new UsageError('--kill-after is a short form of --term-seq TERM,<ms>,KILL; give one');
   if (o.block !== undefined && o.blockSize !== undefined) throw new UsageError('--block-size is another name for --block; give one');
+  if (o.memfree !== undefined && o.memfree < 0) throw new UsageError(`--memfree must be a size of 1 byte or more, got ${o.memfree}`);
+  if ((o.load !== undefined || o.memfree !== undefined) && o.redis !== undefined) {
+    throw new UsageError(`${o.load !== undefined ? '--load' : '--memfree'} watches this machine; with --redis jobs run on the workers' machines (give it to qrun worker)`);
+  }
   const pipe = pipeOptions({ ...o, block: o.block ?? o.blockSize });
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o);
@@ -162,6 +168,9 @@ export function parseOptions(
     colsep: o.colsep ?? (o.header !== undefined && (o.sources?.length ?? 0) === 0 ? /\t/ : undefined),
     header: o.header,
     shuffle: o.shuf ?? false,
+    // --load N%: a share of the CPUs, as GNU parallel's -j N% spelling.
+    maxLoad: o.load === undefined ? undefined : typeof o.load === 'number' ? o.load : (o.load.percent / 100) * cpus,
+    memFree: o.memfree,
     trim: o.trim ?? 'n',
     progress: o.progress,
     logFile: o.logFile,

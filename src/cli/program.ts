@@ -77,6 +77,8 @@ function buildProgram(stdout: Writable): Command {
     .option('--kill-after <duration>', 'after SIGTERM to a job, SIGKILL it this much later (default: 2s; short for --term-seq TERM,<ms>,KILL)')
     .option('--term-seq <sequence>', 'how a job is killed (timeout, halt, Ctrl-C twice): signals and waits in ms, e.g. TERM,200,TERM,100,TERM,50,KILL,25')
     .option('--grace <duration>', 'after the first Ctrl-C or SIGTERM, running jobs get this long to finish, then are terminated; unlimited: no limit (default: 5s)')
+    .option('--load <max>', 'start a job only while the 1-minute load average is below <max> (or N% of the CPUs)')
+    .option('--memfree <size>', 'start a job only while <size> of memory is free (e.g. 2G); under half of it, kill the youngest job (retried if --retries allows)')
     .option('--delay <duration>', 'at least this long between job starts (default: 0)')
     .option('--shell <path>', 'shell that runs each job as <shell> -c <command> (default: /bin/sh)')
     .option('--dry-run', "print each job's command line instead of running it")

@@ -161,3 +161,14 @@ export function headerLines() {
     return z.NEVER;
   }));
 }
+
+/** --load: a load average (a number above 0), or N% of the CPUs. */
+export function loadLimit() {
+  return z.pipe(z.unknown(), z.transform((value, ctx): number | { readonly percent: number } => {
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+    const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
+    if (match !== null && Number(match[1]) > 0) return match[2] === '%' ? { percent: Number(match[1]) } : Number(match[1]);
+    ctx.issues.push({ code: 'custom', input: value, message: `--load must be a load average above 0 like 4 or 1.5, or a share of the CPUs like 80%, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}

@@ -33,6 +33,8 @@ export interface ExecuteDeps {
   readonly frame?: ((result: JobResult) => OutputFrame | undefined) | undefined;
   readonly dryRun: boolean;
   readonly onNotStarted: (job: Job) => void;
+  /** --load, --memfree: waits until the machine has room for another job (false: stopped meanwhile). */
+  readonly gate?: { wait(signal: AbortSignal): Promise<boolean> } | undefined;
 }
 
 /** A result for a job that never ran: an invalid record. */
@@ -51,6 +53,10 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
       const result = rejected(job, job.invalid);
       deps.emit({ kind: 'job-ended', result });
       deps.emit({ kind: 'job-finished', result });
+      return;
+    }
+    if (deps.gate !== undefined && !(await deps.gate.wait(deps.stop))) {
+      deps.onNotStarted(job);
       return;
     }
     const started = await deps.pacer.wait(deps.stop);

@@ -1,6 +1,7 @@
 // One attempt of one job: its policy resolved, its output channel opened, then the executor runs it.
 
 import type { Job, JobResult } from '../jobs/job.js';
+import type { Evictions } from './memory-watch.js';
 import { resolveSpec, type ExecSignals, type Executor, type OutputChannel, type RunDefaults } from '../runner/executor.js';
 
 /** Runs one job's command to completion; a failing job resolves with its result, never rejects. */
@@ -14,6 +15,8 @@ export interface RunJobDeps {
   readonly output: (job: Job) => OutputChannel;
   /** The run's stop and kill phases (and the --timeout N% limit, for jobs without their own). */
   readonly signals: ExecSignals;
+  /** --memfree: running attempts, so that the youngest can be killed when memory runs short. */
+  readonly evictions?: Evictions | undefined;
 }
 
 /** Builds the worker's RunJob over an executor: the same for every executor behind the seam. */
@@ -23,7 +26,12 @@ export function createRunJob(deps: RunJobDeps): RunJob {
     const { timeLimit, ...phases } = deps.signals;
     // A job's own timeout wins over --timeout N%.
     const signals = timeLimit === undefined || job.timeoutMs !== undefined ? phases : deps.signals;
-    const ran = await deps.executor.run(spec, deps.output(job), signals);
-    return { job, command, slot, attempts: attempt, ...ran };
+    const eviction = deps.evictions?.add(job.seq);
+    try {
+      const ran = await deps.executor.run(spec, deps.output(job), eviction === undefined ? signals : { ...signals, evict: eviction.signal });
+      return { job, command, slot, attempts: attempt, ...ran };
+    } finally {
+      eviction?.done();
+    }
   };
 }

@@ -96,7 +96,12 @@ export interface ExecSignals {
    * it runs, since it follows the median runtime. A local executor uses it instead of spec.timeoutMs.
    */
   readonly timeLimit?: (() => number | undefined) | undefined;
+  /** --memfree: kill this job (its --term-seq) to free memory; it fails, and is retried if --retries allows. */
+  readonly evict?: AbortSignal | undefined;
 }
+
+/** The error of a job --memfree killed. */
+export const evictedError = 'killed by --memfree: free memory fell under half of it';
 
 /** Runs jobs. `run` resolves when the job has ended and its output has all been handed over. */
 export interface Executor {

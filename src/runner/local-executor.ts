@@ -3,7 +3,7 @@
 import type { Options } from 'execa';
 import { resolve } from 'node:path';
 import { atProcessExit } from '../exit-hooks.js';
-import { notStartedResult, type Executor, type ExecutorFactory } from './executor.js';
+import { evictedError, notStartedResult, type Executor, type ExecutorFactory } from './executor.js';
 import { ProcessGroups } from './process-groups.js';
 import { supervise } from './supervise.js';
 import { execaStdin } from './stdin-source.js';
@@ -38,7 +38,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
       groups.killAll();
       forgetExitHook();
     },
-    run: async (spec, output, { kill, timeLimit }) => {
+    run: async (spec, output, { kill, timeLimit, evict }) => {
       const local = output.local;
       let stdoutBytes = 0;
       const startedAt = Date.now();
@@ -67,7 +67,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
         return notStartedResult(`could not start: ${code}`, startedAt);
       }
       const pgid = subprocess.pid;
-      const group = pgid === undefined ? undefined : supervise(pgid, { timeoutMs: spec.timeoutMs, termSeq: spec.termSeq, timeLimit, kill, groups, onGroup: settings.onGroup });
+      const group = pgid === undefined ? undefined : supervise(pgid, { timeoutMs: spec.timeoutMs, termSeq: spec.termSeq, timeLimit, evict, kill, groups, onGroup: settings.onGroup });
       if (group !== undefined) {
         subprocess.once('exit', () => group.exited());
         if (local === undefined) {
@@ -80,14 +80,14 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
         }
       }
       const result = await subprocess;
-      const { timedOut, canceled } = (await group?.finish()) ?? { timedOut: false, canceled: false };
+      const { timedOut, canceled, evicted } = (await group?.finish()) ?? { timedOut: false, canceled: false, evicted: false };
       const spawnError = pgid === undefined || (result.exitCode === undefined && result.signal === undefined);
       return {
         exitCode: result.exitCode ?? null,
         signal: (result.signal as NodeJS.Signals | undefined) ?? null,
         timedOut,
         canceled,
-        error: spawnError ? `could not start: ${(result as { code?: string }).code ?? result.shortMessage}` : null,
+        error: spawnError ? `could not start: ${(result as { code?: string }).code ?? result.shortMessage}` : evicted ? evictedError : null,
         startedAt,
         durationMs: performance.now() - started,
         stdoutBytes: local === undefined ? stdoutBytes : local.stdoutBytes(),

@@ -8,6 +8,8 @@ import type { TermSeq } from './term-seq.js';
 export interface Supervision {
   readonly timedOut: boolean;
   readonly canceled: boolean;
+  /** Killed to free memory (--memfree). */
+  readonly evicted: boolean;
 }
 
 /** One job's group under watch, from its start to its end. */
@@ -27,6 +29,8 @@ export interface SuperviseOptions {
   readonly termSeq: TermSeq;
   /** The run's kill phase (second signal, --halt now, a failure of qrun). */
   readonly kill: AbortSignal;
+  /** This job alone is to be killed (--memfree). */
+  readonly evict?: AbortSignal | undefined;
   readonly groups: ProcessGroups;
   readonly onGroup?: ((pgid: number, live: boolean) => void) | undefined;
 }
@@ -62,6 +66,7 @@ function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
 export function supervise(pgid: number, options: SuperviseOptions): SupervisedGroup {
   let timedOut = false;
   let canceled = false;
+  let evicted = false;
   let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
   let killed: Promise<void> | undefined;
@@ -109,6 +114,12 @@ export function supervise(pgid: number, options: SuperviseOptions): SupervisedGr
     timeoutTimer = setTimeout(timeOut, options.timeoutMs);
   }
   const stopWaiting = whenAborted(options.kill, onKill);
+  const onEvict = (): void => {
+    if (exited) return;
+    evicted = true;
+    terminate();
+  };
+  options.evict?.addEventListener('abort', onEvict, { once: true });
   return {
     exited: (empty) => {
       exited = true;
@@ -118,12 +129,13 @@ export function supervise(pgid: number, options: SuperviseOptions): SupervisedGr
     finish: async () => {
       clearTimeout(timeoutTimer);
       stopWaiting();
+      options.evict?.removeEventListener('abort', onEvict);
       // Members that ignore SIGTERM get the rest of the sequence (by default SIGKILL after 2 s).
       if (killed !== undefined) await groupGone(pgid, 50, killed);
       clearTimeout(killTimer);
       options.groups.delete(pgid);
       options.onGroup?.(pgid, false);
-      return { timedOut, canceled };
+      return { timedOut, canceled, evicted };
     },
   };
 }

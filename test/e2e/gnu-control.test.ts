@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { both, same } from './gnu.js';
-import { liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
+import { liveProcesses, Qrun, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-gnuctl-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -151,5 +151,36 @@ describe('--dry-run into a reader that goes away', () => {
     await new Promise((resolve) => child.on('close', resolve));
     assert.equal(out, 'echo 1\nstatus 141\n');
     assert.equal(err, '');
+  });
+});
+
+describe('--load and --memfree', () => {
+  it('with room to spare, jobs run as without them (compared with GNU parallel)', () => {
+    same(['--load', '100000', '--memfree', '1k', 'echo', ':::', 'a', 'b'], '', scratch);
+    same(['--load', '10000%', 'echo', ':::', 'c'], '', scratch);
+  });
+
+  it('no job starts while less memory is free than --memfree; it says why once; Ctrl-C: all not started', async () => {
+    const qrun = new Qrun(['--memfree', '1P', 'echo', ':::', 'a', 'b']);
+    await qrun.waitFor((_, stderr) => stderr.includes('waiting to start jobs'), 'the waiting notice');
+    qrun.kill('SIGINT');
+    const result = await qrun.done;
+    assert.equal(result.signal, 'SIGINT');
+    assert.equal(result.stdout.length, 0);
+    assert.match(result.stderr, /^qrun: waiting to start jobs: \d+ MB of memory is free, --memfree is 1073741824 MB\n/);
+    assert.equal(result.stderr.match(/waiting to start/g)?.length, 1);
+    assert.match(result.stderr, /2 jobs in .*: 0 succeeded, 0 failed, 2 not started/);
+  });
+
+  it('bad values are one line, exit 255', async () => {
+    for (const [args, message] of [
+      [['--load', 'high'], "--load must be a load average above 0 like 4 or 1.5, or a share of the CPUs like 80%, got 'high'"],
+      [['--memfree', 'lots'], "--memfree must be a size in bytes like 1M (1024 × 1024), 500k (500 × 1000) or 65536, got 'lots'"],
+      [['--memfree', '1G', '--redis', 'redis://127.0.0.1:1'], "--memfree watches this machine; with --redis jobs run on the workers' machines (give it to qrun worker)"],
+    ] as const) {
+      const result = await runQrun([...args, 'true']);
+      assert.equal(result.code, 255);
+      assert.equal(result.stderr, `qrun: ${message}; see qrun --help\n`);
+    }
   });
 });

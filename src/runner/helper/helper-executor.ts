@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { atProcessExit } from '../../exit-hooks.js';
-import { notStartedResult, type Executor, type ExecutorFactory, type LocalStdio } from '../executor.js';
+import { evictedError, notStartedResult, type Executor, type ExecutorFactory, type LocalStdio } from '../executor.js';
 import { ProcessGroups } from '../process-groups.js';
 import { supervise } from '../supervise.js';
 import { startSpawnHelper, type SpawnHelper } from './helper-process.js';
@@ -102,17 +102,17 @@ function withHelper(
       if (start.kind === 'lost') return viaExeca(spec, output, signals);
       if (start.kind === 'failed') return notStartedResult(`could not start: ${errnoNames.get(start.errno) ?? `errno ${start.errno}`}`, startedAt);
       // The timeout counts from the helper's report that the job started.
-      const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, termSeq: spec.termSeq, timeLimit: signals.timeLimit, kill: signals.kill, groups });
+      const group = supervise(start.pid, { timeoutMs: spec.timeoutMs, termSeq: spec.termSeq, timeLimit: signals.timeLimit, evict: signals.evict, kill: signals.kill, groups });
       const end = await start.ended;
       group.exited(end.kind === 'ended' && end.groupEmpty);
-      const { timedOut, canceled } = await group.finish();
+      const { timedOut, canceled, evicted } = await group.finish();
       const how = end.kind === 'ended' ? decodeStatus(end.status, (signo) => signalNames.get(signo)) : { exitCode: null, signal: null };
       return {
         ...how,
         timedOut,
         canceled,
         // The helper died while the job ran: its group was terminated (above), and the job failed with the reason.
-        error: end.kind === 'lost' ? 'the spawn helper died while the job ran' : null,
+        error: end.kind === 'lost' ? 'the spawn helper died while the job ran' : evicted ? evictedError : null,
         startedAt,
         durationMs: performance.now() - started,
         stdoutBytes: local.stdoutBytes(),
