@@ -13,7 +13,7 @@ describe('supervise', () => {
     const group = supervise(noGroup, { timeoutMs: undefined, termSeq: killAfterSeq(10), kill: kill.signal, groups: new ProcessGroups() });
     group.exited(true);
     kill.abort();
-    assert.deepEqual(await group.finish(), { timedOut: false, canceled: false });
+    assert.deepEqual(await group.finish(), { timedOut: false, canceled: false, evicted: false });
   });
 
   it('a kill while the shell runs makes it canceled; one abort listener serves every job of a run', async () => {
@@ -31,11 +31,11 @@ describe('supervise', () => {
     const timed = supervise(noGroup, { timeoutMs: 5, termSeq: killAfterSeq(10), kill: new AbortController().signal, groups: new ProcessGroups() });
     await new Promise((resolve) => setTimeout(resolve, 20));
     timed.exited();
-    assert.deepEqual(await timed.finish(), { timedOut: true, canceled: false });
+    assert.deepEqual(await timed.finish(), { timedOut: true, canceled: false, evicted: false });
     const aborted = new AbortController();
     aborted.abort();
     const late = supervise(noGroup, { timeoutMs: undefined, termSeq: killAfterSeq(10), kill: aborted.signal, groups: new ProcessGroups() });
     late.exited();
-    assert.deepEqual(await late.finish(), { timedOut: false, canceled: true });
+    assert.deepEqual(await late.finish(), { timedOut: false, canceled: true, evicted: false });
   });
 });
