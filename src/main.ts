@@ -7,7 +7,8 @@ import { UsageError, messageOf } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
-import { parseTemplate, renderPlain, renderTemplate, templateFieldNames } from './jobs/template.js';
+import { parseTemplate, renderContext, renderPlain, renderTemplate, templateFieldNames } from './jobs/template.js';
+import { lineMeter } from './jobs/line-meter.js';
 import { columnSplitter, trimmed } from './jobs/columns.js';
 import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
 import { checkShell } from './runner/check-shell.js';
@@ -307,7 +308,12 @@ async function runWith(
   };
   const execute = createExecute({
     runJob,
-    commandFor: template ? (job, slot) => renderTemplate(template, job.record, job.seq, slot, job.args) : (job) => job.record,
+    commandFor:
+      template === undefined
+        ? (job) => job.record
+        : options.fill?.mode === 'context'
+          ? (job, slot) => renderContext(template, job.seq, slot, job.args ?? [job.record])
+          : (job, slot) => renderTemplate(template, job.record, job.seq, slot, job.args),
     retries: options.retries,
     retryDelayMs: options.retryDelayMs,
     stop: shutdown.stop,
@@ -340,6 +346,12 @@ async function runWith(
     columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, options.trim),
     trim: options.trim === 'n' ? undefined : (text) => trimmed(text, options.trim),
     perJob: options.perJob,
+    fill: options.fill && {
+      // Without a template the arguments are the command: GNU parallel's `{}`, unquoted.
+      meter: lineMeter(template ?? parseTemplate(['{}']), options.fill.mode === 'context'),
+      maxLength: options.fill.maxChars,
+      spreadOver: options.fill.mode === 'xargs' ? undefined : options.concurrency,
+    },
     ndjson: options.ndjson,
     ndjsonFields,
     stop: shutdown.stop,

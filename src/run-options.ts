@@ -42,6 +42,8 @@ export interface RunOptions {
   readonly maxLoad: number | undefined;
   /** --memfree: start jobs only while this many bytes are free; under half of it, kill the youngest. */
   readonly memFree: number | undefined;
+  /** -m, -X, --xargs: as many arguments per job as the command line (-s) holds. */
+  readonly fill: FillSettings | undefined;
   /** --shuf: all records read first, then run in random order. */
   readonly shuffle: boolean;
   /** --trim: spaces and tabs trimmed around columns (or the record). */
@@ -102,6 +104,13 @@ export interface PipeOptions {
   readonly recend: string;
   /** -N: records per block instead of a size. */
   readonly records: number | undefined;
+}
+
+/** -m (spread over the slots at the end), -X (context replace, spread too), --xargs (no spreading). */
+export interface FillSettings {
+  readonly mode: 'multi' | 'context' | 'xargs';
+  /** -s: command lines stay shorter than this many bytes. */
+  readonly maxChars: number;
 }
 
 /** The submitter's side of the fleet mode. */

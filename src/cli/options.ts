@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
-import type { LogLevel, PipeOptions, RedisOptions, RunOptions } from '../run-options.js';
+import type { FillSettings, LogLevel, PipeOptions, RedisOptions, RunOptions } from '../run-options.js';
 import { duration, flag, grace, halt, headerLines, loadLimit, oneOf, regex, separator, size, termSeq, text, timeout, wholeNumber } from './validators.js';
 import { killAfterSeq } from '../runner/term-seq.js';
 
@@ -41,6 +41,10 @@ const rawSchema = z.strictObject({
   colsep: z.optional(regex('--colsep')),
   header: z.optional(headerLines()),
   shuf: z.optional(flag('--shuf')),
+  m: z.optional(flag('-m')),
+  X: z.optional(flag('-X')),
+  xargs: z.optional(flag('--xargs')),
+  maxChars: z.optional(wholeNumber('-s', 1)),
   load: z.optional(loadLimit()),
   memfree: z.optional(size('--memfree')),
   trim: z.optional(oneOf('--trim', trims)),
@@ -168,6 +172,7 @@ export function parseOptions(
     colsep: o.colsep ?? (o.header !== undefined && (o.sources?.length ?? 0) === 0 ? /\t/ : undefined),
     header: o.header,
     shuffle: o.shuf ?? false,
+    fill: fillOptions(o),
     // --load N%: a share of the CPUs, as GNU parallel's -j N% spelling.
     maxLoad: o.load === undefined ? undefined : typeof o.load === 'number' ? o.load : (o.load.percent / 100) * cpus,
     memFree: o.memfree,
@@ -265,4 +270,25 @@ function pipeOptions(o: {
     recend: both ? '\n' : (o.recend ?? ''),
     records,
   };
+}
+
+/** Linux's limit on one exec argument (MAX_ARG_STRLEN, with its NUL): the whole command line goes to sh -c as one. */
+const argumentLimit = 131_072;
+/** -s by default: that limit, less room for what GNU parallel's reckoning leaves out. */
+const defaultMaxChars = argumentLimit - 4096;
+
+/** -m, -X, --xargs and -s. */
+function fillOptions(o: { m?: boolean | undefined; X?: boolean | undefined; xargs?: boolean | undefined; maxChars?: number | undefined; maxArgs?: number | undefined; maxReplaceArgs?: number | undefined; pipe?: boolean | undefined; pipePart?: boolean | undefined; ndjson?: boolean | undefined }): FillSettings | undefined {
+  const given = [o.m === true && '-m', o.X === true && '-X', o.xargs === true && '--xargs'].filter((name): name is string => name !== false);
+  if (given.length === 0) {
+    if (o.maxChars !== undefined) throw new UsageError('-s limits the command lines of -m, -X or --xargs; give one of them');
+    return undefined;
+  }
+  const name = given[0] as string;
+  if (given.length > 1) throw new UsageError(`${given.join(' and ')} both set how arguments fill a job; give one`);
+  if (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined) throw new UsageError(`${name} fills each job with as many arguments as fit; -n and -N set a number instead: give one`);
+  if (o.pipe === true || o.pipePart === true) throw new UsageError(`${name} fills command lines with arguments; --pipe jobs get blocks of input instead`);
+  if (o.ndjson === true) throw new UsageError(`${name} fills command lines with arguments; --ndjson records are one job each`);
+  if (o.maxChars !== undefined && o.maxChars >= argumentLimit) throw new UsageError(`-s must be less than ${argumentLimit} (Linux's limit on one argument: the command line goes to sh -c whole), got ${o.maxChars}`);
+  return { mode: o.X === true ? 'context' : o.xargs === true ? 'xargs' : 'multi', maxChars: o.maxChars ?? defaultMaxChars };
 }

@@ -47,7 +47,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['m', 'X', 'xargs', 'shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
@@ -94,6 +94,10 @@ function buildProgram(stdout: Writable): Command {
     .option('-C, --colsep <regex>', 'cut each record into columns at <regex>: the arguments {1} {2}...')
     .option('-n, --max-args <n>', 'give each job the next n records as its arguments ({} all, {1} {2}... each)')
     .option('-N, --max-replace-args <n>', 'as -n; -N0 reads one record per job and passes none of it')
+    .option('-m', 'as many arguments per job as the command line holds; at the end, the last ones spread over the job slots')
+    .option('-X', 'as -m, repeating each word that holds {} once per argument (pre-{}-post)')
+    .option('--xargs', 'as -m, without spreading the last arguments')
+    .option('-s, --max-chars <n>', 'with -m, -X, --xargs: command lines stay shorter than <n> bytes (default: 126976)')
     .option('--trim <lr>', 'with --colsep: trim spaces and tabs around columns: n (none), l, r, lr (default: n)')
     .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
     .option('--res <dir>', 'another name for --results')

@@ -2,6 +2,7 @@
 
 import type { InputRecord } from '../input/split-records.js';
 import type { Job } from './job.js';
+import type { LineMeter } from './line-meter.js';
 import { parseNdjsonRecord } from './ndjson.js';
 
 /** How records become jobs. */
@@ -21,6 +22,8 @@ export interface MakeJobsOptions {
   readonly trim?: ((text: string) => string) | undefined;
   /** -n/-N: this many records per job, their arguments together (0: one record per job, no arguments). */
   readonly perJob?: number | undefined;
+  /** -m, -X, --xargs: as many records per job as the command line holds. */
+  readonly fill?: FillOptions | undefined;
   /** --ndjson with a command template: the record fields it names, in order (the job's values). */
   readonly ndjsonFields?: readonly string[] | undefined;
 }
@@ -30,6 +33,10 @@ export interface MakeJobsOptions {
  * GNU parallel's), and turns each non-blank one into a job (an invalid NDJSON one is marked, not dropped).
  */
 export async function* makeJobs(records: AsyncIterable<InputRecord>, options: MakeJobsOptions): AsyncGenerator<Job> {
+  if (options.fill !== undefined) {
+    yield* filledJobs(records, options.fill, options);
+    return;
+  }
   if (options.perJob !== undefined) {
     yield* groupedJobs(records, options.perJob, options);
     return;
@@ -43,7 +50,7 @@ export async function* makeJobs(records: AsyncIterable<InputRecord>, options: Ma
       options.onBlank({ seq, line: seq, record: '' });
     }
     seq++;
-    const job = options.ndjson ? ndjsonJob(seq, line, text, options.ndjsonFields) : args !== undefined ? { seq, line, record: text, args, stdin } : plainJob(seq, line, text, options);
+    const job = options.ndjson ? ndjsonJob(seq, line, text, options.ndjsonFields) : args !== undefined ? sourcesJob(seq, line, args, stdin, options) : plainJob(seq, line, text, options);
     if (options.skip(seq)) options.onSkipped(job);
     else yield job;
   }
@@ -62,7 +69,7 @@ async function* groupedJobs(records: AsyncIterable<InputRecord>, perJob: number,
   for await (const record of records) {
     if (options.stop.aborted) return;
     if (taken === 0) firstLine = record.line;
-    const one = record.args ?? (options.columns !== undefined ? options.columns(record.text) : [options.trim === undefined ? record.text : options.trim(record.text)]);
+    const one = valuesOf(record, options);
     if (perJob > 0) args.push(...one);
     taken++;
     if (taken < Math.max(perJob, 1)) continue;
@@ -77,6 +84,94 @@ async function* groupedJobs(records: AsyncIterable<InputRecord>, perJob: number,
     if (options.skip(made.seq)) options.onSkipped(made);
     else yield made;
   }
+}
+
+/** How -m/-X/--xargs fill a job's command line. */
+export interface FillOptions {
+  readonly meter: LineMeter;
+  /** -s: a command line must stay shorter than this. */
+  readonly maxLength: number;
+  /** -m, -X: at the end of the input, the last arguments are spread over this many job slots. */
+  readonly spreadOver: number | undefined;
+}
+
+/**
+ * -m/-X/--xargs: each job takes records while its command line stays under the limit, as GNU
+ * parallel fills it; with -m/-X, the job that reaches the end of the input spreads its records
+ * evenly over the job slots (and that share is the most any later job takes). Records are held
+ * only for the job being filled.
+ */
+async function* filledJobs(records: AsyncIterable<InputRecord>, fill: FillOptions, options: MakeJobsOptions): AsyncGenerator<Job> {
+  const iterator = records[Symbol.asyncIterator]();
+  const back: InputRecord[] = [];
+  let peeked: InputRecord | undefined | null = null;
+  const take = async (): Promise<InputRecord | undefined> => {
+    if (back.length > 0) return back.shift();
+    if (peeked !== null) {
+      const record = peeked;
+      peeked = null;
+      return record;
+    }
+    const next = await iterator.next();
+    return next.done === true ? undefined : next.value;
+  };
+  const atEnd = async (): Promise<boolean> => {
+    if (back.length > 0) return false;
+    if (peeked === null) {
+      const next = await iterator.next();
+      peeked = next.done === true ? undefined : next.value;
+    }
+    return peeked === undefined;
+  };
+  let seq = 0;
+  let most: number | undefined;
+  let spread = false;
+  for (let first = await take(); first !== undefined && !options.stop.aborted; first = await take()) {
+    seq++;
+    fill.meter.reset();
+    const taken: InputRecord[] = [];
+    let tooLong: number | undefined;
+    for (let record: InputRecord | undefined = first; record !== undefined; record = await take()) {
+      fill.meter.push(valuesOf(record, options), seq);
+      taken.push(record);
+      if (fill.meter.length() >= fill.maxLength) {
+        if (taken.length === 1) {
+          tooLong = fill.meter.length();
+          break;
+        }
+        fill.meter.pop(valuesOf(record, options), seq);
+        back.unshift(taken.pop() as InputRecord);
+        break;
+      }
+      if ((most !== undefined && taken.length >= most) || (await atEnd())) break;
+    }
+    if (fill.spreadOver !== undefined && !spread && taken.length > 1 && (await atEnd())) {
+      spread = true;
+      most = Math.ceil(taken.length / fill.spreadOver);
+      back.unshift(...taken.splice(most));
+    }
+    const args = taken.flatMap((record) => [...valuesOf(record, options)]);
+    const line = first.line;
+    const job: Job =
+      tooLong === undefined
+        ? { seq, line, record: args.join(' '), args }
+        : { seq, line, record: args.join(' '), invalid: `line ${line}: the command line would be ${tooLong} bytes; -s allows less than ${fill.maxLength}` };
+    if (options.skip(seq)) options.onSkipped(job);
+    else yield job;
+  }
+}
+
+/** A record's values: its input-source arguments or its columns (--colsep cuts each of those too), or the record. */
+function valuesOf(record: InputRecord, options: MakeJobsOptions): readonly string[] {
+  const { columns } = options;
+  if (record.args !== undefined) return columns === undefined ? record.args : record.args.flatMap((arg) => columns(arg));
+  return columns !== undefined ? columns(record.text) : [options.trim === undefined ? record.text : options.trim(record.text)];
+}
+
+/** A job of input-source arguments (--colsep cuts each of them into columns, as GNU parallel does). */
+function sourcesJob(seq: number, line: number, args: readonly string[], stdin: InputRecord['stdin'], options: MakeJobsOptions): Job {
+  const values = options.columns === undefined ? args : args.flatMap((arg) => (options.columns as (text: string) => string[])(arg));
+  return { seq, line, record: values.join(' '), args: values, stdin };
 }
 
 function plainJob(seq: number, line: number, text: string, options: MakeJobsOptions): Job {

@@ -2,9 +2,9 @@
 
 /** A parsed template: literal text and replacement strings, in order. */
 export type Template = readonly TemplatePart[];
-type TemplatePart = { readonly text: string } | { readonly field: Field; readonly quoting: Quoting };
+export type TemplatePart = { readonly text: string } | { readonly field: Field; readonly quoting: Quoting };
 /** A replacement string: a value ({} all arguments, {n} the n-th) with a path modifier, or {#}, {%}. */
-type Field = { readonly kind: 'value'; readonly position: number | undefined; readonly modifier: Modifier } | { readonly kind: 'seq' } | { readonly kind: 'slot' };
+export type Field = { readonly kind: 'value'; readonly position: number | undefined; readonly modifier: Modifier } | { readonly kind: 'seq' } | { readonly kind: 'slot' };
 type Modifier = '' | '.' | '/' | '//' | '/.';
 /**
  * Where a replacement string stands in the shell line: outside quotes, inside '…' or inside "…";
@@ -186,4 +186,53 @@ export function templateFieldNames(words: readonly string[]): string[] {
   const names = new Set<string>();
   for (const match of words.join(' ').matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)(?:|\.|\/|\/\/|\/\.)\}/g)) names.add(match[1] as string);
   return [...names];
+}
+
+/** One value as a replacement string puts it in the command line: modified, then quoted for where it stands. */
+export function valueFor(part: Extract<TemplatePart, { field: Field }>, value: string): string {
+  return part.field.kind === 'value' ? quoteFor(part.quoting, modify(value, part.field.modifier)) : quoteFor(part.quoting, value);
+}
+
+/**
+ * -X (GNU parallel's context replace): each word that holds `{}` (or `{.}`…) is repeated once per
+ * argument, space-separated (`pre-{}-post` -> `pre-a-post pre-b-post`); a word with only
+ * positional strings, `{#}` or `{%}` is written once.
+ */
+export function renderContext(template: Template, seq: number, slot: number, args: readonly string[]): string {
+  // The template as words (runs of non-space characters) and the spaces between them.
+  const pieces: (TemplatePart | ' ' | '\t')[] = [];
+  for (const part of template) {
+    if ('field' in part) pieces.push(part);
+    else for (const piece of part.text.split(/([ \t])/)) if (piece !== '') pieces.push(piece === ' ' || piece === '\t' ? piece : { text: piece });
+  }
+  let out = '';
+  let word: TemplatePart[] = [];
+  const flush = (): void => {
+    const perArg = word.some((part) => 'field' in part && part.field.kind === 'value' && part.field.position === undefined);
+    const copies = perArg ? args.map((arg) => renderWord(word, seq, slot, args, arg)) : [renderWord(word, seq, slot, args, args[0])];
+    out += copies.join(' ');
+    word = [];
+  };
+  for (const piece of pieces) {
+    if (piece === ' ' || piece === '\t') {
+      flush();
+      out += piece;
+    } else word.push(piece);
+  }
+  flush();
+  return out;
+}
+
+function renderWord(word: readonly TemplatePart[], seq: number, slot: number, args: readonly string[], arg: string | undefined): string {
+  let out = '';
+  for (const part of word) {
+    if ('text' in part) out += part.text;
+    else if (part.field.kind === 'seq') out += valueFor(part, String(seq));
+    else if (part.field.kind === 'slot') out += valueFor(part, String(slot));
+    else if (part.field.position !== undefined) {
+      const value = args[part.field.position - 1];
+      if (value !== undefined) out += valueFor(part, value);
+    } else if (arg !== undefined) out += valueFor(part, arg);
+  }
+  return out;
 }

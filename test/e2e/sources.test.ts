@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { same as sameAsGnu } from './gnu.js';
+import { both, same as sameAsGnu } from './gnu.js';
 import { runQrun } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-src-'));
@@ -44,6 +44,24 @@ describe('input sources, compared with GNU parallel', () => {
   it('stdin is read only when named: ::: alone ignores it, :::: - reads it', () => {
     same(['echo', ':::', 'a'], 'ignored\n');
     same(['echo', '::::', '-', ':::', 'x', 'y'], 's1\ns2\n');
+  });
+
+  it('property: random -m/-X/--xargs with -s and -j give GNU parallel\'s jobs', () => {
+    const word = fc.stringMatching(/^[a-z0-9 .'-]{1,5}$/);
+    fc.assert(
+      fc.property(fc.constantFrom('-m', '-X', '--xargs'), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 16, max: 60 }), fc.constantFrom(['echo'], ['echo', 'x{}y'], ['echo', '{}', '{#}'], ['echo', '{.}', 'a{1}b']), fc.array(word, { minLength: 1, maxLength: 12 }), (mode, jobs, chars, words, values) => {
+        const args = [`-j${jobs}`, mode, '-s', String(chars), ...words, ':::', ...values];
+        const ran = both(args, '', scratch);
+        if (ran.gnu.status === 255 && ran.gnu.stderr.includes('Command line too long')) {
+          // GNU parallel stops; qrun fails that job with the reason and runs the rest (a deliberate difference).
+          assert.match(ran.qrun.stderr, /the command line would be \d+ bytes; -s allows less than/);
+          return;
+        }
+        assert.equal(ran.gnu.status, 0, ran.gnu.stderr);
+        assert.equal(ran.qrun.stdout, ran.gnu.stdout, `qrun ${args.join(' ')}`);
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it('property: random sources and templates give GNU parallel\'s output', () => {
@@ -83,6 +101,47 @@ describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', 
     const result = await runQrun(['--colsep', '(']);
     assert.equal(result.code, 255);
     assert.match(result.stderr, /^qrun: --colsep must be a regular expression, got '\(': .*; see qrun --help\n$/);
+  });
+});
+
+describe('-m, -X, --xargs and -s, compared with GNU parallel', () => {
+  const numbers = Array.from({ length: 30 }, (_, i) => `${i + 1}`).join('\n') + '\n';
+  const cases: string[][] = [
+    ['-j2', '-m', 'echo'],
+    ['-j3', '-X', 'echo', 'pre-{}-post'],
+    ['-j1', '-m', 'echo'],
+    ['-j2', '--xargs', 'echo'],
+    ['-j2', '-s', '30', '-m', 'echo'],
+    ['-j2', '--max-chars', '30', '--xargs', 'echo'],
+    ['-j4', '-X', 'echo', '{}', 'x{}y', '{#}'],
+    ['-j2', '-s', '40', '-X', 'echo', 'a{}b'],
+    ['-j3', '-m', '-s', '50', 'echo', '{.}', '{1}'],
+    ['-j2', '-s', '25', '-X', 'echo', 'x{}'],
+  ];
+  for (const args of cases) it(args.join(' '), () => same(args, numbers));
+  it('with input sources, quoting and --colsep', () => {
+    same(['-j2', '-s', '40', '-m', 'echo', ':::', 'a', 'b', 'c', 'd e', 'f', "g'h", 'i', 'j', 'k']);
+    same(['-j2', '-X', 'echo', 'x{}y', ':::', 'a', 'b c', 'd']);
+    same(['-j2', '-m', '--colsep', ',', 'echo', '{2}', ':::', '1,2', '3,4', '5,6']);
+    same(['--colsep', ',', 'echo', '{2}', '{3}', ':::', '1,2', '3,4', ':::', 'x,y']);
+  });
+  it('a record too long for -s alone is a failed job with the reason (GNU parallel stops with 255)', async () => {
+    const result = await runQrun(['-k', '-m', '-s', '20', 'echo', ':::', 'aaaaaaaaaaaaaaaaaaaa', 'b']);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout.toString(), 'b\n');
+    assert.match(result.stderr, /^qrun: line 1: the command line would be 25 bytes; -s allows less than 20\n/);
+  });
+  it('bad combinations are one line, exit 255', async () => {
+    for (const [args, message] of [
+      [['-m', '-X', 'echo'], '-m and -X both set how arguments fill a job; give one'],
+      [['-m', '-n', '2', 'echo'], '-m fills each job with as many arguments as fit; -n and -N set a number instead: give one'],
+      [['-s', '100', 'echo'], '-s limits the command lines of -m, -X or --xargs; give one of them'],
+      [['-m', '-s', '200000', 'echo'], "-s must be less than 131072 (Linux's limit on one argument: the command line goes to sh -c whole), got 200000"],
+    ] as const) {
+      const result = await runQrun([...args]);
+      assert.equal(result.code, 255);
+      assert.equal(result.stderr, `qrun: ${message}; see qrun --help\n`);
+    }
   });
 });
 
