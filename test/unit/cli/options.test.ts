@@ -45,6 +45,7 @@ describe('options', () => {
       annotate: 'none',
       metricsFile: undefined,
       executor: 'auto',
+      fill: undefined,
       sources: [],
       link: false,
       perJob: undefined,
