@@ -273,7 +273,7 @@ async function runWith(
     beforeWrite: () => display.beforeWrite(),
     giveUp: stdio.giveUp,
   });
-  const halt = new HaltMonitor(options.halt, input.total, (now) => shutdown.halt(now));
+  const halt = new HaltMonitor(options.halt, jobsOf(input.total, options.perJob), (now) => shutdown.halt(now));
   const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
   const median = options.timeoutPercent === undefined ? undefined : new MedianRuntime();
   const timeLimit = median && relativeTimeout(median, options.timeoutPercent ?? 100);
@@ -402,7 +402,7 @@ async function runWith(
       stderr: io.stderr,
       stats,
       queueDepth: pool.queueDepth,
-      total: showProgress ? input.countTotal(counting.signal) : Promise.resolve(undefined),
+      total: showProgress && options.fill === undefined && options.pipe === undefined ? input.countTotal(counting.signal).then((total) => jobsOf(total, options.perJob)) : Promise.resolve(undefined),
       showProgress,
       waitFor: fromTerminal ? pool.inputDone : undefined,
       color,
@@ -504,4 +504,9 @@ function headerNames(header: PreparedInput['header'], options: RunOptions): read
   if (header === undefined) return [];
   if (header.kind === 'names') return header.names;
   return options.colsep === undefined ? [header.text] : columnSplitter(options.colsep, options.trim)(header.text);
+}
+
+/** The number of jobs `records` records make: -n/-N group them (-N0 still takes one each). */
+function jobsOf(records: number | undefined, perJob: number | undefined): number | undefined {
+  return records === undefined || perJob === undefined ? records : Math.ceil(records / Math.max(perJob, 1));
 }

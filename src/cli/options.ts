@@ -152,6 +152,12 @@ export function parseOptions(
   if ((o.load !== undefined || o.memfree !== undefined) && o.redis !== undefined) {
     throw new UsageError(`${o.load !== undefined ? '--load' : '--memfree'} watches this machine; with --redis jobs run on the workers' machines (give it to qrun worker)`);
   }
+  const haltSpec = o.halt ?? o.haltOnError;
+  const haltPercent = haltSpec !== undefined && haltSpec.when !== 'never' && haltSpec.percent;
+  if (haltPercent && (o.pipe === true || o.pipePart === true || o.m === true || o.X === true || o.xargs === true)) {
+    const name = o.pipe === true ? '--pipe' : o.pipePart === true ? '--pipe-part' : o.m === true ? '-m' : o.X === true ? '-X' : '--xargs';
+    throw new UsageError(`--halt with a percentage needs the number of jobs up front; with ${name} it is known only at the end (give --halt a number instead)`);
+  }
   const pipe = pipeOptions({ ...o, block: o.block ?? o.blockSize });
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o);

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { countFiles } from './count.js';
 import { splitRecords, type InputRecord, type RecordSeparator } from './split-records.js';
 
 /** One input source as the command line gives it. */
@@ -158,4 +159,28 @@ export function splitSources(words: readonly string[]): { template: string[]; so
   }
   flush();
   return { template: words.slice(0, first), sources };
+}
+
+/**
+ * How many argument tuples `sources` make (for --halt N%): each source's values counted (a file's
+ * records read once, in flat memory), then combined as combineSources combines them. Undefined if
+ * the counting was stopped. stdin cannot be counted without being read: refused.
+ */
+export async function countTuples(sources: readonly ArgSource[], link: boolean, separator: RecordSeparator, header: boolean, stop: AbortSignal): Promise<number | undefined> {
+  const groups: { sizes: number[]; wrap: boolean }[] = [];
+  for (const [index, source] of sources.entries()) {
+    let size: number;
+    if (source.kind === 'args') size = source.values.length;
+    else if (source.path === '-') throw new UsageError('--halt with a percentage needs the number of jobs up front; stdin (:::: -) as an input source cannot be counted before it is read');
+    else {
+      const counted = await countFiles([source.path], separator, stop);
+      if (counted === undefined) return undefined;
+      size = counted;
+    }
+    if (header) size = Math.max(0, size - 1);
+    if (index > 0 && (link || source.linked)) groups.at(-1)?.sizes.push(size);
+    else groups.push({ sizes: [size], wrap: link });
+  }
+  // A group pairs its sources: up to the shortest (:::+), or the longest (--link, shorter ones start over).
+  return groups.reduce((total, group) => total * (group.wrap ? Math.max(...group.sizes) : Math.min(...group.sizes)), 1);
 }

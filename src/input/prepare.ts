@@ -3,7 +3,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { combineSources, type ArgSource } from './arg-sources.js';
+import { combineSources, countTuples, type ArgSource } from './arg-sources.js';
 import { countFiles, countRecords } from './count.js';
 import { closeSources, openSources, readSources, type InputSource } from './sources.js';
 import { splitRecords, type InputRecord, type RecordSeparator } from './split-records.js';
@@ -82,11 +82,12 @@ export async function prepareInput(input: RunInput, options: PrepareOptions): Pr
 async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise<PreparedInput> {
   if (input.kind === 'records') return prepareRecords(input.records, options.count);
   if (input.kind === 'sources') {
-    if (options.count) throw new UsageError('--halt with a percentage cannot be used with ::: or :::: input sources yet');
     // Every file is opened once up front, so an unreadable one is refused before any job starts.
     await closeSources(await openSources(input.sources.flatMap((source) => (source.kind === 'file' && source.path !== '-' ? [source.path] : []))));
+    const total = options.count ? await countTuples(input.sources, input.link, options.separator, options.header !== undefined, options.stop) : undefined;
+    if (options.count && total === undefined) throw new UsageError('counting the input sources was interrupted');
     const combined = await combineSources(input.sources, input.link, options.separator, input.stdin, options.header !== undefined);
-    return { records: combined.records, header: combined.names && { kind: 'names', names: combined.names }, total: undefined, countTotal: async () => undefined, close: async () => undefined, release: () => undefined };
+    return { records: combined.records, header: combined.names && { kind: 'names', names: combined.names }, total, countTotal: async () => undefined, close: async () => undefined, release: () => undefined };
   }
   if (options.pipe !== undefined) return preparePipe(input, options.pipe, options.tmpDir);
   let sources = await openSources(input.paths);

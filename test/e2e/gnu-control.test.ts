@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { liveProcesses, Qrun, qrunBin, runQrun, track, uniqueSleep } from './hel
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-gnuctl-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+writeFileSync(join(scratch, 'halt-codes.txt'), '1\n0\n1\n0\n0\n');
 
 /** A joblog's rows as "seq exitval signal command" (what both tools must agree on). */
 function outcomes(joblog: string): string[] {
@@ -182,5 +183,31 @@ describe('--load and --memfree', () => {
       assert.equal(result.code, 255);
       assert.equal(result.stderr, `qrun: ${message}; see qrun --help\n`);
     }
+  });
+});
+
+describe('--halt N% with input sources and -n', () => {
+  /** stdout and exit status of both tools. */
+  function sameRun(args: readonly string[]): void {
+    const { qrun, gnu } = both(['-j1', ...args], '', scratch);
+    assert.equal(qrun.stdout, gnu.stdout, `qrun ${args.join(' ')}`);
+    assert.equal(qrun.status, gnu.status, `qrun ${args.join(' ')}: ${qrun.stderr}`);
+  }
+
+  it('the total is every combination, or --link pairs, or jobs of n arguments: halting where GNU parallel halts', () => {
+    sameRun(['--halt', 'now,fail=50%', '{}', ':::', 'true', 'false', 'false', 'true']);
+    sameRun(['--halt', 'soon,fail=30%', 'echo {1}{2}; exit {2}', ':::', '0', '1', '2', '3', ':::', '0', '1']);
+    sameRun(['-n2', '--halt', 'now,fail=50%', 'sh', '-c', 'exit $1', 'x', ':::', '0', '0', '1', '1', '0', '0', '1', '1']);
+    sameRun(['--link', '--halt', 'now,fail=40%', 'echo {1}; exit {2}', ':::', 'a', 'b', 'c', 'd', 'e', ':::', '0', '1']);
+    sameRun(['--halt', 'now,success=50%', 'echo {}; exit {}', '::::', join(scratch, 'halt-codes.txt')]);
+  });
+
+  it('refused where the number of jobs is known only at the end: one line, exit 255', async () => {
+    const pipe = await runQrun(['--halt', 'now,fail=10%', '--pipe', 'wc']);
+    assert.equal(pipe.code, 255);
+    assert.equal(pipe.stderr, 'qrun: --halt with a percentage needs the number of jobs up front; with --pipe it is known only at the end (give --halt a number instead); see qrun --help\n');
+    const stdin = await runQrun(['--halt', 'now,fail=10%', 'echo', '::::', '-'], { input: 'a\n' });
+    assert.equal(stdin.code, 255);
+    assert.equal(stdin.stderr, 'qrun: --halt with a percentage needs the number of jobs up front; stdin (:::: -) as an input source cannot be counted before it is read\n');
   });
 });
