@@ -311,7 +311,7 @@ async function runWith(
     commandFor:
       template === undefined
         ? (job) => job.record
-        : options.fill?.mode === 'context'
+        : options.contextReplace
           ? (job, slot) => renderContext(template, job.seq, slot, job.args ?? [job.record])
           : (job, slot) => renderTemplate(template, job.record, job.seq, slot, job.args),
     retries: options.retries,
@@ -351,6 +351,7 @@ async function runWith(
       meter: lineMeter(template ?? parseTemplate(['{}']), options.fill.mode === 'context'),
       maxLength: options.fill.maxChars,
       spreadOver: options.fill.mode === 'xargs' ? undefined : options.concurrency,
+      maxRecords: options.fill.maxArgs,
     },
     ndjson: options.ndjson,
     ndjsonFields,
@@ -502,7 +503,8 @@ function isStdoutTable(target: string): boolean {
 /** --header: the names {name} stands for: the input sources', or the header line cut into columns. */
 function headerNames(header: PreparedInput['header'], options: RunOptions): readonly string[] {
   if (header === undefined) return [];
-  if (header.kind === 'names') return header.names;
+  // With --colsep, a source's first value is cut into names too.
+  if (header.kind === 'names') return options.colsep === undefined ? header.names : header.names.flatMap((name) => columnSplitter(options.colsep as RegExp, options.trim)(name));
   return options.colsep === undefined ? [header.text] : columnSplitter(options.colsep, options.trim)(header.text);
 }
 

@@ -42,6 +42,8 @@ export interface RunOptions {
   readonly maxLoad: number | undefined;
   /** --memfree: start jobs only while this many bytes are free; under half of it, kill the youngest. */
   readonly memFree: number | undefined;
+  /** -X and -N: each word of the template holding {} is repeated once per argument. */
+  readonly contextReplace: boolean;
   /** -m, -X, --xargs: as many arguments per job as the command line (-s) holds. */
   readonly fill: FillSettings | undefined;
   /** --shuf: all records read first, then run in random order. */
@@ -111,6 +113,8 @@ export interface FillSettings {
   readonly mode: 'multi' | 'context' | 'xargs';
   /** -s: command lines stay shorter than this many bytes. */
   readonly maxChars: number;
+  /** -n with -m/-X: at most this many arguments per job. */
+  readonly maxArgs: number | undefined;
 }
 
 /** The submitter's side of the fleet mode. */

@@ -62,11 +62,12 @@ const rawSchema = z.strictObject({
   link: z.optional(flag('--link')),
   pipe: z.optional(flag('--pipe')),
   pipePart: z.optional(flag('--pipe-part')),
+  pipepart: z.optional(flag('--pipepart')),
   block: z.optional(size('--block')),
   blockSize: z.optional(size('--block-size')),
   recstart: z.optional(separator('--recstart')),
   recend: z.optional(separator('--recend')),
-  maxArgs: z.optional(wholeNumber('-n', 1)),
+  maxArgs: z.optional(wholeNumber('-n', 0)),
   maxReplaceArgs: z.optional(wholeNumber('-N', 0)),
   sources: z.optional(z.custom<ArgSource[]>((value) => Array.isArray(value))),
   argFile: z.optional(z.array(text('--arg-file'))),
@@ -82,6 +83,8 @@ const rawSchema = z.strictObject({
   haltOnError: z.optional(halt('--halt-on-error')),
   delay: z.optional(duration('--delay', true)),
   dryRun: z.optional(flag('--dry-run')),
+  dryrun: z.optional(flag('--dryrun')),
+  xapply: z.optional(flag('--xapply')),
   results: z.optional(text('--results')),
   res: z.optional(text('--res')),
   summaryJson: z.optional(text('--summary-json')),
@@ -113,7 +116,8 @@ export function parseOptions(
     const name = names[key];
     throw new UsageError(name === undefined ? message : message.replace(/^--[a-z-]+/, name));
   }
-  const o = parsed.data;
+  // GNU parallel's other spellings: --pipepart is --pipe-part; -n0 is -N0.
+  const o = { ...parsed.data, pipePart: parsed.data.pipePart ?? parsed.data.pipepart, ...(parsed.data.maxArgs === 0 && parsed.data.maxReplaceArgs === undefined ? { maxArgs: undefined, maxReplaceArgs: 0 } : {}) };
   if (o.resume === true && o.resumeFailed === true) throw new UsageError('--resume and --resume-failed cannot be used together');
   if ((o.resume === true || o.resumeFailed === true) && o.joblog === undefined) {
     throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs --joblog <file> (the log of the run to resume)`);
@@ -196,9 +200,9 @@ export function parseOptions(
     metricsFile: o.metricsFile,
     executor: o.executor ?? 'auto',
     sources: o.sources ?? [],
-    link: o.link ?? false,
-    // With --pipe, -N counts records per block instead.
-    perJob: pipe === undefined ? (o.maxReplaceArgs ?? o.maxArgs) : undefined,
+    link: o.link ?? o.xapply ?? false,
+    // With --pipe, -N counts records per block instead; with -m/-X, -n is the most per job.
+    perJob: pipe === undefined && o.m !== true && o.X !== true && o.xargs !== true ? (o.maxReplaceArgs ?? o.maxArgs) : undefined,
     pipe,
     argFiles: o.argFile ?? [],
     separator: o.null === true ? 'null' : 'newline',
@@ -210,7 +214,9 @@ export function parseOptions(
     retryDelayMs: o.retryDelay ?? 0,
     halt: o.halt ?? o.haltOnError ?? { when: 'never' },
     delayMs: o.delay ?? 0,
-    dryRun: o.dryRun ?? false,
+    dryRun: o.dryRun ?? o.dryrun ?? false,
+    // -X, and -N as GNU parallel has it: a word holding {} is repeated per argument.
+    contextReplace: o.X === true || (o.maxReplaceArgs !== undefined && o.m !== true && o.xargs !== true),
     results: o.results ?? o.res,
     summaryJson: o.summaryJson,
     redis,
@@ -292,9 +298,9 @@ function fillOptions(o: { m?: boolean | undefined; X?: boolean | undefined; xarg
   }
   const name = given[0] as string;
   if (given.length > 1) throw new UsageError(`${given.join(' and ')} both set how arguments fill a job; give one`);
-  if (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined) throw new UsageError(`${name} fills each job with as many arguments as fit; -n and -N set a number instead: give one`);
+  if (o.maxReplaceArgs !== undefined) throw new UsageError(`${name} fills each job with as many arguments as fit; -N sets a number instead: give one (-n sets the most with ${name})`);
   if (o.pipe === true || o.pipePart === true) throw new UsageError(`${name} fills command lines with arguments; --pipe jobs get blocks of input instead`);
   if (o.ndjson === true) throw new UsageError(`${name} fills command lines with arguments; --ndjson records are one job each`);
   if (o.maxChars !== undefined && o.maxChars >= argumentLimit) throw new UsageError(`-s must be less than ${argumentLimit} (Linux's limit on one argument: the command line goes to sh -c whole), got ${o.maxChars}`);
-  return { mode: o.X === true ? 'context' : o.xargs === true ? 'xargs' : 'multi', maxChars: o.maxChars ?? defaultMaxChars };
+  return { mode: o.X === true ? 'context' : o.xargs === true ? 'xargs' : 'multi', maxChars: o.maxChars ?? defaultMaxChars, maxArgs: o.maxArgs };
 }

@@ -47,7 +47,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['m', 'X', 'xargs', 'shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['pipepart', 'xapply', 'dryrun', 'm', 'X', 'xargs', 'shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
@@ -62,9 +62,11 @@ function buildProgram(stdout: Writable): Command {
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
     .option('--shuf', 'read every record first, then run the jobs in random order (spilled to disk: flat memory)')
     .option('--link', 'pair the ::: and :::: input sources by position (shorter ones start over) instead of every combination')
+    .option('--xapply', 'another name for --link')
     .option('--ndjson', 'each record is a JSON object: {"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}; with a template, its fields fill {name}')
     .option('--pipe', 'give each job a block of the input on stdin instead of arguments (GNU parallel --pipe)')
     .option('--pipe-part', 'with -a <file>: each job reads its part of the file on stdin, straight from the file')
+    .option('--pipepart', 'another name for --pipe-part')
     .option('--block <size>', 'with --pipe: bytes per block, e.g. 1M (default), 500k; with --pipe-part, -N means N parts per job slot (default: -10)')
     .option('--block-size <size>', 'another name for --block')
     .option('--recend <text>', 'with --pipe: a record ends with <text> (default: \\n; escapes \\n \\t \\0 work)')
@@ -82,6 +84,7 @@ function buildProgram(stdout: Writable): Command {
     .option('--delay <duration>', 'at least this long between job starts (default: 0)')
     .option('--shell <path>', 'shell that runs each job as <shell> -c <command> (default: /bin/sh)')
     .option('--dry-run', "print each job's command line instead of running it")
+    .option('--dryrun', 'another name for --dry-run')
     .option('--executor <kind>', 'how jobs start: helper (a small spawn helper, fastest), execa, or auto: the helper where it can run (default: auto)')
     .option('--lock <file>', 'refuse to start (exit 254) while another qrun holds this lock file (cron)')
     .option('--lock-wait <duration>', 'with --lock: wait this long for the lock before refusing (default: 0)')

@@ -146,9 +146,9 @@ export function splitSources(words: readonly string[]): { template: string[]; so
     if (current.kind === 'args') sources.push({ kind: 'args', values: current.values, linked: current.linked });
     else {
       if (current.values.length === 0) throw new UsageError(`${current.linked ? '::::+' : '::::'} needs a file name`);
-      // `:::: a b` is two sources, as GNU parallel reads it; only the first is linked by `::::+`.
+      // `:::: a b` is two sources, as GNU parallel reads it; `::::+ a b` links both.
       const linked = current.linked;
-      current.values.forEach((path, i) => sources.push({ kind: 'file', path, linked: i === 0 && linked }));
+      current.values.forEach((path) => sources.push({ kind: 'file', path, linked }));
     }
   };
   for (const word of words.slice(first)) {

@@ -93,6 +93,8 @@ export interface FillOptions {
   readonly maxLength: number;
   /** -m, -X: at the end of the input, the last arguments are spread over this many job slots. */
   readonly spreadOver: number | undefined;
+  /** -n: at most this many records per job. */
+  readonly maxRecords: number | undefined;
 }
 
 /**
@@ -124,7 +126,7 @@ async function* filledJobs(records: AsyncIterable<InputRecord>, fill: FillOption
     return peeked === undefined;
   };
   let seq = 0;
-  let most: number | undefined;
+  let most = fill.maxRecords;
   let spread = false;
   for (let first = await take(); first !== undefined && !options.stop.aborted; first = await take()) {
     seq++;

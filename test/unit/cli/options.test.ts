@@ -20,6 +20,7 @@ describe('options', () => {
   it('defaults: CPUs workers, queue 2 x concurrency, group output, 2 s kill-after, /bin/sh', () => {
     assert.deepEqual(fromArgv(), {
       concurrency: 6,
+      contextReplace: false,
       queueSize: 12,
       timeoutMs: undefined,
       timeoutPercent: undefined,
