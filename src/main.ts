@@ -300,7 +300,8 @@ async function runWith(
     output: (job) => recorder.output(job, sink.target(job)),
     signals: { stop: shutdown.stop, kill: shutdown.kill, timeLimit },
   });
-  const template = options.command.length > 0 ? parseTemplate(options.command, true, names) : undefined;
+  // With --pipe the command gets no arguments: nothing is appended to it (GNU parallel's way).
+  const template = options.command.length > 0 ? parseTemplate(options.command, options.pipe === undefined, names) : undefined;
 
   const notStarted = (job: Job): void => {
     emit({ kind: 'job-not-started', job });

@@ -16,3 +16,8 @@ export interface JobStdin {
   /** A block qrun wrote for this job (--pipe): removed once the job is over. */
   readonly temporary: boolean;
 }
+
+/** The joblog's Send: the bytes of a --pipe block (GNU parallel counts those, not --pipe-part's). */
+export function sentBytes(stdin: JobStdin | undefined): number {
+  return stdin?.temporary === true ? stdin.ranges.reduce((sum, range) => sum + range.length, 0) : 0;
+}

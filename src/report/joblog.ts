@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { UsageError, messageOf } from '../errors.js';
 import type { JobResult } from '../jobs/job.js';
 import { joblogHeader } from '../jobs/joblog-header.js';
+import { sentBytes } from '../input/job-stdin.js';
 import { writeChunk } from './output/serial-writer.js';
 
 export { joblogHeader };
@@ -27,7 +28,7 @@ export function formatJoblogRow(result: JobResult): string {
   const runtime = (result.durationMs / 1000).toFixed(3).padStart(10);
   // A newline inside a command would break the row: GNU parallel writes it as a NUL byte.
   const command = result.command.replaceAll('\n', '\0');
-  return `${result.job.seq}\t${result.host ?? ':'}\t${start}\t${runtime}\t0\t${result.stdoutBytes}\t${exitval}\t${signo}\t${command}\n`;
+  return `${result.job.seq}\t${result.host ?? ':'}\t${start}\t${runtime}\t${sentBytes(result.job.stdin)}\t${result.stdoutBytes}\t${exitval}\t${signo}\t${command}\n`;
 }
 
 /** An open joblog. File rows are written synchronously, so each is on disk as its job is reported. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { UsageError, messageOf } from '../errors.js';
 import type { Job, JobResult } from '../jobs/job.js';
 import { exitColumns } from './joblog.js';
+import { sentBytes } from '../input/job-stdin.js';
 import { StreamWriteError } from './output/serial-writer.js';
 import type { PrivateDir } from './output/private-dir.js';
 import type { ResultFiles, Results } from './results.js';
@@ -107,7 +108,7 @@ export class ResultsTable implements Results {
   private async jsonRow(result: JobResult, fds: readonly [number, number]): Promise<void> {
     const { exitval, signo } = exitColumns(result);
     const values = argsOf(result.job).map((value) => `"${jsonQuoted(value)}"`).join(',');
-    const head = `{ "Seq": ${result.job.seq}, "Host": "${jsonQuoted(result.host ?? ':')}", "Starttime": ${(result.startedAt / 1000).toFixed(3)}, "JobRuntime": ${(result.durationMs / 1000).toFixed(3)}, "Send": 0, "Receive": ${result.stdoutBytes}, "Exitval": ${exitval}, "Signal": ${signo}, "Command": "${jsonQuoted(result.command)}", "V": [ ${values} ], "Stdout": "`;
+    const head = `{ "Seq": ${result.job.seq}, "Host": "${jsonQuoted(result.host ?? ':')}", "Starttime": ${(result.startedAt / 1000).toFixed(3)}, "JobRuntime": ${(result.durationMs / 1000).toFixed(3)}, "Send": ${sentBytes(result.job.stdin)}, "Receive": ${result.stdoutBytes}, "Exitval": ${exitval}, "Signal": ${signo}, "Command": "${jsonQuoted(result.command)}", "V": [ ${values} ], "Stdout": "`;
     await this.sink(Buffer.from(head));
     await this.copy(fds[0], (text) => jsonQuoted(text));
     await this.sink(Buffer.from('", "Stderr": "'));
@@ -124,7 +125,7 @@ export class ResultsTable implements Results {
       await this.sink(Buffer.from(`${names.map((name) => csvField(name, separator)).join(separator)}\n`));
     }
     const { exitval, signo } = exitColumns(result);
-    const fields = [result.job.seq, result.host ?? ':', (result.startedAt / 1000).toFixed(3), (result.durationMs / 1000).toFixed(3), 0, result.stdoutBytes, exitval, signo, result.command, ...args];
+    const fields = [result.job.seq, result.host ?? ':', (result.startedAt / 1000).toFixed(3), (result.durationMs / 1000).toFixed(3), sentBytes(result.job.stdin), result.stdoutBytes, exitval, signo, result.command, ...args];
     await this.sink(Buffer.from(`${fields.map((field) => csvField(String(field), separator)).join(separator)}${separator}`));
     await this.csvOutput(fds[0], separator);
     await this.sink(Buffer.from(separator));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { same as sameAsGnu } from './gnu.js';
+import { both, same as sameAsGnu } from './gnu.js';
 import { Qrun, runQrun } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-pipe-'));
@@ -42,6 +42,23 @@ describe('--pipe, compared with GNU parallel', () => {
     const plain = await runQrun(['-q', 'wc -c #', ':::', 'x'], { input: 'not for the job\n' });
     assert.equal(plain.stdout.toString(), '0\n');
   });
+});
+
+describe('--pipe and --pipe-part: joblog and results, compared with GNU parallel', () => {
+  /** Times are the machine's: blanked in both. */
+  const untimed = (text: string): string => text.replace(/\d+\.\d{3}/g, 'T');
+  for (const args of [
+    ['--pipe', '--block', '20k', '--joblog', '-', 'wc', '-l'],
+    ['--pipe', '--block', '40k', '--results', '-.json', 'wc', '-l'],
+    ['--pipe', '--block', '40k', '--results', '-.csv', 'wc', '-l'],
+    ['--pipe-part', '-a', numbers, '--block', '40k', '--joblog', '-', 'wc', '-l'],
+  ]) {
+    it(`${args.join(' ')}: Send is the block's size with --pipe, the command has nothing appended`, () => {
+      const { qrun, gnu } = both(args, input, scratch);
+      assert.equal(gnu.status, 0, gnu.stderr);
+      assert.equal(untimed(qrun.stdout), untimed(gnu.stdout));
+    });
+  }
 });
 
 describe('--pipe-part, compared with GNU parallel', () => {
