@@ -10,7 +10,7 @@ import { exitColumns } from './joblog.js';
 import { sentBytes } from '../input/job-stdin.js';
 import { StreamWriteError } from './output/serial-writer.js';
 import type { PrivateDir } from './output/private-dir.js';
-import type { ResultFiles, Results } from './results.js';
+import { outputFiles, type OutputFiles, type ResultFiles, type Results } from './results.js';
 
 /** The formats GNU parallel picks by the name's extension. */
 export type TableFormat = 'json' | 'csv' | 'tsv';
@@ -46,7 +46,7 @@ const chunkSize = 64 * 1024;
 /** Writes the rows of one --results table. */
 export class ResultsTable implements Results {
   readonly replacesOutput = true;
-  private readonly open = new Map<number, { fds: [number, number]; error: unknown }>();
+  private readonly open = new Map<number, OutputFiles>();
   private headerDone = false;
 
   constructor(
@@ -59,28 +59,23 @@ export class ResultsTable implements Results {
 
   start(job: Job): ResultFiles {
     this.discard(job);
-    const entry: { fds: [number, number]; error: unknown } = { fds: [-1, -1], error: undefined };
-    try {
+    const { entry, files } = outputFiles(() => {
       const base = join(this.dir.path(), `results-${job.seq}`);
-      for (const [index, path] of [`${base}.out`, `${base}.err`].entries()) {
-        entry.fds[index] = openSync(path, 'w+', 0o600);
-        // Nameless from now on: the file goes when its descriptor is closed, whatever happens.
-        unlinkSync(path);
-      }
-    } catch (error) {
-      entry.error = error;
-    }
-    this.open.set(job.seq, entry);
-    const write = (index: 0 | 1) => (chunk: Buffer) => {
-      if (entry.error !== undefined) return;
+      const fds: [number, number] = [-1, -1];
       try {
-        let written = 0;
-        while (written < chunk.length) written += writeSync(entry.fds[index], chunk, written);
+        for (const [index, path] of [`${base}.out`, `${base}.err`].entries()) {
+          fds[index] = openSync(path, 'w+', 0o600);
+          // Nameless from now on: the file goes when its descriptor is closed, whatever happens.
+          unlinkSync(path);
+        }
+        return fds;
       } catch (error) {
-        entry.error = error;
+        for (const fd of fds) if (fd >= 0) closeSync(fd);
+        throw error;
       }
-    };
-    return { onStdout: write(0), onStderr: write(1) };
+    });
+    this.open.set(job.seq, entry);
+    return files;
   }
 
   async finish(result: JobResult): Promise<void> {

@@ -11,6 +11,35 @@ export interface ResultFiles {
   readonly onStderr: (chunk: Buffer) => void;
 }
 
+/** A job's two output files: their descriptors, and the first error met opening or writing them. */
+export interface OutputFiles {
+  fds: [number, number];
+  error: unknown;
+}
+
+/**
+ * Opens a job's stdout and stderr files (`open` returns their descriptors) and writes each chunk
+ * to them synchronously; a failure is kept in `entry.error` (raised when the job finishes), not thrown.
+ */
+export function outputFiles(open: () => [number, number]): { readonly entry: OutputFiles; readonly files: ResultFiles } {
+  const entry: OutputFiles = { fds: [-1, -1], error: undefined };
+  try {
+    entry.fds = open();
+  } catch (error) {
+    entry.error = error;
+  }
+  const write = (index: 0 | 1) => (chunk: Buffer) => {
+    if (entry.error !== undefined) return;
+    try {
+      let written = 0;
+      while (written < chunk.length) written += writeSync(entry.fds[index], chunk, written);
+    } catch (error) {
+      entry.error = error;
+    }
+  };
+  return { entry, files: { onStdout: write(0), onStderr: write(1) } };
+}
+
 /** Where --results go: a directory tree, or one table file (GNU parallel's .json/.csv/.tsv). */
 export interface Results {
   /** The jobs' output goes only into the results, not to stdout (a table, as GNU parallel does). */
@@ -27,7 +56,7 @@ export interface Results {
 export class ResultsWriter implements Results {
   readonly replacesOutput = false;
 
-  private readonly open = new Map<number, { fds: [number, number]; error: unknown }>();
+  private readonly open = new Map<number, OutputFiles>();
 
   constructor(private readonly dir: string) {
     try {
@@ -40,25 +69,13 @@ export class ResultsWriter implements Results {
   /** Starts (or, for a retry, restarts) a job's stdout and stderr files. */
   start(job: Job): ResultFiles {
     this.closeFiles(job.seq);
-    const entry: { fds: [number, number]; error: unknown } = { fds: [-1, -1], error: undefined };
-    try {
+    const { entry, files } = outputFiles(() => {
       const jobDir = join(this.dir, String(job.seq));
       mkdirSync(jobDir, { recursive: true, mode: 0o700 });
-      entry.fds = [openSync(join(jobDir, 'stdout'), 'w', 0o600), openSync(join(jobDir, 'stderr'), 'w', 0o600)];
-    } catch (error) {
-      entry.error = error;
-    }
+      return [openSync(join(jobDir, 'stdout'), 'w', 0o600), openSync(join(jobDir, 'stderr'), 'w', 0o600)];
+    });
     this.open.set(job.seq, entry);
-    const write = (index: 0 | 1) => (chunk: Buffer) => {
-      if (entry.error !== undefined) return;
-      try {
-        let written = 0;
-        while (written < chunk.length) written += writeSync(entry.fds[index], chunk, written);
-      } catch (error) {
-        entry.error = error;
-      }
-    };
-    return { onStdout: write(0), onStderr: write(1) };
+    return files;
   }
 
   /** Writes result.json and closes the files; throws if any of the job's results could not be written. */
