@@ -25,7 +25,7 @@ import { createRecorder } from './report/recorder.js';
 import { githubAnnotations } from './report/annotations.js';
 import { outputFrames } from './report/output/frames.js';
 import { ResultsWriter, type Results } from './report/results.js';
-import { ResultsTable, resultsFile, tableFormat } from './report/results-table.js';
+import { isStdoutTable, ResultsTable, resultsFile, tableFormat } from './report/results-table.js';
 import { StreamWriteError, writeChunk } from './report/output/serial-writer.js';
 import { StdioGuard } from './report/output/stdio-guard.js';
 import { atProcessExit } from './exit-hooks.js';
@@ -276,7 +276,7 @@ async function runWith(
   const halt = new HaltMonitor(options.halt, jobsOf(input.total, options.perJob), (now) => shutdown.halt(now));
   const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
   const median = options.timeoutPercent === undefined ? undefined : new MedianRuntime();
-  const timeLimit = median && relativeTimeout(median, options.timeoutPercent ?? 100);
+  const timeLimit = median && (() => median.limitMs(options.timeoutPercent ?? 100));
   const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), releaseStdin(input.release), log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
@@ -480,25 +480,12 @@ async function fleetExecutor(redis: RedisOptions, killAfterMs: number): Promise<
   return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, fail, notice });
 }
 
-/** --timeout N%: N% of the median runtime of the jobs that succeeded so far, once there is one. */
-function relativeTimeout(median: MedianRuntime, percent: number): () => number | undefined {
-  return () => {
-    const ms = median.medianMs();
-    return ms === undefined ? undefined : Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((ms * percent) / 100)));
-  };
-}
-
 /** A job that is over, or will never run, lets go of what it was given to read (--pipe blocks). */
 function releaseStdin(release: PreparedInput['release']): EventSink {
   return (event) => {
     const job = event.kind === 'job-ended' ? event.result.job : event.kind === 'job-not-started' || event.kind === 'job-skipped' ? event.job : undefined;
     if (job?.stdin !== undefined) release(job.stdin);
   };
-}
-
-/** `--results -.json` (or .csv, .tsv): the table goes to stdout, as GNU parallel's. */
-function isStdoutTable(target: string): boolean {
-  return /^-\.(json|csv|tsv)$/i.test(target);
 }
 
 /** --header: the names {name} stands for: the input sources', or the header line cut into columns. */

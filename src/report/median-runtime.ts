@@ -45,4 +45,10 @@ export class MedianRuntime {
     this.cached = Math.max(0, growth ** (index + 0.5) - 1);
     return this.cached;
   }
+
+  /** --timeout N%: N% of the median (whole ms, within Node's timer range), or undefined before any. */
+  limitMs(percent: number): number | undefined {
+    const ms = this.medianMs();
+    return ms === undefined ? undefined : Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((ms * percent) / 100)));
+  }
 }

@@ -21,6 +21,11 @@ export function tableFormat(target: string): TableFormat | undefined {
   return extension as TableFormat | undefined;
 }
 
+/** `--results -.json` (or .csv, .tsv): the table goes to stdout, as GNU parallel's. */
+export function isStdoutTable(target: string): boolean {
+  return /^-\.(json|csv|tsv)$/i.test(target);
+}
+
 /** Where the rows go: bytes, in order (a promise: the next waits for it). */
 export type RowSink = (bytes: Buffer) => void | Promise<void>;
 
