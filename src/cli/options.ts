@@ -187,7 +187,8 @@ export function parseOptions(
     // --load N%: a share of the CPUs, as GNU parallel's -j N% spelling.
     maxLoad: o.load === undefined ? undefined : typeof o.load === 'number' ? o.load : (o.load.percent / 100) * cpus,
     memFree: o.memfree,
-    trim: o.trim ?? 'n',
+    // --colsep trims spaces around columns unless --trim says otherwise, as GNU parallel does.
+    trim: o.trim ?? (o.colsep !== undefined ? 'lr' : 'n'),
     progress: o.progress,
     logFile: o.logFile,
     logLevel: o.logLevel ?? 'info',
