@@ -31,7 +31,7 @@ describe('--term-seq', () => {
     const token = `0.05${uniqueSleep().replace('.', '')}`;
     // The job notes each signal it gets and goes on; only KILL ends it.
     const job = `trap 'echo usr1 >> ${marks}' USR1; trap 'echo term >> ${marks}' TERM; echo ready >> ${marks}; while :; do sleep ${token}; done`;
-    const { gnu, qrun } = both(['--joblog', '-', '--term-seq', 'USR1,300,TERM,300,KILL,25', '--timeout', '1'], `${job}\n`, scratch);
+    const { gnu, qrun } = await both(['--joblog', '-', '--term-seq', 'USR1,300,TERM,300,KILL,25', '--timeout', '1'], `${job}\n`, scratch);
     rmSync(marks, { force: true });
     const again = await runQrun(['-q', '--joblog', '-', '--term-seq', 'USR1,300,TERM,300,KILL,25', '--timeout', '1'], { input: `${job}\n`, cwd: scratch });
     assert.deepEqual(readFileSync(marks, 'utf8').split('\n').slice(0, 3), ['ready', 'usr1', 'term']);
@@ -42,8 +42,8 @@ describe('--term-seq', () => {
     assert.deepEqual(liveProcesses(token), []);
   });
 
-  it('a job that ends at the first signal gets no more of them; the joblog says which signal', () => {
-    const { gnu, qrun } = both(['--joblog', '-', '--term-seq', 'INT,200,KILL,25', '--timeout', '0.3'], 'sleep 30\n', scratch);
+  it('a job that ends at the first signal gets no more of them; the joblog says which signal', async () => {
+    const { gnu, qrun } = await both(['--joblog', '-', '--term-seq', 'INT,200,KILL,25', '--timeout', '0.3'], 'sleep 30\n', scratch);
     assert.deepEqual(outcomes(qrun.stdout), ['1 -1 2 sleep 30']);
     assert.deepEqual(outcomes(qrun.stdout), outcomes(gnu.stdout));
   });
@@ -61,10 +61,10 @@ describe('--term-seq', () => {
 });
 
 describe('--timeout N%', () => {
-  it('kills a job that runs past N% of the median runtime of the succeeded jobs, as GNU parallel does', () => {
+  it('kills a job that runs past N% of the median runtime of the succeeded jobs, as GNU parallel does', async () => {
     // 1000% of ~0.2 s is ~2 s: the short jobs are far inside it, the long one far outside.
     const input = 'sleep 0.2\nsleep 0.2\nsleep 0.2\nsleep 60\necho after\n';
-    const { gnu, qrun } = both(['-j1', '--joblog', '-', '--timeout', '1000%'], input, scratch);
+    const { gnu, qrun } = await both(['-j1', '--joblog', '-', '--timeout', '1000%'], input, scratch);
     assert.deepEqual(outcomes(qrun.stdout), ['1 0 0 sleep 0.2', '2 0 0 sleep 0.2', '3 0 0 sleep 0.2', '4 -1 15 sleep 60', '5 0 0 echo after']);
     assert.deepEqual(outcomes(qrun.stdout), outcomes(gnu.stdout));
     assert.equal(qrun.status, 1);
@@ -92,9 +92,9 @@ describe('--timeout N%', () => {
 });
 
 describe("GNU parallel's other spellings", () => {
-  it('--halt-on-error is --halt', () => {
-    same(['-j1', '--halt-on-error', 'now,fail=1', ':::', 'echo a', 'false', 'echo b'], '', scratch, 1);
-    same(['-j1', '--halt-on-error', '2', ':::', 'echo a', 'false', 'echo b'], '', scratch, 1);
+  it('--halt-on-error is --halt', async () => {
+    await same(['-j1', '--halt-on-error', 'now,fail=1', ':::', 'echo a', 'false', 'echo b'], '', scratch, 1);
+    await same(['-j1', '--halt-on-error', '2', ':::', 'echo a', 'false', 'echo b'], '', scratch, 1);
   });
 
   it('--res is --results', async () => {
@@ -110,9 +110,9 @@ describe("GNU parallel's other spellings", () => {
 });
 
 describe('--shuf', () => {
-  it('runs every job once, in another order, numbered in run order; the same jobs as GNU parallel', () => {
+  it('runs every job once, in another order, numbered in run order; the same jobs as GNU parallel', async () => {
     const args = ['-j1', '--shuf', 'echo', '{#}', '{}', ':::', ...Array.from({ length: 300 }, (_, i) => `v${i}`)];
-    const { qrun, gnu } = both(args, '', scratch, false);
+    const { qrun, gnu } = await both(args, '', scratch, false);
     assert.equal(qrun.status, 0);
     const rows = qrun.stdout.trim().split('\n');
     assert.deepEqual(rows.map((row) => Number(row.split(' ')[0])), Array.from({ length: 300 }, (_, i) => i + 1));
@@ -156,9 +156,9 @@ describe('--dry-run into a reader that goes away', () => {
 });
 
 describe('--load and --memfree', () => {
-  it('with room to spare, jobs run as without them (compared with GNU parallel)', () => {
-    same(['--load', '100000', '--memfree', '1k', 'echo', ':::', 'a', 'b'], '', scratch);
-    same(['--load', '10000%', 'echo', ':::', 'c'], '', scratch);
+  it('with room to spare, jobs run as without them (compared with GNU parallel)', async () => {
+    await same(['--load', '100000', '--memfree', '1k', 'echo', ':::', 'a', 'b'], '', scratch);
+    await same(['--load', '10000%', 'echo', ':::', 'c'], '', scratch);
   });
 
   it('no job starts while less memory is free than --memfree; it says why once; Ctrl-C: all not started', async () => {
@@ -188,18 +188,18 @@ describe('--load and --memfree', () => {
 
 describe('--halt N% with input sources and -n', () => {
   /** stdout and exit status of both tools. */
-  function sameRun(args: readonly string[]): void {
-    const { qrun, gnu } = both(['-j1', ...args], '', scratch);
+  async function sameRun(args: readonly string[]): Promise<void> {
+    const { qrun, gnu } = await both(['-j1', ...args], '', scratch);
     assert.equal(qrun.stdout, gnu.stdout, `qrun ${args.join(' ')}`);
     assert.equal(qrun.status, gnu.status, `qrun ${args.join(' ')}: ${qrun.stderr}`);
   }
 
-  it('the total is every combination, or --link pairs, or jobs of n arguments: halting where GNU parallel halts', () => {
-    sameRun(['--halt', 'now,fail=50%', '{}', ':::', 'true', 'false', 'false', 'true']);
-    sameRun(['--halt', 'soon,fail=30%', 'echo {1}{2}; exit {2}', ':::', '0', '1', '2', '3', ':::', '0', '1']);
-    sameRun(['-n2', '--halt', 'now,fail=50%', 'sh', '-c', 'exit $1', 'x', ':::', '0', '0', '1', '1', '0', '0', '1', '1']);
-    sameRun(['--link', '--halt', 'now,fail=40%', 'echo {1}; exit {2}', ':::', 'a', 'b', 'c', 'd', 'e', ':::', '0', '1']);
-    sameRun(['--halt', 'now,success=50%', 'echo {}; exit {}', '::::', join(scratch, 'halt-codes.txt')]);
+  it('the total is every combination, or --link pairs, or jobs of n arguments: halting where GNU parallel halts', async () => {
+    await sameRun(['--halt', 'now,fail=50%', '{}', ':::', 'true', 'false', 'false', 'true']);
+    await sameRun(['--halt', 'soon,fail=30%', 'echo {1}{2}; exit {2}', ':::', '0', '1', '2', '3', ':::', '0', '1']);
+    await sameRun(['-n2', '--halt', 'now,fail=50%', 'sh', '-c', 'exit $1', 'x', ':::', '0', '0', '1', '1', '0', '0', '1', '1']);
+    await sameRun(['--link', '--halt', 'now,fail=40%', 'echo {1}; exit {2}', ':::', 'a', 'b', 'c', 'd', 'e', ':::', '0', '1']);
+    await sameRun(['--halt', 'now,success=50%', 'echo {}; exit {}', '::::', join(scratch, 'halt-codes.txt')]);
   });
 
   it('refused where the number of jobs is known only at the end: one line, exit 255', async () => {

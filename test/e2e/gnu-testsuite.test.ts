@@ -26,8 +26,9 @@ const cases: [string, string[], string?, number?][] = [
   ['bug #43284: {#} with --xapply', ['--xapply', 'echo {1} {#} {2}', ':::', 'a', ':::', 'b']],
   ['bug #43284: {%} with -N2', ['-N2', 'echo {%}', ':::', 'a', 'b']],
   ['bug #47501: :::+ for some input sources', ['echo', ':::', 'a', 'b', 'c', 'aWRAP', ':::+', 'aa', 'bb', 'cc', ':::', 'A', 'B', ':::+', 'AA', 'BB', 'AAwrap']],
-  ['bug #43376: {#} with --pipe', ['--pipe', 'echo', '{#}'], 'foo\n'],
-  ['bug #43376: {%} with --pipe', ['--pipe', 'echo', '{%}'], 'foo\n'],
+  // The jobs read their block: GNU parallel fails a job now and then that exits before it has written the block.
+  ['bug #43376: {#} with --pipe', ['--pipe', 'cat >/dev/null; echo', '{#}'], 'foo\n'],
+  ['bug #43376: {%} with --pipe', ['--pipe', 'cat >/dev/null; echo', '{%}'], 'foo\n'],
   ['{} as part of the command: l{}', ['l{}'], 's /bin/ls\n'],
   ['{} as part of the command: ls {}', ['ls', '{}'], '/bin/ls\n'],
   ['{} as part of the command: {}', ['{}'], 'ls /bin/ls\n'],
@@ -77,6 +78,6 @@ const cases: [string, string[], string?, number?][] = [
   ['--header : --colsep 0', ['--header', ':', '--colsep', '0', 'echo', '{ok}', ':::', 'A0ok0B', 'a0OK0b']],
 ];
 
-describe("GNU parallel's own test suite (parallel-local-0.3s), through both tools", () => {
+describe("GNU parallel's own test suite (parallel-local-0.3s), through both tools", { concurrency: 4 }, () => {
   for (const [what, args, input = '', status = 0] of cases) it(what, () => same(args, input, scratch, status));
 });

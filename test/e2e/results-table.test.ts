@@ -2,12 +2,12 @@
 // through the real `parallel`, compared byte for byte but for the start times and runtimes.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { baseEnv, qrunBin, runQrun } from './helpers.js';
+import { ran } from './gnu.js';
+import { qrunBin, runQrun } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-restable-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -20,51 +20,58 @@ function untimed(text: string): string {
 }
 
 let runs = 0;
-/** Runs both tools with `--results <name>` in directories of their own; returns what each wrote (file, then stdout). */
-function table(name: string, args: readonly string[], input = ''): { qrun: { file: string; stdout: string; status: number | null }; gnu: { file: string; stdout: string; status: number | null } } {
+/** Runs both tools side by side with `--results <name>` in directories of their own; returns what each wrote (file, then stdout). */
+async function table(name: string, args: readonly string[], input = ''): Promise<{ qrun: Written; gnu: Written }> {
   runs++;
-  const run = (tool: 'qrun' | 'gnu') => {
+  const run = async (tool: 'qrun' | 'gnu'): Promise<Written> => {
     const cwd = join(scratch, `${tool}-${runs}`);
     mkdirSync(cwd);
-    const argv = tool === 'qrun' ? [qrunBin, '-q', '-k', '--results', name, ...args] : ['--will-cite', '-k', '--results', name, ...args];
-    const r = spawnSync(tool === 'qrun' ? process.execPath : 'parallel', argv, { cwd, input, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...baseEnv, CI: 'true' } });
+    const r = tool === 'qrun' ? await ran(process.execPath, [qrunBin, '-q', '-k', '--results', name, ...args], input, cwd) : await ran('parallel', ['--will-cite', '-k', '--results', name, ...args], input, cwd);
     const file = name.startsWith('-.') ? '' : readFileSync(join(cwd, name), 'utf8');
     return { file: untimed(file), stdout: untimed(r.stdout), status: r.status };
   };
-  return { qrun: run('qrun'), gnu: run('gnu') };
+  const [qrun, gnu] = await Promise.all([run('qrun'), run('gnu')]);
+  return { qrun, gnu };
 }
 
-function same(name: string, args: readonly string[], input = ''): void {
-  const { qrun, gnu } = table(name, args, input);
+/** A tool's --results file (blank if it went to stdout), its stdout, and its status. */
+interface Written {
+  readonly file: string;
+  readonly stdout: string;
+  readonly status: number | null;
+}
+
+async function same(name: string, args: readonly string[], input = ''): Promise<void> {
+  const { qrun, gnu } = await table(name, args, input);
   assert.equal(qrun.file, gnu.file, `qrun --results ${name} ${args.join(' ')}`);
   assert.equal(qrun.stdout, gnu.stdout);
   assert.equal(qrun.status, gnu.status);
 }
 
-describe('--results <file>.json/.csv/.tsv, compared with GNU parallel', () => {
-  it('.json: one object per job; quotes, backslashes, control characters escaped; bytes above ASCII as they are', () => {
-    same('out.json', ['echo {}; echo err >&2', ':::', 'a', 'b"c', 'back\\slash', 'tab\there', 'é ü']);
-    same('out.json', ['printf "\\001\\037x\\177"', ':::', '1']);
+describe('--results <file>.json/.csv/.tsv, compared with GNU parallel', { concurrency: 3 }, () => {
+  it('.json: one object per job; quotes, backslashes, control characters escaped; bytes above ASCII as they are', async () => {
+    await same('out.json', ['echo {}; echo err >&2', ':::', 'a', 'b"c', 'back\\slash', 'tab\there', 'é ü']);
+    await same('out.json', ['printf "\\001\\037x\\177"', ':::', '1']);
   });
 
-  it('.csv: a header with V1..Vn, fields quoted when they hold a quote, white space or a comma', () => {
-    same('out.csv', ['printf "x,y\\n"; echo e >&2', ':::', 'a', 'b c', ':::', '1', '"q"']);
-    same('out.csv', ['echo'], 'plain\nwith space\n');
+  it('.csv: a header with V1..Vn, fields quoted when they hold a quote, white space or a comma', async () => {
+    await same('out.csv', ['printf "x,y\\n"; echo e >&2', ':::', 'a', 'b c', ':::', '1', '"q"']);
+    await same('out.csv', ['echo'], 'plain\nwith space\n');
     // --header: the arguments' columns take their names.
-    same('out.csv', ['--header', ':', 'echo', ':::', 'x', '1', '2', ':::', 'y', '3']);
+    await same('out.csv', ['--header', ':', 'echo', ':::', 'x', '1', '2', ':::', 'y', '3']);
   });
 
-  it('.tsv: the same with tabs', () => {
-    same('out.tsv', ['echo', ':::', 'a', 'b c', 'd,e']);
+  it('.tsv: the same with tabs', async () => {
+    await same('out.tsv', ['echo', ':::', 'a', 'b c', 'd,e']);
   });
 
-  it('failed, killed and timed-out jobs: Exitval and Signal as the joblog has them', () => {
-    same('out.json', ['--timeout', '1', '{}', ':::', 'exit 3', 'kill -9 $$', 'sleep 30', 'echo ok']);
+  it('failed, killed and timed-out jobs: Exitval and Signal as the joblog has them', async () => {
+    await same('out.json', ['--timeout', '1', '{}', ':::', 'exit 3', 'kill -9 $$', 'sleep 30', 'echo ok']);
   });
 
-  it('-.json, -.csv: the table goes to stdout, and nothing else does', () => {
-    same('-.json', ['echo', ':::', 'a', 'b']);
-    same('-.csv', ['echo {}; echo e >&2', ':::', 'a', 'b']);
+  it('-.json, -.csv: the table goes to stdout, and nothing else does', async () => {
+    await same('-.json', ['echo', ':::', 'a', 'b']);
+    await same('-.csv', ['echo {}; echo e >&2', ':::', 'a', 'b']);
   });
 
   it("a job's output goes into its row only, in chunks, however large", async () => {

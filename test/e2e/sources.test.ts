@@ -17,9 +17,9 @@ writeFileSync(names, 'f1\nf2\n');
 const more = join(scratch, 'more.txt');
 writeFileSync(more, 'm1\nm2\nm3\n');
 
-const same = (args: readonly string[], input = ''): void => sameAsGnu(args, input, scratch);
+const same = (args: readonly string[], input = ''): Promise<void> => sameAsGnu(args, input, scratch);
 
-describe('input sources, compared with GNU parallel', () => {
+describe('input sources, compared with GNU parallel', { concurrency: 4 }, () => {
   const cases: string[][] = [
     ['echo', ':::', 'a', 'b', ':::', '1', '2'],
     ['echo', ':::', 'a', 'b', 'c', ':::+', '1', '2'],
@@ -34,24 +34,24 @@ describe('input sources, compared with GNU parallel', () => {
   ];
   for (const args of cases) it(args.join(' '), () => same(args));
 
-  it(':::: files, several after one ::::, ::::+, and -a with ::: ', () => {
-    same(['echo', '::::', names, ':::', 'x', 'y']);
-    same(['echo', '::::', names, more]);
-    same(['echo', '::::', names, '::::+', more]);
-    same(['-a', names, 'echo', ':::', 'x']);
+  it(':::: files, several after one ::::, ::::+, and -a with ::: ', async () => {
+    await same(['echo', '::::', names, ':::', 'x', 'y']);
+    await same(['echo', '::::', names, more]);
+    await same(['echo', '::::', names, '::::+', more]);
+    await same(['-a', names, 'echo', ':::', 'x']);
   });
 
-  it('stdin is read only when named: ::: alone ignores it, :::: - reads it', () => {
-    same(['echo', ':::', 'a'], 'ignored\n');
-    same(['echo', '::::', '-', ':::', 'x', 'y'], 's1\ns2\n');
+  it('stdin is read only when named: ::: alone ignores it, :::: - reads it', async () => {
+    await same(['echo', ':::', 'a'], 'ignored\n');
+    await same(['echo', '::::', '-', ':::', 'x', 'y'], 's1\ns2\n');
   });
 
-  it('property: random -m/-X/--xargs with -s and -j give GNU parallel\'s jobs', () => {
+  it('property: random -m/-X/--xargs with -s and -j give GNU parallel\'s jobs', async () => {
     const word = fc.stringMatching(/^[a-z0-9 .'-]{1,5}$/);
-    fc.assert(
-      fc.property(fc.constantFrom('-m', '-X', '--xargs'), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 16, max: 60 }), fc.constantFrom(['echo'], ['echo', 'x{}y'], ['echo', '{}', '{#}'], ['echo', '{.}', 'a{1}b']), fc.array(word, { minLength: 1, maxLength: 12 }), (mode, jobs, chars, words, values) => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('-m', '-X', '--xargs'), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 16, max: 60 }), fc.constantFrom(['echo'], ['echo', 'x{}y'], ['echo', '{}', '{#}'], ['echo', '{.}', 'a{1}b']), fc.array(word, { minLength: 1, maxLength: 12 }), async (mode, jobs, chars, words, values) => {
         const args = [`-j${jobs}`, mode, '-s', String(chars), ...words, ':::', ...values];
-        const ran = both(args, '', scratch);
+        const ran = await both(args, '', scratch);
         if (ran.gnu.status === 255 && ran.gnu.stderr.includes('Command line too long')) {
           // GNU parallel stops; qrun fails that job with the reason and runs the rest (a deliberate difference).
           assert.match(ran.qrun.stderr, /the command line would be \d+ bytes; -s allows less than/);
@@ -64,7 +64,7 @@ describe('input sources, compared with GNU parallel', () => {
     );
   });
 
-  it('property: random records through --colsep, --trim, -n/-N, --tag and --header give GNU parallel\'s output', () => {
+  it('property: random records through --colsep, --trim, -n/-N, --tag and --header give GNU parallel\'s output', async () => {
     // Every record starts with a letter (a blank record is one of qrun's deliberate differences),
     // and all have the same number of columns (GNU parallel's --tag is odd on a short row under --header).
     const cell = fc.stringMatching(/^[a-z0-9 ]{0,3}$/);
@@ -79,8 +79,8 @@ describe('input sources, compared with GNU parallel', () => {
       header: fc.boolean(),
     });
     const template = fc.constantFrom(['echo'], ['echo', '{1}-{2}'], ['echo', '{}'], ['printf', '%s-', '{2}', '{1}', '{#}'], ['echo', 'x{1.}y']);
-    fc.assert(
-      fc.property(rows, settings, template, (records, o, words) => {
+    await fc.assert(
+      fc.asyncProperty(rows, settings, template, async (records, o, words) => {
         const args = [
           ...(o.colsep ? ['--colsep', ','] : []),
           ...(o.trim !== undefined ? ['--trim', o.trim] : []),
@@ -91,43 +91,43 @@ describe('input sources, compared with GNU parallel', () => {
         ];
         // A header row of distinct names (GNU parallel's --tag is odd with empty or repeated ones).
         const names = (records[0] ?? '').split(',').map((_, i) => `c${i + 1}`).join(',');
-        same(args, `${[...(o.header ? [names] : []), ...records].join('\n')}\n`);
+        await same(args, `${[...(o.header ? [names] : []), ...records].join('\n')}\n`);
       }),
       { numRuns: 30 },
     );
   });
 
-  it('property: random sources and templates give GNU parallel\'s output', () => {
+  it('property: random sources and templates give GNU parallel\'s output', async () => {
     const word = fc.stringMatching(/^[a-z0-9 ./'"$-]{0,6}$/);
     const template = fc.constantFrom(['echo'], ['echo', '{}'], ['echo', '{1}', '{2}'], ['echo', '{2}', 'x{1.}y'], ['echo', 'x{1}y'], ['printf', '%s-', '{/}', '{.}']);
     const separator = fc.constantFrom(':::', ':::+');
-    fc.assert(
-      fc.property(template, fc.array(fc.tuple(separator, fc.array(word, { minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 3 }), fc.boolean(), (words, sources, link) => {
+    await fc.assert(
+      fc.asyncProperty(template, fc.array(fc.tuple(separator, fc.array(word, { minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 3 }), fc.boolean(), async (words, sources, link) => {
         const args = [...(link ? ['--link'] : []), ...words];
         sources.forEach(([sep, values], i) => args.push(i === 0 ? ':::' : sep, ...values));
-        same(args);
+        await same(args);
       }),
       { numRuns: 25 },
     );
   });
 });
 
-describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', () => {
-  it('--tag with sources and with plain records; --tagstring with replacement strings', () => {
-    same(['--tag', 'echo', ':::', 'a', 'b', ':::', '1', '2']);
-    same(['--tag', 'echo'], 'x y\nz\n');
-    same(['--tagstring', '{#}-{1}', 'echo', ':::', 'a', 'b']);
-    same(['--tag', '--colsep', ',', 'echo', 'hi'], 'a,b\n');
+describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', { concurrency: 4 }, () => {
+  it('--tag with sources and with plain records; --tagstring with replacement strings', async () => {
+    await same(['--tag', 'echo', ':::', 'a', 'b', ':::', '1', '2']);
+    await same(['--tag', 'echo'], 'x y\nz\n');
+    await same(['--tagstring', '{#}-{1}', 'echo', ':::', 'a', 'b']);
+    await same(['--tag', '--colsep', ',', 'echo', 'hi'], 'a,b\n');
   });
 
-  it('--colsep cuts records into {1} {2}...; {} and no template give all columns; --trim', () => {
-    same(['--colsep', ',', 'echo', '{2}', '{1}'], 'a,b\nc,d,e\n');
-    same(['--colsep', ',', 'echo', '{}'], 'a,b\n');
-    same(['--colsep', ',', 'echo'], 'a,b\n');
-    same(['-C', '[,;]', 'echo', '{3}{2}{1}'], 'a,b;c\n');
-    same(['--colsep', ',', '--trim', 'lr', 'echo', '{1}x{2}'], ' a , b \n');
-    same(['--colsep', ',', '--trim', 'l', 'echo', '{1}x{2}'], ' a , b \n');
-    same(['--colsep', ',', '--trim', 'r', 'echo', '{1}x{2}'], ' a , b \n');
+  it('--colsep cuts records into {1} {2}...; {} and no template give all columns; --trim', async () => {
+    await same(['--colsep', ',', 'echo', '{2}', '{1}'], 'a,b\nc,d,e\n');
+    await same(['--colsep', ',', 'echo', '{}'], 'a,b\n');
+    await same(['--colsep', ',', 'echo'], 'a,b\n');
+    await same(['-C', '[,;]', 'echo', '{3}{2}{1}'], 'a,b;c\n');
+    await same(['--colsep', ',', '--trim', 'lr', 'echo', '{1}x{2}'], ' a , b \n');
+    await same(['--colsep', ',', '--trim', 'l', 'echo', '{1}x{2}'], ' a , b \n');
+    await same(['--colsep', ',', '--trim', 'r', 'echo', '{1}x{2}'], ' a , b \n');
   });
 
   it('a bad --colsep is one line, exit 255', async () => {
@@ -137,7 +137,7 @@ describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', 
   });
 });
 
-describe('-m, -X, --xargs and -s, compared with GNU parallel', () => {
+describe('-m, -X, --xargs and -s, compared with GNU parallel', { concurrency: 4 }, () => {
   const numbers = Array.from({ length: 30 }, (_, i) => `${i + 1}`).join('\n') + '\n';
   const cases: string[][] = [
     ['-j2', '-m', 'echo'],
@@ -152,11 +152,11 @@ describe('-m, -X, --xargs and -s, compared with GNU parallel', () => {
     ['-j2', '-s', '25', '-X', 'echo', 'x{}'],
   ];
   for (const args of cases) it(args.join(' '), () => same(args, numbers));
-  it('with input sources, quoting and --colsep', () => {
-    same(['-j2', '-s', '40', '-m', 'echo', ':::', 'a', 'b', 'c', 'd e', 'f', "g'h", 'i', 'j', 'k']);
-    same(['-j2', '-X', 'echo', 'x{}y', ':::', 'a', 'b c', 'd']);
-    same(['-j2', '-m', '--colsep', ',', 'echo', '{2}', ':::', '1,2', '3,4', '5,6']);
-    same(['--colsep', ',', 'echo', '{2}', '{3}', ':::', '1,2', '3,4', ':::', 'x,y']);
+  it('with input sources, quoting and --colsep', async () => {
+    await same(['-j2', '-s', '40', '-m', 'echo', ':::', 'a', 'b', 'c', 'd e', 'f', "g'h", 'i', 'j', 'k']);
+    await same(['-j2', '-X', 'echo', 'x{}y', ':::', 'a', 'b c', 'd']);
+    await same(['-j2', '-m', '--colsep', ',', 'echo', '{2}', ':::', '1,2', '3,4', '5,6']);
+    await same(['--colsep', ',', 'echo', '{2}', '{3}', ':::', '1,2', '3,4', ':::', 'x,y']);
   });
   it('a record too long for -s alone is a failed job with the reason (GNU parallel stops with 255)', async () => {
     const result = await runQrun(['-k', '-m', '-s', '20', 'echo', ':::', 'aaaaaaaaaaaaaaaaaaaa', 'b']);
@@ -178,7 +178,7 @@ describe('-m, -X, --xargs and -s, compared with GNU parallel', () => {
   });
 });
 
-describe('--header, compared with GNU parallel', () => {
+describe('--header, compared with GNU parallel', { concurrency: 4 }, () => {
   const table = 'name,size\nfoo.txt,1\nbar.tar.gz,2\n';
   const cases: string[][] = [
     ['--header', ':', '--colsep', ',', 'echo', '{size}', '{name.}', '{name/}', '{#}'],
@@ -189,15 +189,15 @@ describe('--header, compared with GNU parallel', () => {
     ['--header', '.*', '--colsep', ',', 'echo', '{name}'],
   ];
   for (const args of cases) it(args.join(' '), () => same(args, table));
-  it('with input sources: the first value of each is its name', () => {
-    same(['--header', ':', 'echo', '{a}', '{b}', ':::', 'a', '1', '2', ':::', 'b', 'x', 'y']);
-    same(['--header', ':', 'echo', '{f}-{g}', '::::', names, ':::', 'g', 'x']);
-    same(['--header', ':', 'echo', '{s}', '::::', '-'], 's\nv1\nv2\n');
+  it('with input sources: the first value of each is its name', async () => {
+    await same(['--header', ':', 'echo', '{a}', '{b}', ':::', 'a', '1', '2', ':::', 'b', 'x', 'y']);
+    await same(['--header', ':', 'echo', '{f}-{g}', '::::', names, ':::', 'g', 'x']);
+    await same(['--header', ':', 'echo', '{s}', '::::', '-'], 's\nv1\nv2\n');
   });
   it('without --colsep, records are cut at tabs', () => same(['--header', ':', 'echo', '{b}'], 'a\tb\n1\t2\n'));
 });
 
-describe('-n and -N: several records per job, compared with GNU parallel', () => {
+describe('-n and -N: several records per job, compared with GNU parallel', { concurrency: 4 }, () => {
   const input = '1,x\n2\n3\n4\n5\n';
   const cases: string[][] = [
     ['-n', '2', 'echo'],
@@ -209,9 +209,9 @@ describe('-n and -N: several records per job, compared with GNU parallel', () =>
     ['-n', '3', '--colsep', ',', 'echo', '{4}{1}'],
   ];
   for (const args of cases) it(args.join(' '), () => same(args, input));
-  it('with input sources', () => {
-    same(['-n', '2', 'echo', ':::', 'a', 'b', 'c', 'd', 'e']);
-    same(['-n', '2', 'echo', ':::', 'a', 'b', ':::', '1', '2']);
+  it('with input sources', async () => {
+    await same(['-n', '2', 'echo', ':::', 'a', 'b', 'c', 'd', 'e']);
+    await same(['-n', '2', 'echo', ':::', 'a', 'b', ':::', '1', '2']);
   });
   it('-n and -N together are refused', async () => {
     const result = await runQrun(['-n', '2', '-N', '2', 'echo']);
