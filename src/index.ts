@@ -77,7 +77,23 @@ export interface RunParams {
   halt?: HaltSpecText;
   delay?: Duration;
   dryRun?: boolean;
+  /** A results directory, or one table: `<file>.json`, `.csv` or `.tsv` (GNU parallel's format; `-.json`: `stdout`). */
   results?: string;
+  /** Start a job only while the 1-minute load average is below this (a number, or `"80%"` of the CPUs). */
+  load?: number | `${number}%`;
+  /** Start a job only while this much memory is free (`"2G"`); under half of it the youngest job is killed (and retried if `retries` allows). */
+  memfree?: string | number;
+  /** Run the jobs in random order (all records are read first, into files: flat memory). */
+  shuf?: boolean;
+  /** Cut each record into columns at this regular expression (`{1}`, `{2}`…). */
+  colsep?: string;
+  /** With `colsep`: the first record names the columns (`{name}`), as GNU parallel's `--header :`. */
+  header?: ':';
+  /** How many records per job (`-n`), their values `{1}`, `{2}`…; `maxReplaceArgs` is `-N`. */
+  maxArgs?: number;
+  maxReplaceArgs?: number;
+  /** Prefix each output line with this and a tab (replacement strings work). */
+  tagstring?: string;
   /** Write the summary as one JSON object to this file ("-": `stdout`). */
   summaryJson?: string;
   /** Fleet mode: run the jobs on `qrun worker`s through this Redis (redis://, rediss://, a socket path). */

@@ -80,7 +80,13 @@ export async function prepareInput(input: RunInput, options: PrepareOptions): Pr
 }
 
 async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise<PreparedInput> {
-  if (input.kind === 'records') return prepareRecords(input.records, options.count);
+  if (input.kind === 'records') {
+    const prepared = prepareRecords(input.records, options.count);
+    if (options.header === undefined) return prepared;
+    // --header: the caller's first record names the columns.
+    const taken = await takeHeader(prepared.records, options.header);
+    return { ...prepared, records: taken.rest, header: { kind: 'line', text: taken.line }, total: prepared.total === undefined ? undefined : Math.max(0, prepared.total - options.header) };
+  }
   if (input.kind === 'sources') {
     // Every file is opened once up front, so an unreadable one is refused before any job starts.
     await closeSources(await openSources(input.sources.flatMap((source) => (source.kind === 'file' && source.path !== '-' ? [source.path] : []))));
