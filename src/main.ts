@@ -144,7 +144,7 @@ async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Pro
       tmpDir: io.tmpDir,
       header: options.header,
       shuffle: options.shuffle,
-      pipe: options.pipe && { ...options.pipe, slots: options.concurrency, warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`) },
+      pipe: options.pipe && { ...options.pipe, headerLines: options.header, slots: options.concurrency, warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`) },
     });
   } catch (error) {
     const signal = interrupt.received();

@@ -128,9 +128,7 @@ export function parseOptions(
   }
   if (o.maxArgs !== undefined && o.maxReplaceArgs !== undefined) throw new UsageError('-n and -N both set how many arguments a job takes; give one');
   if (o.ndjson === true && (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined)) throw new UsageError('-n and -N group plain records; --ndjson records are one job each');
-  if (o.header !== undefined && (o.ndjson === true || o.pipe === true || o.pipePart === true)) {
-    throw new UsageError(`--header names columns of plain records or input sources; it cannot be used with ${o.ndjson === true ? '--ndjson' : o.pipe === true ? '--pipe' : '--pipe-part'}`);
-  }
+  if (o.header !== undefined && o.ndjson === true) throw new UsageError('--header names columns of plain records or input sources; it cannot be used with --ndjson');
   if (o.shuf === true && (o.pipe === true || o.pipePart === true)) throw new UsageError(`--shuf shuffles jobs; ${o.pipe === true ? '--pipe' : '--pipe-part'} blocks keep the input's order`);
   if (o.shuf === true && (o.resume === true || o.resumeFailed === true)) {
     throw new UsageError(`--shuf numbers jobs in a new random order each run, so ${o.resume === true ? '--resume' : '--resume-failed'} could not tell which are done`);

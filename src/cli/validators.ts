@@ -156,6 +156,8 @@ export function separator(flag: string) {
  */
 export function headerLines() {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    // With --pipe, a number is that many lines of header (GNU parallel's); anything else is one.
+    if (typeof value === 'string' && /^\d+$/.test(value) && Number(value) >= 1) return Math.min(Number(value), 1_000_000);
     if (typeof value === 'string' && value !== '') return 1;
     ctx.issues.push({ code: 'custom', input: value, message: `--header must be : (the first line names the columns), got ${shown(value)}` });
     return z.NEVER;

@@ -9,6 +9,8 @@ export interface PartOptions {
   readonly blockSize: number;
   readonly recstart: string;
   readonly recend: string;
+  /** --header: the file's first bytes, the header, are no part of any part (each job gets them first). */
+  readonly skip?: number | undefined;
 }
 
 /** GNU parallel reads this much at a time while looking for a record end. */
@@ -22,8 +24,8 @@ const probeSize = 131_072;
 export async function* partRanges(file: FileHandle, size: number, options: PartOptions): AsyncGenerator<ByteRange> {
   const separator = Buffer.from(options.recend + options.recstart);
   const endLength = Buffer.byteLength(options.recend);
-  let previous = 0;
-  for (let pos = options.blockSize; pos < size; pos += options.blockSize) {
+  let previous = options.skip ?? 0;
+  for (let pos = previous + options.blockSize; pos < size; pos += options.blockSize) {
     const cut = separator.length === 0 ? pos : await nextRecordEnd(file, pos, separator, endLength);
     if (cut === undefined) continue;
     pos = cut;

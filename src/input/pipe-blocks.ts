@@ -93,3 +93,40 @@ function nth(buf: Buffer, separator: Buffer, n: number): number {
   }
   return at;
 }
+
+/** Where the first `lines` lines of `data` end (after their newline), or -1 if it holds fewer. */
+export function headerEnd(data: Buffer, lines: number): number {
+  let at = 0;
+  for (let i = 0; i < lines; i++) {
+    const newline = data.indexOf(10, at);
+    if (newline === -1) return -1;
+    at = newline + 1;
+  }
+  return at;
+}
+
+/**
+ * --pipe --header: the first `lines` lines are the header, put in front of every block (as GNU
+ * parallel does); the blocks are cut from what follows it.
+ */
+export async function* pipeBlocksWithHeader(chunks: AsyncIterable<Buffer | string>, options: BlockOptions, lines: number): AsyncGenerator<Buffer> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let data = Buffer.alloc(0);
+  let end = headerEnd(data, lines);
+  while (end === -1) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      end = data.length;
+      break;
+    }
+    data = Buffer.concat([data, typeof next.value === 'string' ? Buffer.from(next.value) : next.value]);
+    end = headerEnd(data, lines);
+  }
+  const header = data.subarray(0, end);
+  const rest = data.subarray(end);
+  async function* after(): AsyncGenerator<Buffer | string> {
+    if (rest.length > 0) yield rest;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+  }
+  for await (const block of pipeBlocks(after(), options)) yield Buffer.concat([header, block]);
+}

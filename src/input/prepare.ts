@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { BlockSpool } from './block-spool.js';
 import type { JobStdin } from './job-stdin.js';
 import { partRanges } from './part-ranges.js';
-import { pipeBlocks } from './pipe-blocks.js';
+import { headerEnd, pipeBlocks, pipeBlocksWithHeader } from './pipe-blocks.js';
 import { shuffled } from './shuffle.js';
 
 /** The input of a run: files (`-` or none: stdin), or records given by a library caller. */
@@ -54,6 +54,8 @@ export interface PipeInput {
   readonly records: number | undefined;
   /** Job slots (-j), for a negative --block. */
   readonly slots: number;
+  /** --header: this many first lines go in front of every block. */
+  readonly headerLines?: number | undefined;
   readonly warn: (text: string) => void;
 }
 
@@ -84,8 +86,8 @@ async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise
     const prepared = prepareRecords(input.records, options.count);
     if (options.header === undefined) return prepared;
     // --header: the caller's first record names the columns.
-    const taken = await takeHeader(prepared.records, options.header);
-    return { ...prepared, records: taken.rest, header: { kind: 'line', text: taken.line }, total: prepared.total === undefined ? undefined : Math.max(0, prepared.total - options.header) };
+    const taken = await takeHeader(prepared.records, 1);
+    return { ...prepared, records: taken.rest, header: { kind: 'line', text: taken.line }, total: prepared.total === undefined ? undefined : Math.max(0, prepared.total - 1) };
   }
   if (input.kind === 'sources') {
     // Every file is opened once up front, so an unreadable one is refused before any job starts.
@@ -114,11 +116,12 @@ async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise
   let records: AsyncIterable<InputRecord> = splitRecords(readSources(opened, input.stdin), options.separator);
   let header: PreparedInput['header'];
   if (options.header !== undefined) {
-    const taken = await takeHeader(records, options.header);
+    // Outside --pipe the header is the first line, whatever --header says (as GNU parallel).
+    const taken = await takeHeader(records, 1);
     records = taken.rest;
     header = { kind: 'line', text: taken.line };
     // The header is no job: counted totals leave it out too.
-    if (total !== undefined) total = Math.max(0, total - options.header);
+    if (total !== undefined) total = Math.max(0, total - 1);
   }
   return {
     records,
@@ -144,7 +147,8 @@ async function preparePipe(input: Extract<RunInput, { kind: 'files' }>, pipe: Pi
     const spool = new BlockSpool(tmpDir);
     const blockSize = pipe.blockSize ?? defaultBlock.pipe;
     if (blockSize <= 0) throw new UsageError(`--block must be 1 byte or more with --pipe, got ${blockSize}`);
-    const blocks = pipeBlocks(readSources(sources, input.stdin), { ...pipe, blockSize });
+    const chunks = readSources(sources, input.stdin);
+    const blocks = pipe.headerLines === undefined ? pipeBlocks(chunks, { ...pipe, blockSize }) : pipeBlocksWithHeader(chunks, { ...pipe, blockSize }, pipe.headerLines);
     return {
       records: spooled(blocks, spool),
       total: undefined,
@@ -156,13 +160,14 @@ async function preparePipe(input: Extract<RunInput, { kind: 'files' }>, pipe: Pi
       release: (stdin) => spool.release(stdin),
     };
   }
-  const files: { path: string; handle: FileHandle; size: number }[] = [];
+  const files: PartFile[] = [];
   try {
     for (const source of sources) {
       if (source.kind !== 'file' || !source.regular) {
         throw new UsageError(`--pipe-part reads parts of regular files given with -a; ${source.kind === 'file' ? `'${source.path}' is not one` : 'stdin cannot be'}`);
       }
-      files.push({ path: resolve(source.path), handle: source.handle, size: (await source.handle.stat()).size });
+      const size = (await source.handle.stat()).size;
+      files.push({ path: resolve(source.path), handle: source.handle, size, header: pipe.headerLines === undefined ? 0 : await headerBytes(source.handle, pipe.headerLines) });
     }
   } catch (error) {
     await closeSources(sources);
@@ -191,13 +196,36 @@ async function* spooled(blocks: AsyncIterable<Buffer>, spool: BlockSpool): Async
 }
 
 /** Every file's parts, in order. */
-async function* parts(files: readonly { path: string; handle: FileHandle; size: number }[], options: { blockSize: number; recstart: string; recend: string }): AsyncGenerator<InputRecord> {
+async function* parts(files: readonly PartFile[], options: { blockSize: number; recstart: string; recend: string }): AsyncGenerator<InputRecord> {
   let line = 0;
   for (const file of files) {
-    for await (const range of partRanges(file.handle, file.size, options)) {
+    // --header: every job reads the file's header first, then its part.
+    const header = file.header > 0 ? [{ start: 0, length: file.header }] : [];
+    for await (const range of partRanges(file.handle, file.size, { ...options, skip: file.header })) {
       line++;
-      yield { text: '', line, args: [], stdin: { path: file.path, ranges: [range], temporary: false } };
+      yield { text: '', line, args: [], stdin: { path: file.path, ranges: [...header, range], temporary: false } };
     }
+  }
+}
+
+/** A --pipe-part file: where it is, its handle and size, and how many bytes its header takes (0: none). */
+interface PartFile {
+  readonly path: string;
+  readonly handle: FileHandle;
+  readonly size: number;
+  readonly header: number;
+}
+
+/** The length of a file's first `lines` lines (the whole file if it has fewer). */
+async function headerBytes(file: FileHandle, lines: number): Promise<number> {
+  let data = Buffer.alloc(0);
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    const { bytesRead } = await file.read(chunk, 0, chunk.length, data.length);
+    if (bytesRead === 0) return data.length;
+    data = Buffer.concat([data, chunk.subarray(0, bytesRead)]);
+    const end = headerEnd(data, lines);
+    if (end !== -1) return end;
   }
 }
 

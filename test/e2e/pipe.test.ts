@@ -61,6 +61,26 @@ describe('--pipe and --pipe-part: joblog and results, compared with GNU parallel
   }
 });
 
+describe('--pipe and --pipe-part with --header, compared with GNU parallel', { concurrency: 3 }, () => {
+  const table = `head,er\n${input}`;
+  const tableFile = join(scratch, 'table.csv');
+  writeFileSync(tableFile, table);
+  const untimed = (text: string): string => text.replace(/\d+\.\d{3}/g, 'T');
+  for (const args of [
+    ['--pipe', '--header', ':', '--block', '10k', '--joblog', '-', 'md5sum'],
+    ['--pipe', '--header', '2', '--block', '20k', 'md5sum'],
+    ['--pipe', '--header', ':', '-N', '3000', 'md5sum'],
+    ['--pipe-part', '-a', tableFile, '--header', ':', '--block', '10k', '--joblog', '-', 'md5sum'],
+    ['--pipe-part', '-a', tableFile, '--header', '3', '--block', '-2', '-j2', 'md5sum'],
+  ]) {
+    it(`${args.join(' ')}: every block starts with the header (Send counts it)`, async () => {
+      const { qrun, gnu } = await both(args, table, scratch);
+      assert.equal(gnu.status, 0, gnu.stderr);
+      assert.equal(untimed(qrun.stdout), untimed(gnu.stdout));
+    });
+  }
+});
+
 describe('--pipe-part, compared with GNU parallel', { concurrency: 3 }, () => {
   const cases: string[][] = [
     ['--pipe-part', '-a', numbers, '--block', '10k', 'wc'],
