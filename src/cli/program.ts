@@ -93,7 +93,7 @@ function buildProgram(stdout: Writable): Command {
     .option('-k, --keep-order', 'write job output in input order (group and line modes)')
     .option('--tag', "prefix each output line with the job's arguments and a tab (as GNU parallel)")
     .option('--tagstring <text>', 'prefix each output line with <text> and a tab: replacement strings work ({#} is the job number)')
-    .option('--header <:>', "the input's first line names the columns ({name}); with ::: sources, each one's first value is its name")
+    .option('--header <:>', "the input's first line names the columns ({name}); with ::: sources, each one's first value is its name; with --pipe, : or N lines go in front of every block")
     .option('-C, --colsep <regex>', 'cut each record into columns at <regex>: the arguments {1} {2}...')
     .option('-n, --max-args <n>', 'give each job the next n records as its arguments ({} all, {1} {2}... each)')
     .option('-N, --max-replace-args <n>', 'as -n; -N0 reads one record per job and passes none of it')
