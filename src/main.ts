@@ -34,7 +34,7 @@ import { atDebug, noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
 import { OutputSink } from './report/output/output-sink.js';
 import { CaptureFiles } from './report/output/capture-files.js';
-import { PrivateDir } from './report/output/private-dir.js';
+import { PrivateDir } from './private-dir.js';
 import { SpillFile } from './report/output/spill-file.js';
 import { wantsProgress, type TerminalStream } from './report/progress.js';
 import { noDisplay, startDisplay, type Display } from './report/terminal/display.js';
@@ -277,7 +277,7 @@ async function runWith(
   const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
   const median = options.timeoutPercent === undefined ? undefined : new MedianRuntime();
   const timeLimit = median && (() => median.limitMs(options.timeoutPercent ?? 100));
-  const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), releaseStdin(input.release), log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
+  const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), ...(options.pipe?.mode === 'pipe' ? [releaseStdin(input.release)] : []), log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
     joblog,

@@ -1,9 +1,9 @@
 // --shuf: every record read first, then run in random order, in flat memory: the records are
 // dealt at random into bucket files, and each bucket, small enough to hold, is shuffled in turn.
 
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { PrivateDir } from '../private-dir.js';
 import type { InputRecord } from './split-records.js';
 
 /** Buckets per split; a bucket over `holdBytes` is split again. */
@@ -27,8 +27,9 @@ export interface ShuffleOptions {
 export async function* shuffled(records: AsyncIterable<InputRecord>, options: ShuffleOptions): AsyncGenerator<InputRecord> {
   const random = options.random ?? Math.random;
   const hold = options.holdBytes ?? 32 * 1024 * 1024;
-  const dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'qrun-shuf-'));
+  const privateDir = new PrivateDir(options.tmpDir, 'the --shuf buckets');
   try {
+    const dir = privateDir.path();
     const first = await deal(records, dir, 'b', random);
     let line = 0;
     for (const bucket of first) {
@@ -38,7 +39,7 @@ export async function* shuffled(records: AsyncIterable<InputRecord>, options: Sh
       }
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    privateDir.dispose();
   }
 }
 

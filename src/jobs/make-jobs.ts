@@ -104,25 +104,26 @@ export interface FillOptions {
  * only for the job being filled.
  */
 async function* filledJobs(records: AsyncIterable<InputRecord>, fill: FillOptions, options: MakeJobsOptions): AsyncGenerator<Job> {
+  // Each record is cut into its values once, as it is read; a record put back keeps them.
   const iterator = records[Symbol.asyncIterator]();
-  const back: InputRecord[] = [];
-  let peeked: InputRecord | undefined | null = null;
-  const take = async (): Promise<InputRecord | undefined> => {
+  const back: Cut[] = [];
+  let peeked: Cut | undefined | null = null;
+  const read = async (): Promise<Cut | undefined> => {
+    const next = await iterator.next();
+    return next.done === true ? undefined : { record: next.value, values: valuesOf(next.value, options) };
+  };
+  const take = async (): Promise<Cut | undefined> => {
     if (back.length > 0) return back.shift();
     if (peeked !== null) {
-      const record = peeked;
+      const cut = peeked;
       peeked = null;
-      return record;
+      return cut;
     }
-    const next = await iterator.next();
-    return next.done === true ? undefined : next.value;
+    return read();
   };
   const atEnd = async (): Promise<boolean> => {
     if (back.length > 0) return false;
-    if (peeked === null) {
-      const next = await iterator.next();
-      peeked = next.done === true ? undefined : next.value;
-    }
+    if (peeked === null) peeked = await read();
     return peeked === undefined;
   };
   let seq = 0;
@@ -131,18 +132,18 @@ async function* filledJobs(records: AsyncIterable<InputRecord>, fill: FillOption
   for (let first = await take(); first !== undefined && !options.stop.aborted; first = await take()) {
     seq++;
     fill.meter.reset();
-    const taken: InputRecord[] = [];
+    const taken: Cut[] = [];
     let tooLong: number | undefined;
-    for (let record: InputRecord | undefined = first; record !== undefined; record = await take()) {
-      fill.meter.push(valuesOf(record, options), seq);
-      taken.push(record);
+    for (let cut: Cut | undefined = first; cut !== undefined; cut = await take()) {
+      fill.meter.push(cut.values, seq);
+      taken.push(cut);
       if (fill.meter.length() >= fill.maxLength) {
         if (taken.length === 1) {
           tooLong = fill.meter.length();
           break;
         }
-        fill.meter.pop(valuesOf(record, options), seq);
-        back.unshift(taken.pop() as InputRecord);
+        fill.meter.pop(cut.values, seq);
+        back.unshift(taken.pop() as Cut);
         break;
       }
       if ((most !== undefined && taken.length >= most) || (await atEnd())) break;
@@ -152,8 +153,8 @@ async function* filledJobs(records: AsyncIterable<InputRecord>, fill: FillOption
       most = Math.ceil(taken.length / fill.spreadOver);
       back.unshift(...taken.splice(most));
     }
-    const args = taken.flatMap((record) => [...valuesOf(record, options)]);
-    const line = first.line;
+    const args = taken.flatMap((cut) => cut.values);
+    const line = first.record.line;
     const job: Job =
       tooLong === undefined
         ? { seq, line, record: args.join(' '), args }
@@ -161,6 +162,12 @@ async function* filledJobs(records: AsyncIterable<InputRecord>, fill: FillOption
     if (options.skip(seq)) options.onSkipped(job);
     else yield job;
   }
+}
+
+/** A record with its values (-m/-X). */
+interface Cut {
+  readonly record: InputRecord;
+  readonly values: readonly string[];
 }
 
 /** A record's values: its input-source arguments or its columns (--colsep cuts each of those too), or the record. */

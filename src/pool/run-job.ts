@@ -21,11 +21,11 @@ export interface RunJobDeps {
 
 /** Builds the worker's RunJob over an executor: the same for every executor behind the seam. */
 export function createRunJob(deps: RunJobDeps): RunJob {
+  // A job's own timeout wins over --timeout N%: such a job gets the signals without the limit.
+  const { timeLimit, ...phases } = deps.signals;
   return async (job, command, slot, attempt) => {
     const spec = resolveSpec(job, command, slot, attempt, deps.defaults);
-    const { timeLimit, ...phases } = deps.signals;
-    // A job's own timeout wins over --timeout N%.
-    const signals = timeLimit === undefined || job.timeoutMs !== undefined ? phases : deps.signals;
+    const signals = timeLimit !== undefined && job.timeoutMs !== undefined ? phases : deps.signals;
     const eviction = deps.evictions?.add(job.seq);
     try {
       const ran = await deps.executor.run(spec, deps.output(job), eviction === undefined ? signals : { ...signals, evict: eviction.signal });

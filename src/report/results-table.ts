@@ -9,7 +9,7 @@ import type { Job, JobResult } from '../jobs/job.js';
 import { exitColumns } from './joblog.js';
 import { sentBytes } from '../input/job-stdin.js';
 import { StreamWriteError } from './output/serial-writer.js';
-import type { PrivateDir } from './output/private-dir.js';
+import type { PrivateDir } from '../private-dir.js';
 import { outputFiles, type OutputFiles, type ResultFiles, type Results } from './results.js';
 
 /** The formats GNU parallel picks by the name's extension. */

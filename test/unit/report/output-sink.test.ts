@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { MemoryBudget } from '../../../src/report/output/output-buffer.js';
 import { OutputSink, type OutputMode } from '../../../src/report/output/output-sink.js';
 import { CaptureFiles } from '../../../src/report/output/capture-files.js';
-import { PrivateDir } from '../../../src/report/output/private-dir.js';
+import { PrivateDir } from '../../../src/private-dir.js';
 import { SpillFile } from '../../../src/report/output/spill-file.js';
 import { LineTagger } from '../../../src/report/output/tagger.js';
 

@@ -1,14 +1,18 @@
-// qrun's private temp directory (mode 0700), made on first use and removed at the end of the run.
+// A private temp directory (mode 0700) of qrun's, made on first use and removed at the end of the run.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A directory only the user can read, for spilled and captured job output. */
+/** A directory only the user can read: for spilled and captured job output, --pipe blocks, --shuf buckets. */
 export class PrivateDir {
   private created: string | undefined;
 
-  constructor(readonly parent: string = tmpdir()) {}
+  constructor(
+    readonly parent: string = tmpdir(),
+    /** What it holds, for the error when it cannot be made. */
+    private readonly purpose = 'job output',
+  ) {}
 
   /** The directory, created now if need be; throws a clear error if it cannot be. */
   path(): string {
@@ -17,7 +21,7 @@ export class PrivateDir {
         // mkdtemp makes the directory with mode 0700.
         this.created = mkdtempSync(join(this.parent, 'qrun-'));
       } catch (error) {
-        throw new Error(`cannot create a temp directory for job output in ${this.parent}: ${errorCode(error)}`, { cause: error });
+        throw new Error(`cannot create a temp directory for ${this.purpose} in ${this.parent}: ${errorCode(error)}`, { cause: error });
       }
     }
     return this.created;
