@@ -30,6 +30,11 @@ function stdinIsFile() {
     return false;
   }
 }
+// A write to stdout or stderr that fails once the run is over (the reader left, the disk is full)
+// must not crash qrun with a stack: the run already reported what it could, through its own writes.
+const ignore = () => undefined;
+process.stdout.on('error', ignore);
+process.stderr.on('error', ignore);
 const outcome = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdinFile: stdinIsFile() ? '/dev/stdin' : undefined,

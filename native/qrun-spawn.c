@@ -11,8 +11,8 @@
  *         and the stderr path (each only for kind 1), the stdin path and its
  *         ranges as "start,length,start,length..." (kind 1), then "NAME=value" strings that are
  *         added to the base environment (or replace a variable of the same name).
- *   A job with ranges reads them through a pipe from a feeder process in its own group, which
- *   copies them with sendfile() and exits (or dies of SIGPIPE if the job stops reading).
+ *   A job with ranges reads them through a pipe from a feeder process in its own group (not its
+ *   child), which copies them with sendfile() and exits (or dies of SIGPIPE if the job stops reading).
  *   helper -> qrun, on fd 3: records of four i32: kind, id, value, 0.
  *   fds 4 and 5 are qrun's own stdout and stderr, for jobs that inherit them. (The helper's own
  *   fds 1 and 2 are not qrun's: Node would make the shared pipe blocking for qrun too.)
@@ -145,15 +145,25 @@ static int open_stdin(int kind, const char *path, const char *ranges, int err_fd
   if (kind == 1) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    /* Forked twice: the feeder stays in the job's group (a kill of the job reaches it) but is
+       not the job's child, so a job that waits for its children never meets it. */
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+      pid_t feeder = fork();
+      if (feeder != 0) _exit(feeder < 0 ? 1 : 0);
       /* Hold nothing of the helper's open: above all not err_fd, whose end tells it exec happened. */
       int shut[] = { 0, 3, 4, 5, err_fd, p[0] };
       for (size_t i = 0; i < sizeof shut / sizeof *shut; i++) {
         if (shut[i] != fd && shut[i] != p[1]) close(shut[i]);
       }
       feed(fd, p[1], ranges);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      errno = EAGAIN;
+      return -1;
     }
     close(p[1]);
     close(fd);
@@ -292,6 +302,9 @@ int main(void) {
   /* Dies with qrun. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) return 0;
+  /* --pipe-part feeders are orphaned on purpose (not the job's children): they come back here
+     to be reaped (the main loop reaps pids it does not know), not to a PID 1 that may not reap. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   /* Ctrl-C and friends are for qrun, which decides what happens to the jobs. */
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);

@@ -32,13 +32,13 @@ import { atProcessExit } from './exit-hooks.js';
 import { HaltMonitor } from './shutdown/halt.js';
 import { atDebug, noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
-import { OutputSink } from './report/output/output-sink.js';
+import { LineEnds, OutputSink } from './report/output/output-sink.js';
 import { CaptureFiles } from './report/output/capture-files.js';
 import { PrivateDir } from './private-dir.js';
 import { SpillFile } from './report/output/spill-file.js';
 import { wantsProgress, type TerminalStream } from './report/progress.js';
 import { noDisplay, startDisplay, type Display } from './report/terminal/display.js';
-import { interruptedBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
+import { interruptedBeforeStart, readerGoneBeforeStart, summarize, type RunSummary } from './report/run-summary.js';
 import { openSummaryJson, writeSummaryJsonOf } from './report/summary-json.js';
 import { RunStats } from './report/stats.js';
 import { QueueMetrics } from './report/metrics/queue-metrics.js';
@@ -108,9 +108,10 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
   const lock = options.lock !== undefined && !options.dryRun ? await waitForLock(options.lock, options.lockWaitMs, io) : undefined;
   try {
     // Opened first: an unwritable --summary-json refuses before anything runs.
-    const summaryJson = options.summaryJson !== undefined ? openSummaryJson(options.summaryJson, io.stdout) : undefined;
+    const lineEnds = new LineEnds();
+    const summaryJson = options.summaryJson !== undefined ? openSummaryJson(options.summaryJson, io.stdout, () => lineEnds.newlineFor('stdout')) : undefined;
     try {
-      const summary = await runPrepared(options, input, io);
+      const summary = await runPrepared(options, input, io, lineEnds);
       return await writeSummaryJsonOf(summaryJson, summary);
     } finally {
       summaryJson?.close();
@@ -132,7 +133,7 @@ async function waitForLock(path: string, waitMs: number, io: RunIO): Promise<Run
 }
 
 /** Prepares the input (counting it for --halt N%), then runs it. */
-async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Promise<RunSummary> {
+async function runPrepared(options: RunOptions, input: RunInput, io: RunIO, lineEnds: LineEnds): Promise<RunSummary> {
   // Before the run's shutdown exists, a signal can only cut the counting short: nothing has started.
   const interrupt = listenForInterrupt(io.signals);
   let prepared: PreparedInput;
@@ -155,14 +156,14 @@ async function runPrepared(options: RunOptions, input: RunInput, io: RunIO): Pro
     interrupt.dispose();
   }
   try {
-    return await runJobs(options, prepared, io, input.kind === 'files' && input.stdinTerminal === true);
+    return await runJobs(options, prepared, io, input.kind === 'files' && input.stdinTerminal === true, lineEnds);
   } finally {
     await prepared.close();
   }
 }
 
 /** Runs the prepared records as jobs: the pipeline, wired in flow order. */
-async function runJobs(options: RunOptions, input: PreparedInput, io: RunIO, fromTerminal: boolean): Promise<RunSummary> {
+async function runJobs(options: RunOptions, input: PreparedInput, io: RunIO, fromTerminal: boolean, lineEnds: LineEnds): Promise<RunSummary> {
   // The executor comes first: one that cannot start (a Redis that cannot be reached) refuses
   // before anything is written, the joblog included.
   const failures: { fail: (error: Error) => void } = { fail: () => undefined };
@@ -173,7 +174,7 @@ async function runJobs(options: RunOptions, input: PreparedInput, io: RunIO, fro
     notice: (text) => void io.stderr.write(`${text}\n`),
   });
   try {
-    return await runWith(executor, failures, options, input, io, fromTerminal);
+    return await runWith(executor, failures, options, input, io, fromTerminal, lineEnds);
   } finally {
     await executor.close();
   }
@@ -187,6 +188,7 @@ async function runWith(
   input: PreparedInput,
   io: RunIO,
   fromTerminal: boolean,
+  lineEnds: LineEnds,
 ): Promise<RunSummary> {
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
@@ -234,7 +236,9 @@ async function runWith(
     stdio.dispose();
     shutdown.dispose();
     tableFile?.close();
-    // `--joblog -` on a stdout that cannot be written: qrun's one-line error, before any job.
+    // `--joblog -` on a stdout whose reader is gone: 141, quietly (as GNU parallel); any other
+    // failure to write it: qrun's one-line error, before any job.
+    if (error instanceof StreamWriteError && error.code === 'EPIPE') return readerGoneBeforeStart();
     throw error instanceof StreamWriteError ? new UsageError(error.message) : error;
   }
   const tempDir = new PrivateDir(io.tmpDir);
@@ -272,6 +276,7 @@ async function runWith(
     maxLineBytes: perBufferMemory,
     beforeWrite: () => display.beforeWrite(),
     giveUp: stdio.giveUp,
+    lineEnds,
   });
   const halt = new HaltMonitor(options.halt, jobsOf(input.total, options.perJob), (now) => shutdown.halt(now));
   const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
@@ -324,6 +329,12 @@ async function runWith(
       finish: (job, written, frame) => sink.finish(job, written, frame),
       skip: (job) => sink.skip(job),
       discard: (job) => sink.discard(job),
+      withhold: async (job) => {
+        if (!sink.withhold(job)) return false;
+        // Quiet when the reader of stdout left (exit 141, as GNU parallel) or with --silent.
+        if (!stdio.brokenPipe && !options.silent) await sink.notice('stderr', `qrun: job #${job.seq} was killed: its output is not printed (it has no joblog row and runs again with --resume)\n`).catch(() => undefined);
+        return true;
+      },
       // A dry-run line or an invalid record's notice that cannot be written is qrun's stdout (or
       // stderr) failing: EPIPE ends the run quietly (141), as for job output.
       notice: (stream, text) =>
@@ -335,6 +346,7 @@ async function runWith(
     recorder,
     frame: outputFrames({ githubGroups: options.annotate === 'github-group', labelFailures: !options.silent }),
     dryRun: options.dryRun,
+    dropCanceledOutput: joblog !== undefined,
     onNotStarted: notStarted,
     gate:
       options.maxLoad === undefined && options.memFree === undefined
@@ -449,7 +461,7 @@ async function runWith(
     joblog: options.joblog === '-' ? undefined : options.joblog,
     paint: paint(color),
   });
-  if (text !== undefined) io.stderr.write(text);
+  if (text !== undefined) io.stderr.write(`${lineEnds.newlineFor('stderr')}${text}`);
   return summary;
 }
 

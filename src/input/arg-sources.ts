@@ -1,8 +1,10 @@
 // GNU parallel's input sources: `::: a b`, `:::: file`, `:::+`/`::::+` (linked to the previous
 // source) and --link. Every combination of unlinked sources runs, the last varying fastest;
-// linked sources pair by position. Files are read again for each pass, so memory stays flat.
+// linked sources pair by position. Files are read again for each pass, so memory stays flat; a
+// source that cannot be read twice comes here already copied (source-spool.ts) or marked `once`.
 
 import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { countFiles } from './count.js';
@@ -11,7 +13,15 @@ import { splitRecords, type InputRecord, type RecordSeparator } from './split-re
 /** One input source as the command line gives it. */
 export type ArgSource =
   | { readonly kind: 'args'; readonly values: readonly string[]; readonly linked: boolean }
-  | { readonly kind: 'file'; readonly path: string; readonly linked: boolean };
+  | {
+      readonly kind: 'file';
+      readonly path: string;
+      readonly linked: boolean;
+      /** Read once from this stream or handle (a pipe or stdin that is not read again). */
+      readonly once?: Readable | FileHandle | undefined;
+      /** The name the user gave, when `path` is qrun's private copy of it. */
+      readonly shown?: string | undefined;
+    };
 
 /** Something that can be read from its start as many times as needed. */
 type Replayable = () => AsyncIterable<string>;
@@ -20,13 +30,12 @@ type Replayable = () => AsyncIterable<string>;
  * The argument tuples of `sources`: a product of the groups (a source with `linked`, or every
  * source with `link`, joins the group before it), the last group varying fastest. In a group,
  * `:::+` pairs values up to the shortest source; --link pairs up to the longest, shorter ones
- * starting over, as GNU parallel 20221122 does. "-" as a file is stdin, read once, so it must
- * be in the first group.
+ * starting over, as GNU parallel 20221122 does. A source marked `once` (stdin, a pipe) is read
+ * only once: source-spool.ts copies the others that cannot be read twice.
  */
-export async function combineSources(sources: readonly ArgSource[], link: boolean, separator: RecordSeparator, stdin: Readable, header = false): Promise<CombinedSources> {
+export async function combineSources(sources: readonly ArgSource[], link: boolean, separator: RecordSeparator, header = false): Promise<CombinedSources> {
   const groups: { readonly sources: Replayable[]; readonly wrap: boolean }[] = [];
   const names: string[] = [];
-  let stdinUsed = false;
   for (const [index, source] of sources.entries()) {
     let replay: Replayable;
     if (source.kind === 'args') {
@@ -36,16 +45,13 @@ export async function combineSources(sources: readonly ArgSource[], link: boolea
       replay = async function* () {
         yield* values;
       };
-    } else if (source.path === '-') {
-      if (stdinUsed) throw new UsageError('stdin ("-") can be only one input source');
-      stdinUsed = true;
+    } else if (source.once !== undefined) {
+      const from = source.once;
       let read = false;
-      const records = texts(splitRecords(stdin, separator))[Symbol.asyncIterator]();
-      if (header) names.push(String((await records.next()).value ?? ''));
       replay = () => {
-        if (read) throw new UsageError('stdin ("-") is read once: it must be the first input source (or linked to it)');
+        if (read) throw new Error(`input source ${source.path} was read twice`);
         read = true;
-        return { [Symbol.asyncIterator]: () => records };
+        return texts(splitRecords('createReadStream' in from ? from.createReadStream({ autoClose: true }) : from, separator));
       };
     } else {
       const path = source.path;
@@ -164,14 +170,13 @@ export function splitSources(words: readonly string[]): { template: string[]; so
 /**
  * How many argument tuples `sources` make (for --halt N%): each source's values counted (a file's
  * records read once, in flat memory), then combined as combineSources combines them. Undefined if
- * the counting was stopped. stdin cannot be counted without being read: refused.
+ * the counting was stopped. Sources that cannot be read twice are spooled copies by now.
  */
 export async function countTuples(sources: readonly ArgSource[], link: boolean, separator: RecordSeparator, header: boolean, stop: AbortSignal): Promise<number | undefined> {
   const groups: { sizes: number[]; wrap: boolean }[] = [];
   for (const [index, source] of sources.entries()) {
     let size: number;
     if (source.kind === 'args') size = source.values.length;
-    else if (source.path === '-') throw new UsageError('--halt with a percentage needs the number of jobs up front; stdin (:::: -) as an input source cannot be counted before it is read');
     else {
       const counted = await countFiles([source.path], separator, stop);
       if (counted === undefined) return undefined;

@@ -4,6 +4,8 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { combineSources, countTuples, type ArgSource } from './arg-sources.js';
+import { readableSources } from './source-spool.js';
+import { PrivateDir } from '../private-dir.js';
 import { countFiles, countRecords } from './count.js';
 import { closeSources, openSources, readSources, type InputSource } from './sources.js';
 import { splitRecords, type InputRecord, type RecordSeparator } from './split-records.js';
@@ -90,12 +92,19 @@ async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise
     return { ...prepared, records: taken.rest, header: { kind: 'line', text: taken.line }, total: prepared.total === undefined ? undefined : Math.max(0, prepared.total - 1) };
   }
   if (input.kind === 'sources') {
-    // Every file is opened once up front, so an unreadable one is refused before any job starts.
-    await closeSources(await openSources(input.sources.flatMap((source) => (source.kind === 'file' && source.path !== '-' ? [source.path] : []))));
-    const total = options.count ? await countTuples(input.sources, input.link, options.separator, options.header !== undefined, options.stop) : undefined;
-    if (options.count && total === undefined) throw new UsageError('counting the input sources was interrupted');
-    const combined = await combineSources(input.sources, input.link, options.separator, input.stdin, options.header !== undefined);
-    return { records: combined.records, header: combined.names && { kind: 'names', names: combined.names }, total, countTotal: async () => undefined, close: async () => undefined, release: () => undefined };
+    // Unreadable files are refused before any job starts; a source that cannot be read twice is
+    // copied once where it will be (every combination, --header, counting).
+    const spoolDir = new PrivateDir(options.tmpDir, 'input sources');
+    try {
+      const sources = await readableSources(input.sources, { link: input.link, stdin: input.stdin, count: options.count, header: options.header !== undefined, dir: spoolDir, stop: options.stop });
+      const total = options.count ? await countTuples(sources, input.link, options.separator, options.header !== undefined, options.stop) : undefined;
+      if (options.count && total === undefined) throw new UsageError('counting the input sources was interrupted');
+      const combined = await combineSources(sources, input.link, options.separator, options.header !== undefined);
+      return { records: combined.records, header: combined.names && { kind: 'names', names: combined.names }, total, countTotal: async () => undefined, close: async () => spoolDir.dispose(), release: () => undefined };
+    } catch (error) {
+      spoolDir.dispose();
+      throw error;
+    }
   }
   if (options.pipe !== undefined) return preparePipe(input, options.pipe, options.tmpDir);
   let sources = await openSources(input.paths);

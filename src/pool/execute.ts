@@ -13,6 +13,8 @@ export interface JobOutputControl {
   finish(job: Job, written: WrittenCallback, frame?: OutputFrame): Promise<void>;
   skip(job: Job): void;
   discard(job: Job): void;
+  /** Drops the job's whole output unprinted if it is all held (group mode), telling the user: true then. */
+  withhold(job: Job): Promise<boolean>;
   notice(stream: 'stdout' | 'stderr', text: string): Promise<void>;
 }
 
@@ -33,6 +35,11 @@ export interface ExecuteDeps {
   readonly frame?: ((result: JobResult) => OutputFrame | undefined) | undefined;
   readonly dryRun: boolean;
   readonly onNotStarted: (job: Job) => void;
+  /**
+   * A job qrun killed gets no joblog row and runs again with --resume: its held (grouped) output
+   * is then not printed either, so the two runs print it once (set when there is a joblog).
+   */
+  readonly dropCanceledOutput?: boolean | undefined;
   /** --load, --memfree: waits until the machine has room for another job (false: stopped meanwhile). */
   readonly gate?: { wait(signal: AbortSignal): Promise<boolean> } | undefined;
 }
@@ -110,6 +117,7 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
       deps.output.discard(job);
     }
     deps.emit({ kind: 'job-ended', result });
+    if (result.canceled && deps.dropCanceledOutput === true && (await deps.output.withhold(job))) deps.output.skip(job);
     // Resolves once the output is written or parked for its turn; recording follows the output.
     await deps.output.finish(job, deps.recorder.record(result), deps.frame?.(result));
   };

@@ -1,7 +1,7 @@
 // Records a finished job once its output is out: results, then the joblog row, then the event.
 
 import { messageOf } from '../errors.js';
-import type { Job, JobResult } from '../jobs/job.js';
+import { isFailure, type Job, type JobResult } from '../jobs/job.js';
 import type { EventSink } from './events.js';
 import type { Joblog } from './joblog.js';
 import type { WrittenCallback } from './output/output-sink.js';
@@ -60,14 +60,15 @@ export function createRecorder(deps: RecorderDeps): Recorder {
         if (!result.canceled) await deps.joblog?.write(result);
       } catch (error) {
         deps.results?.discard(result.job);
-        // The reader of stdout went away (qrun | head -1): the run ends with 141 and the job keeps
-        // how it ended, without a row. Any other loss makes the job failed, with the reason.
+        // The reader of stdout went away (qrun | head -1): the run ends with 141 and the job has
+        // no row: counted not recorded. Any other loss makes the job failed, with the reason.
         const readerGone = (error as { code?: string }).code === 'EPIPE';
-        deps.emit({ kind: 'job-finished', result: readerGone ? result : { ...result, error: `not recorded: ${messageOf(error)}` } });
+        deps.emit(readerGone ? { kind: 'job-finished', result, unrecorded: true } : { kind: 'job-finished', result: { ...result, error: `not recorded: ${messageOf(error)}` } });
         deps.onFailure(error, result.job);
         return;
       }
-      deps.emit({ kind: 'job-finished', result });
+      // A job qrun was killing that still ended well has no row either: not counted succeeded.
+      deps.emit(result.canceled && !isFailure(result) ? { kind: 'job-finished', result, unrecorded: true } : { kind: 'job-finished', result });
     },
   };
 }

@@ -12,6 +12,8 @@ export interface RunSummary {
   readonly timedOut: number;
   readonly canceled: number;
   readonly notStarted: number;
+  /** Jobs that ran but have no joblog row (the reader of stdout left first): --resume runs them again. */
+  readonly notRecorded: number;
   /** Jobs left out because the resumed joblog has them done. */
   readonly skipped: number;
   /** Jobs that needed more than one attempt. */
@@ -63,6 +65,7 @@ export function summarize(stats: RunStats, elapsedMs: number, ending: RunEnding,
     timedOut: stats.timedOut,
     canceled: stats.canceled,
     notStarted: stats.notStarted,
+    notRecorded: stats.notRecorded,
     skipped: stats.skipped,
     retried: stats.retried,
     haltedBy: ending.haltedBy,
@@ -85,20 +88,30 @@ export function summarize(stats: RunStats, elapsedMs: number, ending: RunEnding,
 
 /** A run that a signal ended before any job started (while its input was counted). */
 export function interruptedBeforeStart(signal: InterruptSignal): RunSummary {
+  return { ...nothingRan(), interruptedBy: signal, exitCode: 128 + signalNumbers[signal] };
+}
+
+/** A run whose stdout reader had gone before any job started (`--joblog -` into `| true`): 141, as GNU parallel. */
+export function readerGoneBeforeStart(): RunSummary {
+  return { ...nothingRan(), brokenPipe: true, exitCode: 128 + signalNumbers.SIGPIPE };
+}
+
+function nothingRan(): RunSummary {
   return {
     succeeded: 0,
     failed: 0,
     timedOut: 0,
     canceled: 0,
     notStarted: 0,
+    notRecorded: 0,
     skipped: 0,
     retried: 0,
     haltedBy: undefined,
     elapsedMs: 0,
-    interruptedBy: signal,
+    interruptedBy: undefined,
     error: undefined,
     brokenPipe: false,
-    exitCode: 128 + signalNumbers[signal],
+    exitCode: 0,
     failures: [],
     queue: undefined,
   };

@@ -14,6 +14,8 @@ export class RunStats {
   timedOut = 0;
   canceled = 0;
   notStarted = 0;
+  /** Jobs that ran but have no joblog row: the reader of stdout left before their output was out. */
+  notRecorded = 0;
   /** Jobs that needed more than one attempt. */
   retried = 0;
   /** Jobs left out because a resumed joblog has them done. */
@@ -41,7 +43,8 @@ export class RunStats {
         break;
       case 'job-finished':
         if (event.result.attempts > 1) this.retried++;
-        this.count(event.result);
+        if (event.unrecorded === true) this.notRecorded++;
+        else this.count(event.result);
         break;
       case 'job-skipped':
         this.skipped++;

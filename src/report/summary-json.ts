@@ -2,8 +2,8 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { UsageError, messageOf } from '../errors.js';
-import { writeChunk } from './output/serial-writer.js';
+import { UsageError, messageOf, signalNumbers } from '../errors.js';
+import { StreamWriteError, writeChunk } from './output/serial-writer.js';
 import type { RunSummary } from './run-summary.js';
 
 /** Where the summary goes, opened before the run so that an unwritable file refuses to start. */
@@ -13,10 +13,23 @@ export interface SummaryJson {
   close(): void;
 }
 
-/** Opens `path` (truncated, mode 0600), or stdout for "-" (written after all job output). */
-export function openSummaryJson(path: string, stdout: Writable): SummaryJson {
+/**
+ * Opens `path` (truncated, mode 0600), or stdout for "-" (written after all job output, on a line
+ * of its own: `lineStart` is the newline an unfinished last line of job output needs).
+ */
+export function openSummaryJson(path: string, stdout: Writable, lineStart: () => string = () => ''): SummaryJson {
   if (path === '-') {
-    return { write: (summary) => writeChunk(stdout, Buffer.from(`${render(summary)}\n`), 'stdout'), close: () => undefined };
+    return {
+      write: async (summary) => {
+        try {
+          await writeChunk(stdout, Buffer.from(`${lineStart()}${render(summary)}\n`), 'stdout');
+        } catch (error) {
+          if (error instanceof StreamWriteError && error.code === 'EPIPE') throw error;
+          throw new Error(`cannot write --summary-json to stdout: ${error instanceof StreamWriteError ? error.code : messageOf(error)}`, { cause: error });
+        }
+      },
+      close: () => undefined,
+    };
   }
   let fd: number | undefined;
   try {
@@ -48,6 +61,11 @@ export async function writeSummaryJsonOf(target: SummaryJson | undefined, summar
     await target.write(summary);
     return summary;
   } catch (error) {
+    // Output to stdout was already lost to a reader that went away: the run ends 141 as it was.
+    // So was qrun's own output already: that first failure is the one to report.
+    if (summary.brokenPipe || summary.error !== undefined) return summary;
+    // The reader of stdout went away (`| head -1`): 141, quietly, as for job output.
+    if (error instanceof StreamWriteError) return { ...summary, exitCode: 128 + signalNumbers.SIGPIPE, brokenPipe: true };
     return { ...summary, exitCode: 255, error: messageOf(error) };
   }
 }

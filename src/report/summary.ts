@@ -26,7 +26,7 @@ export interface SummaryContext {
  */
 export function formatSummary(stats: RunStats, elapsedMs: number, context: SummaryContext): string {
   const paint = context.paint ?? noPaint(false);
-  const total = stats.finished + stats.notStarted;
+  const total = stats.finished + stats.notStarted + stats.notRecorded;
   const how = [
     ...(stats.timedOut > 0 ? [`${stats.timedOut} timed out`] : []),
     ...(stats.canceled > 0 ? [`${stats.canceled} canceled`] : []),
@@ -37,6 +37,7 @@ export function formatSummary(stats: RunStats, elapsedMs: number, context: Summa
     stats.failed > 0 ? paint.red(failed) : failed,
     `${stats.notStarted} not started`,
   ];
+  if (stats.notRecorded > 0) parts.push(`${stats.notRecorded} not recorded`);
   if (stats.retried > 0) parts.push(`${stats.retried} retried`);
   if (stats.skipped > 0) parts.push(`${stats.skipped} skipped (done in the joblog)`);
   const head = context.interruptedBy ? `interrupted by ${context.interruptedBy}: ` : context.haltedBy ? `halted (${context.haltedBy}): ` : '';
@@ -70,7 +71,9 @@ export interface SummaryChoice {
  */
 export function summaryText(choice: SummaryChoice, stats: RunStats, summary: RunSummary, context: SummaryContext): string | undefined {
   if (choice.silent || choice.dryRun || (choice.quiet && summary.exitCode === 0)) return undefined;
-  if (stats.finished + stats.notStarted + stats.skipped === 0) return undefined;
+  // The reader of stdout left: 141, quietly (as GNU parallel), unless qrun itself failed.
+  if (summary.brokenPipe && summary.error === undefined) return undefined;
+  if (stats.finished + stats.notStarted + stats.notRecorded + stats.skipped === 0) return undefined;
   const text = formatSummary(stats, summary.elapsedMs, context);
   // At debug: whether the input or the workers held the run back.
   return atDebug(choice.logLevel) && summary.queue !== undefined ? `${text}  ${describeQueue(summary.queue)}\n` : text;

@@ -129,6 +129,46 @@ describe('line mode', () => {
   });
 });
 
+describe('line mode under a slow and a fast reader', () => {
+  // Jobs of 1.3 MB each (more than one job's in-memory share, so held output spills), finishing
+  // while the oldest still writes live: -k keeps input order and no line is cut, whatever the reader's pace.
+  const jobs = Array.from({ length: 16 }, () => 'seq -f "job $QRUN_SEQ %g 0123456789abcdefghijklmnopqrstuvwxyz" 26215').join('\n');
+  const readAll = (args: readonly string[], pauseMs: number): Promise<string> => {
+    const child = track(spawn(process.execPath, [qrunBin, '-q', ...args], { env: { ...baseEnv, CI: 'true' }, stdio: ['pipe', 'pipe', 'inherit'] }));
+    child.stdin.end(jobs);
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (pauseMs === 0) return;
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), pauseMs);
+    });
+    return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`qrun exited ${code}`)))));
+  };
+  const check = (stdout: string, ordered: boolean): void => {
+    const next = new Map<number, number>();
+    let lastJob = 0;
+    for (const line of stdout.slice(0, -1).split('\n')) {
+      const match = /^job (\d+) (\d+) 0123456789abcdefghijklmnopqrstuvwxyz$/.exec(line);
+      assert.ok(match, `a cut or mixed line: ${line.slice(0, 100)}`);
+      const job = Number(match[1]);
+      const n = Number(match[2]);
+      assert.equal(n, (next.get(job) ?? 0) + 1, `job ${job}'s lines in order`);
+      next.set(job, n);
+      if (ordered) {
+        assert.ok(job === lastJob || (job === lastJob + 1 && next.get(lastJob) === (lastJob === 0 ? undefined : 26215)), `job ${job} after job ${lastJob} line ${next.get(lastJob)}`);
+        lastJob = job;
+      }
+    }
+    assert.equal(next.size, 16);
+    for (const count of next.values()) assert.equal(count, 26215);
+  };
+  for (const [reader, pauseMs] of [['fast', 0], ['slow', 2]] as const) {
+    it(`-k: input order, every line whole (${reader} reader)`, async () => check(await readAll(['-c', '4', '--output', 'line', '-k'], pauseMs), true));
+    it(`without -k: every line whole (${reader} reader)`, async () => check(await readAll(['-c', '4', '--output', 'line'], pauseMs), false));
+  }
+});
+
 describe('ungroup mode', () => {
   it('children write straight to the output', async () => {
     const result = await runQrun(['-c', '1', '-q', '--output', 'ungroup'], { input: 'echo one\necho two >&2\n' });

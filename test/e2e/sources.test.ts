@@ -2,13 +2,13 @@
 // positional replacement strings, run through qrun and through the real `parallel`, compared.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { both, same as sameAsGnu } from './gnu.js';
-import { runQrun } from './helpers.js';
+import { both, ran, same as sameAsGnu } from './gnu.js';
+import { qrunBin, runQrun } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-src-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -229,5 +229,38 @@ describe('input sources: errors', () => {
     assert.equal(missing.code, 255);
     assert.match(missing.stderr, /cannot be read: no such file\n$/);
     assert.equal(missing.stdout.length, 0);
+  });
+});
+
+describe('sources that cannot be read twice: pipes, FIFOs, stdin', { concurrency: 4 }, () => {
+  // bash gives `<(cmd)` as /dev/fd/N, a pipe: readable once. Both tools run the same script.
+  const viaBash = async (script: string): Promise<void> => {
+    const [qrun, gnu] = await Promise.all([ran('bash', ['-c', script.replaceAll('TOOL', `'${process.execPath}' '${qrunBin}' -q`)], '', scratch), ran('bash', ['-c', script.replaceAll('TOOL', 'parallel --will-cite')], '', scratch)]);
+    assert.equal(gnu.status, 0, gnu.stderr);
+    assert.equal(qrun.stderr, '');
+    assert.equal(qrun.stdout, gnu.stdout, script);
+    assert.equal(qrun.status, 0);
+  };
+  it(':::: <(cmd) :::: <(cmd): every combination runs', () => viaBash('TOOL -k echo {1} {2} :::: <(seq 6 7) :::: <(seq 1 3)'));
+  it('::: values :::: <(cmd), --link with a pipe, --header from a pipe', async () => {
+    await viaBash('TOOL -k echo {1} {2} ::: 6 7 :::: <(seq 1 3)');
+    await viaBash('TOOL -k --link echo {1} {2} :::: <(seq 1 5) :::: <(seq 1 2)');
+    await viaBash('TOOL -k --header : echo {a} {b} :::: <(printf "a\\n1\\n2\\n") :::: <(printf "b\\nx\\ny\\n")');
+  });
+  it('a named FIFO as a later source, and stdin (- ) after another source', async () => {
+    await viaBash('d=$(mktemp -d); mkfifo "$d/f"; seq 1 3 > "$d/f" & TOOL -k echo {1} {2} ::: 6 7 :::: "$d/f"; wait; rm -r "$d"');
+    await viaBash('seq 4 5 | TOOL -k echo {1} {2} ::: 1 2 3 :::: -');
+  });
+  it('--halt N% counts a pipe once, and the private copy is removed', async () => {
+    const tmp = mkdtempSync(join(scratch, 'spool-'));
+    const result = await ran('bash', ['-c', `TMPDIR='${tmp}' '${process.execPath}' '${qrunBin}' -k --halt now,fail=50% echo {1} {2} ::: a b :::: <(seq 1 2)`], '', scratch);
+    assert.equal(result.stdout, 'a 1\na 2\nb 1\nb 2\n');
+    assert.equal(result.status, 0);
+    assert.deepEqual(readdirSync(tmp), []);
+  });
+  it('an endless pipe read once streams (no copy): the first group is not spooled', async () => {
+    const result = await ran('bash', ['-c', `'${process.execPath}' '${qrunBin}' -q --halt now,fail=1 -c 1 'echo {}; exit 1' :::: <(yes)`], '', scratch);
+    assert.equal(result.stdout, 'y\n');
+    assert.equal(result.status, 1);
   });
 });

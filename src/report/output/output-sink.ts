@@ -37,6 +37,28 @@ export interface OutputSinkOptions {
   readonly beforeWrite: () => void;
   /** Aborted when qrun stops waiting for its readers: pending and later writes fail at once. */
   readonly giveUp?: AbortSignal | undefined;
+  /** Told of every byte qrun writes to stdout and stderr, so that its own lines start a line. */
+  readonly lineEnds?: LineEnds | undefined;
+}
+
+/**
+ * Whether what qrun last wrote to each stream ended a line: a workflow command (`::endgroup::`),
+ * a failure label or the --summary-json line written after a job's output without its final
+ * newline must still start a line of its own. (Jobs that write straight to qrun's stdout in
+ * ungroup mode are not seen.)
+ */
+export class LineEnds {
+  private readonly open = { stdout: false, stderr: false };
+
+  /** Notes the bytes about to be written to a stream. */
+  wrote(stream: 'stdout' | 'stderr', bytes: Buffer): void {
+    if (bytes.length > 0) this.open[stream] = bytes[bytes.length - 1] !== 10;
+  }
+
+  /** A newline if the stream's last line is unfinished, else nothing: put before a line of qrun's own. */
+  newlineFor(stream: 'stdout' | 'stderr'): string {
+    return this.open[stream] ? '\n' : '';
+  }
 }
 
 /**
@@ -66,7 +88,9 @@ class StreamState {
 
   /** Writes a chunk (tagged if --tag) to this stream's destination. */
   write(chunk: Buffer): Promise<void> {
-    return writeChunk(this.out, this.tagger ? this.tagger.tag(chunk) : chunk, this.name, this.options.giveUp);
+    const bytes = this.tagger ? this.tagger.tag(chunk) : chunk;
+    this.options.lineEnds?.wrote(this.name, bytes);
+    return writeChunk(this.out, bytes, this.name, this.options.giveUp);
   }
 
   takeTail(): Buffer | undefined {
@@ -171,7 +195,6 @@ export class OutputSink {
       await this.writer.run(() => written(undefined));
       return;
     }
-    output.finished = true;
     output.written = written;
     // Only whole output can be framed: line and ungroup output is already out.
     if (this.options.mode === 'group') output.frame = frame;
@@ -179,8 +202,14 @@ export class OutputSink {
     if (this.options.keepOrder && this.options.mode !== 'ungroup') {
       // Not its turn yet: move the output out of the files, so they serve the next job.
       if (job.seq !== this.nextSeq) this.absorb(output);
-      await this.writer.run(() => this.advance());
+      // Finished only behind the live writes it queued: an advance queued earlier (another job
+      // finishing) must not write this job out and move on while its last chunks still wait.
+      await this.writer.run(() => {
+        output.finished = true;
+        return this.advance();
+      });
     } else {
+      output.finished = true;
       this.open.delete(job.seq);
       await this.writer.run(() => this.writeOut(output));
     }
@@ -194,15 +223,23 @@ export class OutputSink {
     this.open.delete(job.seq);
   }
 
-  /** A line of qrun's own (dry-run command, invalid record), written between jobs' output. */
-  notice(stream: 'stdout' | 'stderr', text: string): Promise<void> {
-    const out = stream === 'stdout' ? this.options.stdout : this.options.stderr;
-    return this.writer.run(() => writeChunk(out, Buffer.from(text), stream, this.options.giveUp));
+  /** Group mode: drops a job's whole output unprinted (true); other modes print as output comes (false). */
+  withhold(job: Job): boolean {
+    if (this.options.mode !== 'group' || !this.open.has(job.seq)) return false;
+    this.discard(job);
+    return true;
   }
 
-  /** One of qrun's own lines, inside a write already holding the writer. */
+  /** A line of qrun's own (dry-run command, invalid record), written between jobs' output. */
+  notice(stream: 'stdout' | 'stderr', text: string): Promise<void> {
+    return this.writer.run(() => this.raw(stream, text));
+  }
+
+  /** One of qrun's own lines, inside a write already holding the writer: it starts a line of its own. */
   private raw(stream: 'stdout' | 'stderr', text: string): Promise<void> {
-    return writeChunk(stream === 'stdout' ? this.options.stdout : this.options.stderr, Buffer.from(text), stream, this.options.giveUp);
+    const bytes = Buffer.from(`${this.options.lineEnds?.newlineFor(stream) ?? ''}${text}`);
+    this.options.lineEnds?.wrote(stream, bytes);
+    return writeChunk(stream === 'stdout' ? this.options.stdout : this.options.stderr, bytes, stream, this.options.giveUp);
   }
 
   /** A job that never ran: with --keep-order, later jobs must not wait for it. */

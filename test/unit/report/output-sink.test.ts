@@ -212,6 +212,30 @@ describe('OutputSink records after output', () => {
     assert.deepEqual(events, ["row 1 after 'a\n'", "row 2 after 'a\nb\n'"]);
   });
 
+  it('line with keep-order and a slow reader: a job finishing while its last chunks wait is written out after them', async () => {
+    // A reader that takes each write only a little later: live writes queue up behind each other.
+    const written: string[] = [];
+    const slow = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk.toString());
+        setTimeout(callback, 2);
+      },
+    });
+    const { sink } = makeSink('line', true, undefined, slow);
+    const a = sink.target(job(1));
+    const b = sink.target(job(2));
+    a.port.onStdout(Buffer.from('a1\n'));
+    b.port.onStdout(Buffer.from('b1\n'));
+    // Job 2 ends first (its turn is next), then job 1's last chunk arrives and job 1 ends at once.
+    const second = sink.finish(job(2), recorded);
+    a.port.onStdout(Buffer.from('a2\n'));
+    const first = sink.finish(job(1), recorded);
+    await Promise.all([first, second]);
+    await sink.close();
+    assert.equal(written.join(''), 'a1\na2\nb1\n');
+  });
+
   it('a stream that fails a write hands the loss to the job, not a rejection', async () => {
     const failing = new Writable({
       write(_chunk, _encoding, callback) {

@@ -1,0 +1,133 @@
+// End to end: the edges between features where jobs or output could be lost, duplicated or cut,
+// or a run could hang or crash: readers that leave, a second Ctrl-C and --resume, --pipe under
+// either executor, qrun's own lines after output without a final newline.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Qrun, baseEnv, qrunBin, root, runQrun, track } from './helpers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-edges-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs a shell pipeline around qrun (`QRUN` in it stands for the built binary). */
+function shell(script: string, cwd = scratch): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync('bash', ['-c', script.replaceAll('QRUN', `'${process.execPath}' '${qrunBin}'`)], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...baseEnv, CI: 'true' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Joblog rows (without the header line). */
+function joblogRows(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').slice(1, -1);
+}
+
+describe('--pipe: the job has no child it did not start', () => {
+  // The job reaps every child it has before reading stdin: a feeder among its children would never end.
+  const waitsForChildren = "exec perl -e '1 while wait != -1; my $n = () = <STDIN>; print \"$n\\n\"'";
+  for (const executor of ['helper', 'execa']) {
+    it(`--pipe and --pipe-part (--executor ${executor})`, async () => {
+      const lines = Array.from({ length: 200_000 }, (_, i) => `${i + 1}\n`).join('');
+      const piped = await runQrun(['-q', '--executor', executor, '--pipe', '--block', '1M', waitsForChildren], { input: lines, limitMs: 30_000 });
+      assert.equal(piped.code, 0, piped.stderr);
+      const counts = piped.stdout.toString().trim().split('\n').map(Number);
+      assert.ok(counts.length >= 2, 'more than one block');
+      assert.equal(counts.reduce((a, b) => a + b, 0), 200_000);
+      const file = join(scratch, `part-${executor}.txt`);
+      writeFileSync(file, lines);
+      const parted = await runQrun(['-q', '--executor', executor, '--pipe-part', '-a', file, '--block', '300k', waitsForChildren], { limitMs: 30_000 });
+      assert.equal(parted.code, 0, parted.stderr);
+      assert.equal(parted.stdout.toString().trim().split('\n').map(Number).reduce((a, b) => a + b, 0), 200_000);
+    });
+  }
+});
+
+describe('a second Ctrl-C, then --resume', () => {
+  it("the killed job's output is printed by the run that records it, once; the user is told", async () => {
+    const dir = mkdtempSync(join(scratch, 'resume-'));
+    const jobs = join(dir, 'jobs');
+    writeFileSync(jobs, `touch ${join(dir, 'started')}; echo out1; sleep 30\necho out2\n`);
+    const joblog = join(dir, 'jl');
+    const first = new Qrun(['-c', '1', '--joblog', joblog, '-a', jobs], { cwd: dir });
+    await first.waitFor(() => existsSync(join(dir, 'started')), 'job 1 to start');
+    first.kill('SIGINT');
+    await first.waitFor((_, stderr) => stderr.includes('Ctrl-C again'), 'the first interrupt notice');
+    first.kill('SIGINT');
+    const killed = await first.done;
+    assert.equal(killed.signal, 'SIGINT');
+    assert.equal(killed.stdout.toString(), '');
+    assert.match(killed.stderr, /^qrun: job #1 was killed: its output is not printed \(it has no joblog row and runs again with --resume\)$/m);
+    assert.deepEqual(joblogRows(joblog), []);
+    rmSync(join(dir, 'started'));
+    // The resumed run: job 1 runs again (quickly now) and prints its output once.
+    writeFileSync(jobs, 'echo out1\necho out2\n');
+    const resumed = await runQrun(['-c', '1', '-q', '--joblog', joblog, '--resume', '-a', jobs], { cwd: dir });
+    assert.equal(resumed.code, 0);
+    assert.equal(killed.stdout.toString() + resumed.stdout.toString(), 'out1\nout2\n');
+    assert.equal(joblogRows(joblog).length, 2);
+  });
+});
+
+describe('the reader of stdout leaves', () => {
+  it('jobs whose output was not written have no row and are not counted succeeded', () => {
+    const result = shell("printf 'sleep 0.3; echo x\\nsleep 0.3; echo y\\n' | QRUN -c2 --joblog jl5 --summary-json s5.json | true; echo \"status ${PIPESTATUS[1]}\"");
+    assert.equal(result.stdout, 'status 141\n');
+    assert.equal(result.stderr, '');
+    const summary = JSON.parse(readFileSync(join(scratch, 's5.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(summary.succeeded, 0);
+    assert.equal(summary.notRecorded, 2);
+    assert.equal(summary.exitCode, 141);
+    assert.deepEqual(joblogRows(join(scratch, 'jl5')), []);
+  });
+
+  it('mid-run: exit 141 and nothing printed on stderr (as GNU parallel)', () => {
+    const result = shell("yes 'echo hi; sleep 0.05' | QRUN -c2 | head -1; echo \"status ${PIPESTATUS[1]}\"");
+    assert.equal(result.stdout, 'hi\nstatus 141\n');
+    assert.equal(result.stderr, '');
+  });
+
+  it('--joblog - into a reader that has gone: 141, quietly, no job run', async () => {
+    const marker = join(scratch, 'joblog-dash-ran');
+    const child = track(spawn(process.execPath, [qrunBin, '--joblog', '-'], { cwd: root, env: { ...baseEnv, CI: 'true' }, stdio: ['pipe', 'pipe', 'pipe'] }));
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(`touch ${marker}\n`);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
+    assert.equal(code, 141);
+    assert.equal(stderr, '');
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('--summary-json - into a reader that leaves: 141 quietly; into a full disk: 255 with one line', () => {
+    const gone = shell('seq 3 | QRUN --summary-json - echo | head -1; echo "status ${PIPESTATUS[1]}"');
+    assert.equal(gone.stdout, '1\nstatus 141\n');
+    assert.equal(gone.stderr, '');
+    const full = shell('seq 3 | QRUN -q --summary-json - echo > /dev/full');
+    assert.equal(full.status, 255);
+    assert.doesNotMatch(full.stderr, /Unhandled|at .*\.js/);
+    assert.match(full.stderr, /^qrun: cannot write to stdout: ENOSPC\n$/m);
+  });
+});
+
+describe("qrun's own lines start a line of their own", () => {
+  it('::endgroup:: after output without a final newline (--annotate github-group)', async () => {
+    const result = await runQrun(['-q', '--annotate', 'github-group'], { input: 'printf x\n' });
+    assert.equal(result.stdout.toString(), '::group::#1 printf x\nx\n::endgroup::\n');
+  });
+
+  it('--summary-json - after output without a final newline', async () => {
+    const result = await runQrun(['-q', '--summary-json', '-'], { input: 'printf x\n' });
+    const lines = result.stdout.toString().split('\n');
+    assert.equal(lines[0], 'x');
+    assert.equal((JSON.parse(lines[1] as string) as { succeeded: number }).succeeded, 1);
+    assert.equal(lines[2], '');
+  });
+
+  it("a failed job's stderr label after another job's stderr without a final newline", async () => {
+    const result = await runQrun(['-c', '1'], { input: 'printf e >&2\necho f >&2; exit 3\n' });
+    assert.match(result.stderr, /^e\nqrun: job #2 failed, exit 3: echo f >&2; exit 3; its stderr:\nf\n/);
+  });
+});
