@@ -1,6 +1,6 @@
 // Writes the man page dist/man/qrun.1 from the same option list and text as `qrun --help`.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { describeOptions, helpEpilogue } from '../dist/src/cli/program.js';
+import { describeOptions, environmentNames, helpCommands, helpExamples, helpSections } from '../dist/src/cli/program.js';
 import { version } from '../dist/src/version.js';
 
 /** roff: backslashes and leading dots or quotes would be read as requests. */
@@ -11,23 +11,27 @@ for (const option of describeOptions()) {
   if (!groups.has(option.group)) groups.set(option.group, []);
   groups.get(option.group).push(option);
 }
-// Version and help last, as in --help.
+// Version and help last, as in --help; -h is commander's own, so it is added here.
 const ordered = [...groups].sort(([a], [b]) => Number(a === 'Other:') - Number(b === 'Other:'));
+const item = (term, text) => ['.TP', term, roff(text)];
 const sections = ordered.map(([heading, options]) => [
   `.SS ${roff(heading.replace(/:$/, ''))}`,
-  ...options.flatMap((option) => [
-    '.TP',
-    `.B ${roff([option.short, option.long].filter(Boolean).join(', '))}${option.value ? ` \\fI${roff(option.value)}\\fR` : ''}`,
-    roff(option.description),
-  ]),
+  ...options.flatMap((option) => item(`.B ${roff([option.short, option.long].filter(Boolean).join(', '))}${option.value ? ` \\fI${roff(option.value)}\\fR` : ''}`, option.description)),
+  ...(heading === 'Other:' ? item('.B \\-h, \\-\\-help', 'print this help and exit') : []),
 ].join('\n'));
 
-// The examples and exit-status text of --help, each paragraph as a section.
-const epilogue = helpEpilogue.trim().split(/\n(?=[A-Z])/).map((block) => {
-  const [title, ...body] = block.split('\n');
-  const [head, rest] = title.split(/:\s*/, 2);
-  return [`.SH ${roff(head.toUpperCase())}`, '.nf', ...(rest ? [roff(rest)] : []), ...body.map((line) => roff(line.replace(/^ {2}/, ''))), '.fi'].join('\n');
-});
+// The sections after the options, from the same text as --help: each a heading and a filled paragraph.
+const epilogue = [
+  '.SH EXAMPLES',
+  ...helpExamples.flatMap(([command, what]) => item(`.B ${roff(command)}`, what)),
+  ...helpSections.flatMap(([heading, text]) => [`.SH ${roff(heading.toUpperCase())}`, roff(text)]),
+  '.SH COMMANDS',
+  ...helpCommands.flatMap(([command, what]) => item(`.B ${roff(command)}`, what)),
+  '.SH ENVIRONMENT',
+  roff('Every option with a long name can be set as QRUN_<OPTION>; the command line wins. Switches take 1/true/yes/on or 0/false/no/off (QRUN_KEEP_ORDER=1).'),
+  '.PP',
+  roff(environmentNames().join(' ')),
+];
 
 const page = `.TH QRUN 1 "" "qrun ${version}" "User Commands"
 .SH NAME

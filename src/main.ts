@@ -3,7 +3,7 @@
 
 import type { Writable } from 'node:stream';
 import type { RedisOptions, RunOptions } from './run-options.js';
-import { UsageError, messageOf } from './errors.js';
+import { ExitCode, UsageError, messageOf } from './errors.js';
 import type { Job } from './jobs/job.js';
 import { makeJobs } from './jobs/make-jobs.js';
 import { cutJoblog, readResumeSet } from './jobs/resume.js';
@@ -44,6 +44,7 @@ import { RunStats } from './report/stats.js';
 import { QueueMetrics } from './report/metrics/queue-metrics.js';
 import { startMetricsReporter, type MetricsReporter } from './report/metrics/metrics-reporter.js';
 import { summaryText } from './report/summary.js';
+import { fitToTerminal } from './report/terminal/fit.js';
 import { paint, wantsColor } from './report/terminal/colors.js';
 import { createRunJob } from './pool/run-job.js';
 import type { Executor, ExecutorFactory } from './runner/executor.js';
@@ -202,7 +203,15 @@ async function runWith(
   // A --results file is opened (truncated) before any job runs; `-.json` etc. go to stdout.
   const tableFile = table !== undefined && options.results !== undefined && !isStdoutTable(options.results) ? resultsFile(options.results) : undefined;
   const dirResults = options.results !== undefined && !options.dryRun && table === undefined ? new ResultsWriter(options.results) : undefined;
-  const log: RunLog = options.logFile !== undefined ? await openLog(options.logFile, options.logLevel) : noLog;
+  // A --log-file that cannot be written mid-run ends the run as an unwritable stdout does.
+  let logLost: string | undefined;
+  const log: RunLog =
+    options.logFile !== undefined
+      ? await openLog(options.logFile, options.logLevel, (error) => {
+          logLost ??= error.message;
+          failures.fail(error);
+        })
+      : noLog;
   const stats = new RunStats(startedAt);
   let display: Display = noDisplay;
   const color = wantsColor(io.stderr, io.env);
@@ -259,10 +268,11 @@ async function runWith(
     executor.close();
     removeTemp();
   });
+  const tag = tagOf(options, names);
   const sink = new OutputSink({
     mode: options.output,
     keepOrder: options.keepOrder,
-    tag: tagOf(options, names),
+    tag,
     stdout: io.stdout,
     stderr: io.stderr,
     // --results needs every byte to pass through qrun (no inherited fds, no capture files).
@@ -346,6 +356,7 @@ async function runWith(
     recorder,
     frame: outputFrames({ githubGroups: options.annotate === 'github-group', labelFailures: !options.silent }),
     dryRun: options.dryRun,
+    tag,
     dropCanceledOutput: joblog !== undefined,
     onNotStarted: notStarted,
     gate:
@@ -356,7 +367,8 @@ async function runWith(
           }),
   });
   const jobs = makeJobs(input.records, {
-    columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, options.trim),
+    // Cut untrimmed: --trim makes the arguments, the --results table shows the columns as cut.
+    columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, 'n'),
     trim: options.trim === 'n' ? undefined : (text) => trimmed(text, options.trim),
     perJob: options.perJob,
     fill: options.fill && {
@@ -398,7 +410,7 @@ async function runWith(
       log: (fields, message) => log.info(fields, message),
       file: options.dryRun ? undefined : options.metricsFile,
       counts: () => ({ succeeded: stats.succeeded, failed: stats.failed, timedOut: stats.timedOut, notStarted: stats.notStarted }),
-      warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`),
+      fail: (error) => shutdown.fail(error),
     });
     const pool = startPool({
       waits: metrics,
@@ -440,7 +452,7 @@ async function runWith(
   }
 
   const elapsedMs = Date.now() - startedAt;
-  const summary = summarize(
+  const ended = summarize(
     stats,
     elapsedMs,
     {
@@ -452,16 +464,20 @@ async function runWith(
     },
     metrics.totals(),
   );
-  reporter?.finish(summary.exitCode);
-  log.info({ ...summary }, 'run finished');
+  // The metrics file's last write can fail only now: qrun's failure, as during the run.
+  const metricsLost = reporter?.finish(ended.exitCode);
+  log.info({ ...ended }, 'run finished');
   log.flush();
+  // A file that failed only at the end (the last metrics or log write) is qrun's failure too.
+  const lostAtEnd = ended.error ?? metricsLost ?? logLost;
+  const summary = lostAtEnd === ended.error ? ended : { ...ended, exitCode: ExitCode.error, error: lostAtEnd };
   const text = summaryText(options, stats, summary, {
     interruptedBy: shutdown.interruptedBy,
     haltedBy: halt.reason,
     joblog: options.joblog === '-' ? undefined : options.joblog,
     paint: paint(color),
   });
-  if (text !== undefined) io.stderr.write(`${lineEnds.newlineFor('stderr')}${text}`);
+  if (text !== undefined) io.stderr.write(`${lineEnds.newlineFor('stderr')}${fitToTerminal(text, io.stderr)}`);
   return summary;
 }
 

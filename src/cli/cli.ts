@@ -7,6 +7,7 @@ import { LockedError } from '../lock/run-lock.js';
 import type { RunInput } from '../input/prepare.js';
 import { runQrun, type RunIO } from '../main.js';
 import { parseOptions } from './options.js';
+import { fitToTerminal } from '../report/terminal/fit.js';
 import { completionScript } from './completion.js';
 import { describeOptions, parseArgs } from './program.js';
 import { parseWorkerArgs } from './worker-cli.js';
@@ -28,6 +29,8 @@ export interface Outcome {
 
 /** Runs qrun with user arguments; never throws: errors become a one-line message and 255. */
 export async function main(argv: readonly string[], io: CliIO): Promise<Outcome> {
+  // Options set by QRUN_* variables: their errors name the variable, not the option.
+  let givenAs: Record<string, string> = {};
   try {
     // `qrun worker …` is the fleet's worker; a template whose first word is worker is written `qrun -- worker …`.
     if (argv[0] === 'worker') return await workerMain(argv.slice(1), io);
@@ -38,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
     }
     const parsed = withHelpHint(() => parseArgs(argv, io.stdout, io.env));
     if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
+    givenAs = parsed.names;
     const options = withHelpHint(() => parseOptions(parsed.raw, undefined, parsed.names, io.env));
     const withSources = options.sources.length > 0;
     // With ::: or :::: sources, stdin is read only when named ("-"), as in GNU parallel.
@@ -45,19 +49,27 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
     const fromTerminal = io.stdinTerminal === true && readsStdin;
     if (fromTerminal && !options.silent) {
       // GNU parallel says the same: otherwise a forgotten `< jobs.txt` looks like a hang.
-      io.stderr.write('qrun: reading job records from the terminal, one per line; end with Ctrl-D (or give a file: -a jobs.txt, < jobs.txt)\n');
+      io.stderr.write(fitToTerminal('qrun: reading job records from the terminal, one per line; end with Ctrl-D (or give a file: -a jobs.txt, < jobs.txt)\n', io.stderr));
     }
     const input: RunInput = withSources
       ? { kind: 'sources', sources: [...options.argFiles.map((path) => ({ kind: 'file', path, linked: false }) as const), ...options.sources], link: options.link, stdin: io.stdin }
       : { kind: 'files', paths: options.argFiles, stdin: io.stdin, stdinFile: io.stdinFile, stdinTerminal: fromTerminal };
     const summary = await runQrun(options, input, io);
-    if (summary.error !== undefined) io.stderr.write(`qrun: ${summary.error}\n`);
+    if (summary.error !== undefined) io.stderr.write(`qrun: ${namedAsGiven(summary.error, givenAs)}\n`);
     return { exitCode: summary.exitCode, reraise: summary.error === undefined ? summary.interruptedBy : undefined };
   } catch (error) {
-    const message = error instanceof UsageError ? messageOf(error) : `internal error: ${messageOf(error)}`;
+    const message = error instanceof UsageError ? namedAsGiven(messageOf(error), givenAs) : `internal error: ${messageOf(error)}`;
     io.stderr.write(`qrun: ${message}\n`);
     return { exitCode: error instanceof LockedError ? error.exitCode : ExitCode.error, reraise: undefined };
   }
+}
+
+/**
+ * A message about an option set by a QRUN_* variable names the variable: the first `--option`
+ * in it (its subject) becomes `QRUN_OPTION` when that is where the value came from.
+ */
+function namedAsGiven(message: string, givenAs: Record<string, string>): string {
+  return message.replace(/--([a-z][a-z-]*)/, (flag, long: string) => givenAs[long.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())] ?? flag);
 }
 
 /** A mistake in the command line ends with where to look: "…; see qrun --help". */

@@ -11,36 +11,57 @@ export type ParsedArgs =
   | { kind: 'run'; raw: Record<string, unknown>; names: Record<string, string> }
   | { kind: 'answered' };
 
-const examples = `
-Examples:
-  qrun -c 8 < jobs.txt             run each line of jobs.txt, 8 at a time
-  qrun -a jobs.txt -t 30s          from a file; kill a job still running at 30 s
-  ls *.log | qrun gzip -9          a template: gzip -9 <name> per name (quoted)
-  find . -name '*.jpg' -print0 | qrun -0 'convert {} {.}.png'
-  qrun echo {1}-{2} ::: a b ::: 1 2    every combination: a-1 a-2 b-1 b-2
-  qrun --joblog run.log --resume -a jobs.txt
-                                   skip what run.log shows done, run the rest
-  qrun --halt now,fail=1 --retries 2 < jobs.txt
-                                   retry failures twice; stop at the first
-                                   final failure
-  qrun -q --lock /tmp/nightly.lock -a nightly.txt
-                                   cron: silent on success, one run at a time
+/** --help's and the man page's examples: a command line and what it does. */
+export const helpExamples: readonly (readonly [string, string])[] = [
+  ['qrun -c 8 < jobs.txt', 'run each line of jobs.txt, 8 at a time'],
+  ['qrun -a jobs.txt -t 30s', 'from a file; kill a job still running at 30 s'],
+  ['ls *.log | qrun gzip -9', 'a template: gzip -9 <name> per name (quoted)'],
+  ["find . -name '*.jpg' -print0 | qrun -0 'convert {} {.}.png'", 'NUL-separated names into a template'],
+  ['qrun echo {1}-{2} ::: a b ::: 1 2', 'every combination: a-1 a-2 b-1 b-2'],
+  ['qrun --joblog run.log --resume -a jobs.txt', 'skip what run.log shows done, run the rest'],
+  ['qrun --halt now,fail=1 --retries 2 < jobs.txt', 'retry failures twice; stop at the first final failure'],
+  ['qrun -q --lock /tmp/nightly.lock -a nightly.txt', 'cron: silent on success, one run at a time'],
+];
 
-Replacement strings: {} record, {.} without extension, {/} basename,
-{//} dirname, {/.} basename without extension, {#} job number, {%} slot;
-{1} {2}... the arguments from input sources (also {1.} {1/} {1//} {1/.}).
-Input sources: ::: args, :::: files; :::+ and ::::+ pair with the source
-before; --link pairs them all.
+/** --help's and the man page's sections after the examples: a heading and one paragraph. */
+export const helpSections: readonly (readonly [string, string])[] = [
+  ['Replacement strings', '{} record, {.} without extension, {/} basename, {//} dirname, {/.} basename without extension, {#} job number, {%} slot; {1} {2}... the arguments from input sources (also {1.} {1/} {1//} {1/.}).'],
+  ['Input sources', '::: args, :::: files; :::+ and ::::+ pair with the source before; --link pairs them all. A source that cannot be read twice (a pipe, <(cmd), -) is copied once to a private file.'],
+  [
+    'Exit status',
+    "0 all jobs succeeded; 1-100 that many jobs failed; 101 more than 100 failed; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; 141 the reader of stdout went away; 254 --lock is held by another process; 255 qrun's own error (bad option or input, a file it writes failed). With --halt: the halting job's status (fail=1), 0 (success=N), as GNU parallel.",
+  ],
+];
 
-Exit status: 0 all jobs succeeded; 1-100 that many jobs failed; 101 more
-than 100 failed; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP; 254
---lock is held by another qrun; 255 qrun's own error (bad option or input).
-With --halt: the halting job's status (fail=1), 0 (success=N), as GNU
-parallel.
+/** The other commands of qrun. */
+export const helpCommands: readonly (readonly [string, string])[] = [
+  ['qrun worker --redis <url>', 'a fleet worker (qrun worker --help)'],
+  ['qrun completion bash|zsh|fish', 'print a shell completion script'],
+];
 
-Commands: qrun worker --redis <url>  a fleet worker (qrun worker --help)
-          qrun completion bash|zsh|fish  print a shell completion script
-`;
+/** Lines of `[command, what]` pairs: the text in a column of its own, below a long command. */
+function pairs(items: readonly (readonly [string, string])[]): string {
+  const column = 35;
+  return items
+    .map(([command, what]) => {
+      const text = wrap(what.split(' '), helpWidth, ' '.repeat(column)).trimStart();
+      return command.length + 2 < column - 2 ? `  ${command.padEnd(column - 2)}${text}` : `  ${command}\n${wrap(what.split(' '), helpWidth, ' '.repeat(column))}`;
+    })
+    .join('\n');
+}
+
+/** What --help prints after the options. */
+function helpTail(program: Command): string {
+  const sections = helpSections.map(([heading, text]) => wrap(`${heading}: ${text}`.split(' '), helpWidth, '')).join('\n\n');
+  return [
+    '',
+    `Examples:\n${pairs(helpExamples)}`,
+    sections,
+    `Commands:\n${pairs(helpCommands)}`,
+    `${wrap('Environment: every option with a long name can be set as QRUN_<OPTION>; the command line wins.'.split(' '), helpWidth, '')}\n${wrap(envNames(program), helpWidth, '  ')}\nSwitches take 1/true/yes/on or 0/false/no/off, e.g. QRUN_KEEP_ORDER=1.`,
+    '',
+  ].join('\n\n').replace(/^\n/, '');
+}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -101,7 +122,7 @@ function buildProgram(stdout: Writable): Command {
     .option('-X', 'as -m, repeating each word that holds {} once per argument (pre-{}-post)')
     .option('--xargs', 'as -m, without spreading the last arguments')
     .option('-s, --max-chars <n>', 'with -m, -X, --xargs: command lines stay shorter than <n> bytes (default: 126976)')
-    .option('--trim <lr>', 'with --colsep: trim spaces and tabs around columns: n (none), l, r, lr (default: n)')
+    .option('--trim <lr>', 'with --colsep: trim spaces and tabs around columns: n (none), l, r, lr (default: lr, as GNU parallel)')
     .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
     .option('--res <dir>', 'another name for --results')
     .option('--annotate <kind>', 'github: a ::error:: line per failed job; github-group: also ::group:: around job output; none (default: github when GITHUB_ACTIONS=true)')
@@ -121,7 +142,7 @@ function buildProgram(stdout: Writable): Command {
     .option('--summary-json <file>', 'write the summary as one JSON object to <file> ("-": stdout, after all output)')
     .option('--metrics-file <path>', 'write queue metrics to <path> as OpenMetrics text (node_exporter textfile)')
     .option('--log-file <path>', 'append a structured NDJSON log of the run to <path>')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default: info)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (nothing logged) (default: info)')
     .optionsGroup('Fleet (jobs run on `qrun worker`s through Redis):')
     .option('--redis <url>', 'send jobs to `qrun worker`s through this Redis (redis://, rediss://)')
     .option('--queue <name>', 'the queue the workers take jobs from (default: qrun)')
@@ -132,7 +153,7 @@ function buildProgram(stdout: Writable): Command {
     // Everything after the first template word belongs to the template: qrun gzip -9.
     .passThroughOptions();
   program
-    .addHelpText('after', `${examples}\nEnvironment: every option can be set as QRUN_<OPTION>; the command line wins.\n${wrap(envNames(program), 80, '  ')}\nSwitches take 1/true/yes or 0/false/no, e.g. QRUN_KEEP_ORDER=1.\n`)
+    .addHelpText('after', helpTail(program))
     .exitOverride()
     .configureOutput({
       writeOut: (text) => stdout.write(text),
@@ -168,8 +189,10 @@ export function describeOptions(): OptionInfo[] {
   }));
 }
 
-/** The examples and exit status text that --help ends with. */
-export const helpEpilogue = examples;
+/** The QRUN_* variable of each option that has one, in --help order. */
+export function environmentNames(): string[] {
+  return envNames(buildProgram(process.stdout));
+}
 
 /** The width --help fits in. */
 export const helpWidth = 80;
@@ -194,8 +217,9 @@ function envName(option: Option): string {
   return `QRUN_${(option.long ?? '').replace(/^--(no-)?/, '').replaceAll('-', '_').toUpperCase()}`;
 }
 
+/** Options a QRUN_* variable can set: those with a long name, but help and version. */
 function settable(program: Command): Option[] {
-  return program.options.filter((option) => !['help', 'version'].includes(option.attributeName()) && !option.negate);
+  return program.options.filter((option) => option.long !== undefined && !['help', 'version'].includes(option.attributeName()) && !option.negate);
 }
 
 function envNames(program: Command): string[] {
@@ -205,7 +229,7 @@ function envNames(program: Command): string[] {
 function parseSwitch(name: string, value: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
-  throw new UsageError(`${name} must be 1/true/yes or 0/false/no, got '${value}'`);
+  throw new UsageError(`${name} must be 1/true/yes/on or 0/false/no/off, got '${value}'`);
 }
 
 /** Values from QRUN_* variables for options the command line did not set. */

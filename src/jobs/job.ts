@@ -20,6 +20,8 @@ export interface Job extends JobSettings {
   readonly record: string;
   /** From `:::`/`::::` input sources: the job's arguments ({1}, {2}…); record is them joined by spaces. */
   readonly args?: readonly string[] | undefined;
+  /** --colsep: the columns as cut, before --trim (only when trimming changed them). */
+  readonly cut?: readonly string[] | undefined;
   /** --pipe, --pipe-part: what the job reads on stdin (otherwise /dev/null). */
   readonly stdin?: JobStdin | undefined;
   /** Set when the record was rejected (invalid NDJSON): why. Such a job is not run. */

@@ -18,7 +18,7 @@ export interface MakeJobsOptions {
   readonly stop: AbortSignal;
   /** --colsep: a record cut into the job's arguments (the record is then they joined by spaces). */
   readonly columns?: ((text: string) => string[]) | undefined;
-  /** --trim without --colsep: the record trimmed. */
+  /** --trim: the record trimmed (without --colsep), or each column (with it). */
   readonly trim?: ((text: string) => string) | undefined;
   /** -n/-N: this many records per job, their arguments together (0: one record per job, no arguments). */
   readonly perJob?: number | undefined;
@@ -173,21 +173,32 @@ interface Cut {
 /** A record's values: its input-source arguments or its columns (--colsep cuts each of those too), or the record. */
 function valuesOf(record: InputRecord, options: MakeJobsOptions): readonly string[] {
   const { columns } = options;
-  if (record.args !== undefined) return columns === undefined ? record.args : record.args.flatMap((arg) => columns(arg));
-  return columns !== undefined ? columns(record.text) : [options.trim === undefined ? record.text : options.trim(record.text)];
+  if (record.args !== undefined) return columns === undefined ? record.args : trimAll(record.args.flatMap((arg) => columns(arg)), options);
+  return columns !== undefined ? trimAll(columns(record.text), options) : [options.trim === undefined ? record.text : options.trim(record.text)];
+}
+
+/** --trim on each column. */
+function trimAll(columns: readonly string[], options: MakeJobsOptions): readonly string[] {
+  const { trim } = options;
+  return trim === undefined ? columns : columns.map((column) => trim(column));
+}
+
+/** A job of columns as cut, trimmed into its arguments; `cut` kept when --trim changed them (--results tables show them as cut, as GNU parallel). */
+function columnsJob(seq: number, line: number, cut: readonly string[], stdin: InputRecord['stdin'], options: MakeJobsOptions): Job {
+  const values = trimAll(cut, options);
+  const changed = values.some((value, i) => value !== cut[i]);
+  return { seq, line, record: values.join(' '), args: values, ...(changed ? { cut } : {}), ...(stdin === undefined ? {} : { stdin }) };
 }
 
 /** A job of input-source arguments (--colsep cuts each of them into columns, as GNU parallel does). */
 function sourcesJob(seq: number, line: number, args: readonly string[], stdin: InputRecord['stdin'], options: MakeJobsOptions): Job {
-  const values = options.columns === undefined ? args : args.flatMap((arg) => (options.columns as (text: string) => string[])(arg));
-  return { seq, line, record: values.join(' '), args: values, stdin };
+  const { columns } = options;
+  if (columns === undefined) return { seq, line, record: args.join(' '), args, stdin };
+  return columnsJob(seq, line, args.flatMap((arg) => columns(arg)), stdin, options);
 }
 
 function plainJob(seq: number, line: number, text: string, options: MakeJobsOptions): Job {
-  if (options.columns !== undefined) {
-    const columns = options.columns(text);
-    return { seq, line, record: columns.join(' '), args: columns };
-  }
+  if (options.columns !== undefined) return columnsJob(seq, line, options.columns(text), undefined, options);
   return { seq, line, record: options.trim === undefined ? text : options.trim(text) };
 }
 

@@ -34,6 +34,8 @@ export interface ExecuteDeps {
   /** Lines around a job's grouped output (GitHub groups, a failed job's stderr label), if any. */
   readonly frame?: ((result: JobResult) => OutputFrame | undefined) | undefined;
   readonly dryRun: boolean;
+  /** --tag/--tagstring: the text before each output line of a job (and its --dry-run line). */
+  readonly tag?: ((job: Job) => string) | undefined;
   readonly onNotStarted: (job: Job) => void;
   /**
    * A job qrun killed gets no joblog row and runs again with --resume: its held (grouped) output
@@ -74,7 +76,9 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     const command = deps.commandFor(job, slot);
     if (deps.dryRun) {
       started();
-      await deps.output.notice('stdout', `${command}\n`);
+      // --tag/--tagstring: the line is tagged as the job's output would be (GNU parallel's way).
+      const tag = deps.tag?.(job);
+      await deps.output.notice('stdout', `${tag === undefined ? '' : `${tag}\t`}${command}\n`);
       deps.output.skip(job);
       return;
     }

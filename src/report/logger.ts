@@ -1,6 +1,6 @@
 // The structured NDJSON log of a run (pino), written only when --log-file is given.
 
-import { openSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { UsageError, messageOf } from '../errors.js';
 import { describeEnd, isFailure } from '../jobs/job.js';
 import type { EventSink } from './events.js';
@@ -22,8 +22,12 @@ export function atDebug(level: string): boolean {
 /** A log that records nothing. */
 export const noLog: RunLog = { handle: () => undefined, info: () => undefined, error: () => undefined, flush: () => undefined };
 
-/** Opens `path` for appending (user-only permissions) and logs to it at `level`. */
-export async function openLog(path: string, level: string): Promise<RunLog> {
+/**
+ * Opens `path` for appending (user-only permissions) and logs to it at `level`. A write that
+ * fails mid-run (a full disk) is handed to `fail` once, with the file named, and nothing more is
+ * written: the run ends as for an unwritable stdout (exit 255), never with a crash.
+ */
+export async function openLog(path: string, level: string, fail: (error: Error) => void): Promise<RunLog> {
   let fd: number;
   try {
     fd = openSync(path, 'a', 0o600);
@@ -32,7 +36,20 @@ export async function openLog(path: string, level: string): Promise<RunLog> {
   }
   // pino is CommonJS: its default export is module.exports, the same in Node and in the bundle.
   const { default: pino } = await import('pino');
-  const destination = pino.destination({ fd, sync: true });
+  let failed = false;
+  // pino's own destination emits an 'error' event that nobody can answer in time: write here.
+  const destination = {
+    write: (line: string): void => {
+      if (failed) return;
+      const bytes = Buffer.from(line);
+      try {
+        for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      } catch (error) {
+        failed = true;
+        fail(new Error(`cannot write --log-file '${path}': ${(error as NodeJS.ErrnoException).code ?? messageOf(error)}`, { cause: error }));
+      }
+    },
+  };
   // Environment values can hold secrets: never write them.
   const logger = pino({ level, base: { pid: process.pid }, redact: ['env', '*.env'] }, destination);
   return {
@@ -78,6 +95,7 @@ export async function openLog(path: string, level: string): Promise<RunLog> {
     },
     info: (fields, message) => logger.info(fields, message),
     error: (fields, message) => logger.error(fields, message),
-    flush: () => destination.flushSync(),
+    // Every line is written as it is logged.
+    flush: () => undefined,
   };
 }

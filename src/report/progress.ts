@@ -2,6 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import { progressText, type ProgressState } from './terminal/progress-text.js';
+import { fitOneLine } from './terminal/fit.js';
 
 /** What the rest of the run sees of the progress display. */
 export interface Progress {
@@ -34,7 +35,8 @@ export async function startProgress(stream: TerminalStream, state: () => Progres
   // it makes ora install exit and signal hooks of its own; shutdown owns the signals.
   const spinner = ora({ stream, discardStdin: false, hideCursor: false, isEnabled: true, color: color ? 'cyan' : false, text: 'starting' }).start();
   const refresh = (): void => {
-    spinner.text = progressText(state());
+    // The spinner and a space come first; a status line that wrapped could not be cleared.
+    spinner.text = fitOneLine(progressText(state()), stream.columns === undefined ? undefined : stream.columns - 2);
   };
   refresh();
   const timer = setInterval(refresh, 250);

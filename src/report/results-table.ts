@@ -170,7 +170,7 @@ export class ResultsTable implements Results {
 
 /** The job's arguments as GNU parallel lists them (V, V1…): its input values, or the record. */
 function argsOf(job: Job): readonly string[] {
-  return job.args ?? [job.record];
+  return job.cut ?? job.args ?? [job.record];
 }
 
 /** GNU parallel's JSON quoting: backslash, double quote and control characters escaped; other bytes as they are. */

@@ -131,3 +131,105 @@ describe("qrun's own lines start a line of their own", () => {
     assert.match(result.stderr, /^e\nqrun: job #2 failed, exit 3: echo f >&2; exit 3; its stderr:\nf\n/);
   });
 });
+
+describe('every file qrun writes', () => {
+  const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
+  it('a --log-file whose disk fills mid-run: one line naming it, exit 255, every job accounted, the summary written', { skip: canMount ? false : 'needs root to mount a 1 MB tmpfs' }, async () => {
+    const disk = mkdtempSync(join(scratch, 'tiny-'));
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]).status, 0);
+    try {
+      // Nearly full: the log fills it after a few jobs.
+      writeFileSync(join(disk, 'fill'), Buffer.alloc(1000 * 1024));
+      const jobs = Array.from({ length: 200 }, (_, i) => `echo job ${i}`).join('\n');
+      const summaryFile = join(scratch, 'log-full.json');
+      const result = await runQrun(['-q', '-c', '2', '--log-file', join(disk, 'log'), '--log-level', 'debug', '--summary-json', summaryFile], { input: jobs });
+      assert.equal(result.code, 255);
+      assert.doesNotMatch(result.stderr, /Unhandled|at .*\.js/);
+      assert.match(result.stderr, new RegExp(`^qrun: cannot write --log-file '${disk}/log': ENOSPC$`, 'm'));
+      const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { succeeded: number; failed: number; notStarted: number; notRecorded: number; exitCode: number };
+      assert.equal(summary.exitCode, 255);
+      assert.ok(summary.succeeded < 200, 'the run stopped');
+      const printed = result.stdout.toString().split('\n').filter(Boolean).length;
+      assert.equal(printed, summary.succeeded, 'every job counted succeeded printed its output');
+    } finally {
+      spawnSync('umount', ['-l', disk]);
+    }
+  });
+
+  it('--log-file /dev/full at the start: one line naming it, exit 255', async () => {
+    const result = await runQrun(['--log-file', '/dev/full'], { input: 'true\n' });
+    assert.equal(result.code, 255);
+    assert.equal(result.stderr, "qrun: cannot write --log-file '/dev/full': ENOSPC\n");
+  });
+
+  it('--metrics-file never replaces a symlink, a device or a FIFO; a name with a newline is escaped', async () => {
+    const link = join(scratch, 'metrics-link');
+    spawnSync('ln', ['-s', '/proc/self/fd/2', link]);
+    const linked = await runQrun(['--metrics-file', link], { input: 'true\n' });
+    assert.equal(linked.code, 255);
+    assert.equal(linked.stderr, `qrun: --metrics-file '${link}' cannot be written: it is replaced atomically (written beside it, then renamed over it), and it is a symlink (to /proc/self/fd/2); give the file it points to\n`);
+    assert.equal(spawnSync('test', ['-L', link]).status, 0, 'still a symlink');
+    const device = await runQrun(['--metrics-file', '/dev/full'], { input: 'true\n' });
+    assert.equal(device.code, 255);
+    assert.match(device.stderr, /^qrun: --metrics-file '\/dev\/full' cannot be written: .* it is a character device; give it a regular file\n$/);
+    assert.equal(spawnSync('test', ['-c', '/dev/full']).status, 0, '/dev/full is still a device');
+    const fifo = join(scratch, 'metrics-fifo');
+    spawnSync('mkfifo', [fifo]);
+    const piped = await runQrun(['--metrics-file', fifo], { input: 'true\n' });
+    assert.equal(piped.code, 255);
+    assert.match(piped.stderr, /it is a FIFO; give it a regular file\n$/);
+    const odd = join(scratch, 'a\nb.prom');
+    const named = await runQrun(['-q', '--metrics-file', odd], { input: 'true\n' });
+    assert.equal(named.code, 0);
+    assert.match(readFileSync(odd, 'utf8'), /^qrun_jobs\{run="a\\nb",state="succeeded"\} 1$/m);
+  });
+
+  it('a bad path from a QRUN_* variable is reported with the variable\'s name', async () => {
+    for (const [name, value, message] of [
+      ['QRUN_SHELL', '/no/sh', "qrun: QRUN_SHELL '/no/sh' is not an executable program\n"],
+      ['QRUN_ARG_FILE', '/no/file', "qrun: QRUN_ARG_FILE '/no/file' cannot be read: no such file\n"],
+      ['QRUN_SUMMARY_JSON', '/no/dir/s.json', "qrun: QRUN_SUMMARY_JSON '/no/dir/s.json' cannot be written: ENOENT\n"],
+    ] as const) {
+      const result = await runQrun([], { input: 'true\n', env: { [name]: value } });
+      assert.equal(result.code, 255);
+      assert.equal(result.stderr, message);
+    }
+    for (const name of ['QRUN_JOBLOG', 'QRUN_METRICS_FILE', 'QRUN_LOG_FILE', 'QRUN_LOCK']) {
+      const result = await runQrun([], { input: 'true\n', env: { [name]: '/no/dir/x' } });
+      assert.equal(result.code, 255);
+      assert.match(result.stderr, new RegExp(`^qrun: ${name} '/no/dir/x' cannot be`));
+    }
+  });
+});
+
+describe('GNU parallel compatibility at the edges', () => {
+  it('--dry-run with --tag and --tagstring prints the tag, as GNU parallel', async () => {
+    const tagged = await runQrun(['-k', '--dry-run', '--tag', 'echo', ':::', 'a', 'b']);
+    assert.equal(tagged.stdout.toString(), 'a\techo a\nb\techo b\n');
+    const stringed = await runQrun(['--dry-run', '--tagstring', 'x{1}', 'echo', ':::', 'a']);
+    assert.equal(stringed.stdout.toString(), 'xa\techo a\n');
+  });
+
+  it('--results x.csv with --colsep writes the columns as cut (GNU), the job gets them trimmed', async () => {
+    const table = join(scratch, 'cut.csv');
+    const result = await runQrun(['-q', '--results', table, '--colsep', ',', 'echo', '{1}-{2}', ':::', ' a , b ']);
+    assert.equal(result.code, 0);
+    assert.match(readFileSync(table, 'utf8'), /,"echo a-b"," a "," b ","a-b\n",\n$/);
+  });
+});
+
+describe('at a terminal', () => {
+  it('notices and the summary wrap at word boundaries to the terminal width; the status line never wraps', () => {
+    const env: NodeJS.ProcessEnv = { ...baseEnv, TERM: 'xterm', NO_COLOR: '1' };
+    delete env.CI;
+    const command = `stty cols 50 rows 30; node ${qrunBin} -c 2 --progress`;
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 30_000, input: 'sleep 0.3; false\n\x04', env });
+    const text = result.stdout.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g'), '\n').replace(/\r/g, '');
+    const lines = text.split('\n').filter((line) => line.startsWith('qrun:') || line.startsWith('  '));
+    assert.ok(lines.some((line) => line.startsWith('qrun: reading job records')), text);
+    for (const line of lines) assert.ok(line.length <= 50, `over 50 columns: ${line}`);
+    // Wrapped at spaces: no line ends inside a word of the notice.
+    assert.match(text, /qrun: reading job records from the terminal, one\n {2}per line; end with Ctrl-D/);
+    assert.match(text, /qrun: 1 job in \S+: 0 succeeded, 1 failed, 0 not\n {2}started/);
+  });
+});

@@ -317,7 +317,7 @@ describe('--summary-json', () => {
     assert.deepEqual(
       { ...summary, elapsedMs: 0, queue: Object.keys(summary.queue as object).sort(), failures: (summary.failures as { seq: number }[]).sort((a, b) => a.seq - b.seq) },
       {
-        succeeded: 1, failed: 2, timedOut: 1, canceled: 0, notStarted: 0, skipped: 0, retried: 0, haltedBy: null, elapsedMs: 0,
+        succeeded: 1, failed: 2, timedOut: 1, canceled: 0, notStarted: 0, notRecorded: 0, skipped: 0, retried: 0, haltedBy: null, elapsedMs: 0,
         interruptedBy: null, error: null, brokenPipe: false, exitCode: 2, failuresOmitted: 0,
         queue: ['jobsPerSecond', 'maxQueueDepth', 'producerWaitMs', 'queueCapacity', 'workerIdleRatio', 'workerWaitMs', 'workers'],
         failures: [

@@ -180,13 +180,39 @@ describe('--lock', () => {
     await first.waitFor((out) => out.includes('holding'), 'the first run to hold the lock');
     const second = await runQrun(['--lock', lock], { input: `touch ${marker}\n` });
     assert.equal(second.code, 254);
-    assert.equal(second.stderr, `qrun: another qrun holds --lock '${lock}': not started\n`);
+    assert.equal(second.stderr, `qrun: another process holds --lock '${lock}': not started\n`);
     assert.equal(existsSync(marker), false);
     const third = await runQrun(['--lock', lock, '--lock-wait', '20s'], { input: `touch ${marker}\n` });
     assert.equal(third.code, 0, third.stderr);
     assert.equal(existsSync(marker), true);
     assert.equal((await first.done).code, 0);
-    assert.equal(existsSync(lock), false, 'the lock is gone once its run ends');
+  });
+
+  it('an existing lock file (as flock -n leaves it) is taken at once; a flock(1) holder of the same path is waited for', async () => {
+    const lock = join(scratch, 'sync.lock');
+    writeFileSync(lock, '');
+    const free = await runQrun(['-q', '--lock', lock], { input: 'echo ran\n' });
+    assert.equal(free.code, 0, free.stderr);
+    assert.equal(free.stdout.toString(), 'ran\n');
+    assert.equal(free.stderr, '');
+    // A cron script's `flock sync.lock cmd` holds it: qrun refuses, as a second flock -n would.
+    const holder = track(spawn('flock', [lock, 'sh', '-c', 'echo held; sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] }), 60_000);
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const refused = await runQrun(['--lock', lock], { input: 'echo ran\n' });
+    assert.equal(refused.code, 254);
+    assert.equal(refused.stderr, `qrun: another process holds --lock '${lock}': not started\n`);
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.on('close', resolve));
+    const after = await runQrun(['-q', '--lock', lock], { input: 'echo ran\n' });
+    assert.equal(after.code, 0, after.stderr);
+  });
+
+  it('a FIFO as the lock is refused with one line', async () => {
+    const fifo = join(scratch, 'lock.fifo');
+    spawnSync('mkfifo', [fifo]);
+    const result = await runQrun(['--lock', fifo], { input: 'echo ran\n' });
+    assert.equal(result.code, 255);
+    assert.equal(result.stderr, `qrun: --lock '${fifo}' cannot be taken: it is a FIFO; give a file path\n`);
   });
 
   it('a stale lock (its holder died without letting go) is taken over', async () => {

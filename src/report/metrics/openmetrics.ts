@@ -1,7 +1,7 @@
 // --metrics-file: the run's metrics as OpenMetrics text, replaced atomically (the node_exporter
 // textfile collector convention: write a temp file, rename it over the old one).
 
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readlinkSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { MetricsSample, QueueTotals } from './queue-metrics.js';
 
@@ -25,7 +25,8 @@ export interface MetricsSnapshot {
 
 /** The text: gauges only (they describe the latest run), labelled with the file's name. */
 export function openMetricsText(run: string, snapshot: MetricsSnapshot): string {
-  const label = `run="${run.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  // OpenMetrics label values escape \\, " and the line feed.
+  const label = `run="${run.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
   const lines: string[] = [];
   const gauge = (name: string, help: string, values: [string, number][]): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
@@ -55,11 +56,41 @@ export function openMetricsText(run: string, snapshot: MetricsSnapshot): string 
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Checks that the metrics file can be replaced by a rename: it is a regular file or does not
+ * exist yet. Anything else is refused (throws with the reason): a rename would put a regular
+ * file in place of a symlink (`m -> /proc/self/fd/2`), a device (as root, over /dev/stderr), a
+ * FIFO or a socket.
+ */
+export function checkMetricsPath(path: string): void {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (stat.isFile()) return;
+  const name = stat.isSymbolicLink() ? `a symlink (to ${readlinkSync(path)}); give the file it points to` : `${kindOf(stat)}; give it a regular file`;
+  throw new Error(`it is replaced atomically (written beside it, then renamed over it), and it is ${name}`);
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 /** Writes the metrics file atomically: a reader never sees half of it. */
 export function writeMetricsFile(path: string, text: string): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, text, { mode: 0o644 });
+    // Made new (O_EXCL): a symlink planted at the temp name is never written through.
+    rmSync(temp, { force: true });
+    writeFileSync(temp, text, { mode: 0o644, flag: 'wx' });
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });

@@ -1,5 +1,6 @@
 // What a person watching the run sees besides job output: the status line and the stop notices.
 
+import { fitToTerminal } from './fit.js';
 import type { Progress, TerminalStream } from '../progress.js';
 import { noProgress, startProgress } from '../progress.js';
 import type { RunStats } from '../stats.js';
@@ -61,7 +62,7 @@ export function startDisplay(deps: DisplayDeps): Display {
   const say = (text: string): void => {
     if (deps.silent) return;
     progress.beforeWrite();
-    deps.stderr.write(`qrun: ${text}\n`);
+    deps.stderr.write(fitToTerminal(`qrun: ${text}\n`, deps.stderr));
   };
   return {
     beforeWrite: () => progress.beforeWrite(),

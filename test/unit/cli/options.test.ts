@@ -156,7 +156,7 @@ describe('options', () => {
     assert.equal(fromArgvEnv(['-c', '5'], env).concurrency, 5);
     assert.equal(fromArgvEnv(['--no-progress'], { QRUN_PROGRESS: '1' }).progress, false);
     assert.throws(() => fromArgvEnv([], { QRUN_CONCURRENCY: 'lots' }), { message: "QRUN_CONCURRENCY must be a whole number of 1 or more, got 'lots'" });
-    assert.throws(() => fromArgvEnv([], { QRUN_QUIET: 'maybe' }), { message: "QRUN_QUIET must be 1/true/yes or 0/false/no, got 'maybe'" });
+    assert.throws(() => fromArgvEnv([], { QRUN_QUIET: 'maybe' }), { message: "QRUN_QUIET must be 1/true/yes/on or 0/false/no/off, got 'maybe'" });
   });
 
   it('library values: numbers in seconds, unknown keys refused', () => {
