@@ -250,8 +250,12 @@ describe('queue metrics', () => {
     const child = track(spawn(process.execPath, [qrunBin, '-c', '4', '--summary-json', summary, '--log-level', 'debug'], { cwd: root, env: { ...baseEnv, CI: 'true' } }), 30_000);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Each record goes only once the one before has run, however slowly qrun started: the
+    // workers then wait for input between them.
     for (let i = 0; i < 5; i++) {
-      child.stdin.write('true\n');
+      const ran = join(scratch, `slow-input-${i}`);
+      child.stdin.write(`touch ${ran}\n`);
+      while (!existsSync(ran)) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     child.stdin.end();
