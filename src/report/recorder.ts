@@ -35,9 +35,15 @@ export function createRecorder(deps: RecorderDeps): Recorder {
   return {
     output: (job, channel) => {
       if (deps.results === undefined) return channel;
-      const files = deps.results.start(job);
+      const results = deps.results;
+      let files = results.start(job);
+      // The job runs again from the start elsewhere: its results start over too.
+      const restart = (): void => {
+        files = results.start(job);
+        if (!results.replacesOutput) channel.port.restart?.();
+      };
       // A results table takes the output instead of stdout, as GNU parallel's --results x.json does.
-      if (deps.results.replacesOutput) return { port: files, local: undefined };
+      if (results.replacesOutput) return { port: { onStdout: (chunk) => files.onStdout(chunk), onStderr: (chunk) => files.onStderr(chunk), restart }, local: undefined };
       const { port } = channel;
       return {
         port: {
@@ -49,6 +55,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
             port.onStderr(chunk);
             files.onStderr(chunk);
           },
+          restart,
         },
         local: undefined,
       };

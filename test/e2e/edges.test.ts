@@ -77,7 +77,10 @@ describe('the reader of stdout leaves', () => {
     assert.equal(result.stderr, '');
     const summary = JSON.parse(readFileSync(join(scratch, 's5.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(summary.succeeded, 0);
-    assert.equal(summary.notRecorded, 2);
+    // The first job's write finds the reader gone; the other ended by itself (not recorded) or
+    // was still running when qrun stopped and was killed (failed, canceled).
+    assert.ok((summary.notRecorded as number) >= 1, JSON.stringify(summary));
+    assert.equal((summary.notRecorded as number) + (summary.failed as number), 2, JSON.stringify(summary));
     assert.equal(summary.exitCode, 141);
     assert.deepEqual(joblogRows(join(scratch, 'jl5')), []);
   });
@@ -240,7 +243,7 @@ describe('--help and the man page', () => {
     const help = (await runQrun(['--help'])).stdout.toString();
     for (const line of help.split('\n')) assert.ok(line.length <= 80, `over 80 columns: ${line}`);
     assert.doesNotMatch(help, /QRUN_\s/);
-    assert.match(help, /--trim <lr> +with --colsep: trim spaces and tabs around\n\s+columns: n \(none\), l, r, lr \(default: lr, as GNU\n\s+parallel\)/);
+    assert.match(help, /--trim <lr> +with --colsep: trim spaces and tabs around\n\s+columns: n \(none\), l, r, lr \(default: lr, as\n\s+GNU parallel\)/);
     assert.match(help, /Switches take 1\/true\/yes\/on or 0\/false\/no\/off/);
     assert.match(help, /trace or\n\s+silent/);
   });

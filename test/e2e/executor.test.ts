@@ -60,7 +60,7 @@ describe('which executor starts a job', { skip: noHelper }, () => {
     const marker = join(scratch, 'after-death');
     const qrun = new Qrun(['-c', '1', '--executor', 'helper', '--kill-after', '200ms', '--log-level', 'debug'], { input: `sleep ${sleep}\ntouch ${marker}; echo later\n`, limitMs: 30_000 });
     await qrun.waitFor(() => liveProcesses(sleep).length > 0, 'the first job to start');
-    const helpers = liveProcesses('qrun-spawn-linux-').filter((pid) => readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`));
+    const helpers = liveProcesses('qrun-spawn-linux-').filter((pid) => childOf(pid, qrun.child.pid));
     assert.equal(helpers.length, 1);
     process.kill(helpers[0] as number, 'SIGKILL');
     const result = await qrun.done;
@@ -74,8 +74,8 @@ describe('which executor starts a job', { skip: noHelper }, () => {
   it('the helper dies with qrun (parent-death signal)', async () => {
     const sleep = uniqueSleep();
     const qrun = new Qrun(['-c', '1', '--executor', 'helper'], { input: `sleep ${sleep}\n`, limitMs: 20_000 });
-    await qrun.waitFor(() => liveProcesses('qrun-spawn-linux-').some((pid) => readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`)), 'the helper');
-    const pid = liveProcesses('qrun-spawn-linux-').find((p) => readFileSync(`/proc/${p}/status`, 'utf8').includes(`PPid:\t${qrun.child.pid}\n`)) as number;
+    await qrun.waitFor(() => liveProcesses('qrun-spawn-linux-').some((pid) => childOf(pid, qrun.child.pid)), 'the helper');
+    const pid = liveProcesses('qrun-spawn-linux-').find((p) => childOf(p, qrun.child.pid)) as number;
     qrun.kill('SIGKILL');
     await qrun.done;
     for (let i = 0; i < 100 && cmdline(pid).includes('qrun-spawn'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -84,6 +84,15 @@ describe('which executor starts a job', { skip: noHelper }, () => {
     for (const job of liveProcesses(sleep)) process.kill(job, 'SIGKILL');
   });
 });
+
+/** Whether `pid` is a child of `parent` (false once it is gone: other test files' helpers come and go). */
+function childOf(pid: number, parent: number | undefined): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8').includes(`PPid:\t${parent}\n`);
+  } catch {
+    return false;
+  }
+}
 
 describe('an installation without the helper', () => {
   // A copy of the built CLI without native/bin: as on macOS, another CPU, or a build without a C compiler.

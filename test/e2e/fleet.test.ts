@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -178,6 +178,35 @@ describe('fleet: faults', { skip }, () => {
     const rows = readFileSync(log, 'utf8').trimEnd().split('\n').slice(1);
     assert.deepEqual(rows.map((row) => row.split('\t')[0]).sort(), ['1', '2', '3', '4'], 'each job recorded exactly once');
     assert.ok(rows.every((row) => row.split('\t')[1] === 'survivor'));
+  });
+
+  it("a worker SIGKILLed while its jobs print: group -k output and --results are the re-run's only", async () => {
+    const redis = await new TestRedis().start();
+    const marks = mkdtempSync(join(scratch, 'printed-'));
+    const results = join(scratch, 'printed-results');
+    const sleep = uniqueSleep();
+    const first = await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', 'doomed']);
+    // The first run of each job prints a line, then hangs; the run after it prints another and ends.
+    const input = ['1', '2'].map(() => `if [ -e ${marks}/$QRUN_SEQ ]; then echo rerun $QRUN_SEQ; else touch ${marks}/$QRUN_SEQ; echo lost $QRUN_SEQ; sleep ${sleep} & wait; fi`).join('\n');
+    const submitter = new Qrun(['--redis', redis.url, '-k', '--results', results], { input });
+    let second: Qrun | undefined;
+    try {
+      // The lost runs' lines have reached the submitter (its results files hold them).
+      const seen = (seq: number): boolean => existsSync(join(results, String(seq), 'stdout')) && readFileSync(join(results, String(seq), 'stdout'), 'utf8').includes('lost');
+      await until(() => seen(1) && seen(2), "both jobs' first lines at the submitter");
+      first.kill('SIGKILL');
+      await first.done;
+      second = await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', 'survivor']);
+      const result = await submitter.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout.toString(), 'rerun 1\nrerun 2\n');
+      assert.equal(readFileSync(join(results, '1', 'stdout'), 'utf8'), 'rerun 1\n');
+      assert.equal(readFileSync(join(results, '2', 'stdout'), 'utf8'), 'rerun 2\n');
+    } finally {
+      if (second) await stopWorkers([second]);
+      for (const pid of liveProcesses(sleep)) process.kill(pid, 'SIGKILL');
+      redis.stop();
+    }
   });
 
   it('a job whose workers die twice fails with the queue\'s reason, not a hang', async () => {

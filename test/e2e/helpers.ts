@@ -145,5 +145,6 @@ export function isAlive(pid: number): boolean {
 let counter = 0;
 export function uniqueSleep(): string {
   counter++;
-  return `${(30 + (process.pid % 1000) / 1000 + counter / 1_000_000).toFixed(6)}`;
+  // The whole pid: test files run side by side, each in a process of its own.
+  return `30.${String(process.pid).padStart(7, '0')}${String(counter).padStart(4, '0')}`;
 }

@@ -1,6 +1,6 @@
 // Group mode: jobs write stdout and stderr straight into private files, fresh ones for each job.
 
-import { closeSync, constants, fstatSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateDir } from '../../private-dir.js';
 import { readAt } from './spill-file.js';
@@ -108,11 +108,18 @@ export class CaptureFiles {
   /** Appends a chunk to one file of the pair (output that reaches qrun as chunks); throws if it cannot. */
   append(pair: CapturePair, index: 0 | 1, chunk: Buffer): void {
     try {
+      // At the file's end, wherever its offset is (a restart truncates it).
+      const end = this.size(pair, index);
       let written = 0;
-      while (written < chunk.length) written += writeSync(pair.fds[index], chunk, written);
+      while (written < chunk.length) written += writeSync(pair.fds[index], chunk, written, chunk.length - written, end + written);
     } catch (error) {
       throw this.dir.writeError('job output', error);
     }
+  }
+
+  /** Empties both files of a pair (the job runs again from the start elsewhere). */
+  truncate(pair: CapturePair): void {
+    for (const fd of pair.fds) ftruncateSync(fd, 0);
   }
 
   /** Bytes written so far into one file of the pair. */

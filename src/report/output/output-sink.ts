@@ -166,14 +166,30 @@ export class OutputSink {
         port: {
           onStdout: (chunk) => this.capture(output, files, 0, chunk),
           onStderr: (chunk) => this.capture(output, files, 1, chunk),
+          restart: () => {
+            if (output.files === files) this.options.captures.truncate(files);
+          },
         },
         local: { stdout: files.fds[0], stderr: files.fds[1], stdoutBytes: () => this.options.captures.size(files, 0) },
       };
     }
     return {
-      port: { onStdout: (chunk) => this.receive(output, out, chunk), onStderr: (chunk) => this.receive(output, err, chunk) },
+      port: { onStdout: (chunk) => this.receive(output, out, chunk), onStderr: (chunk) => this.receive(output, err, chunk), restart: () => this.restart(output) },
       local: undefined,
     };
+  }
+
+  /**
+   * The job runs again from the start elsewhere (its remote run was lost): what the lost run left
+   * held goes, so group and -k output is the new run's only. Lines already printed (line mode
+   * while live, ungroup) stay printed; a line the lost run left unfinished is dropped.
+   */
+  private restart(output: JobOutput): void {
+    if (this.options.mode === 'ungroup') return;
+    for (const stream of output.streams) {
+      stream.buffer.release();
+      stream.takeTail();
+    }
   }
 
   /** Starts holding a job's output state until it is written out. */
