@@ -102,6 +102,8 @@ export interface RunParams {
   waitWorkers?: Duration;
   runTtl?: Duration;
   reconnectTimeout?: Duration;
+  /** Fleet mode: a file whose first line is the Redis password (kept out of the URL). */
+  redisPasswordFile?: string;
   /** Where job stdout goes (default: process.stdout). */
   stdout?: Writable;
   /** Where job stderr, progress and the summary go (default: process.stderr). */

@@ -7,6 +7,7 @@ import { LockedError } from '../lock/run-lock.js';
 import type { RunInput } from '../input/prepare.js';
 import { runQrun, type RunIO } from '../main.js';
 import { parseOptions } from './options.js';
+import { holdsPassword, passwordWarning } from '../redis/url.js';
 import { fitToTerminal } from '../report/terminal/fit.js';
 import { completionScript } from './completion.js';
 import { describeOptions, parseArgs } from './program.js';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
     if (parsed.kind === 'answered') return { exitCode: ExitCode.ok, reraise: undefined };
     givenAs = parsed.names;
     const options = withHelpHint(() => parseOptions(parsed.raw, undefined, parsed.names, io.env));
+    if (typeof parsed.raw.redis === 'string' && parsed.names.redis === undefined && holdsPassword(parsed.raw.redis)) io.stderr.write(`qrun: ${passwordWarning}\n`);
     const withSources = options.sources.length > 0;
     // With ::: or :::: sources, stdin is read only when named ("-"), as in GNU parallel.
     const readsStdin = withSources ? options.argFiles.includes('-') || options.sources.some((source) => source.kind === 'file' && source.path === '-') : options.argFiles.length === 0 || options.argFiles.includes('-');

@@ -94,6 +94,7 @@ const rawSchema = z.strictObject({
   waitWorkers: z.optional(duration('--wait-workers', false)),
   runTtl: z.optional(duration('--run-ttl', false)),
   reconnectTimeout: z.optional(duration('--reconnect-timeout', false)),
+  redisPasswordFile: z.optional(text('--redis-password-file')),
 });
 
 /** Options as given before validation (CLI strings, or typed values from the library). */
@@ -163,7 +164,7 @@ export function parseOptions(
   }
   const pipe = pipeOptions({ ...o, block: o.block ?? o.blockSize });
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
-  const redis = redisOptions(o);
+  const redis = redisOptions(o, env);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
   const concurrency = redis !== undefined ? (o.queueSize ?? redisWindow) : (o.concurrency ?? o.jobs ?? cpus);
   return {
@@ -229,9 +230,10 @@ function redisOptions(o: {
   waitWorkers?: number | undefined;
   runTtl?: number | undefined;
   reconnectTimeout?: number | undefined;
-}): RedisOptions | undefined {
+  redisPasswordFile?: string | undefined;
+}, env: NodeJS.ProcessEnv): RedisOptions | undefined {
   if (o.redis === undefined) {
-    for (const [name, value] of [['--queue', o.queue], ['--wait-workers', o.waitWorkers], ['--run-ttl', o.runTtl], ['--reconnect-timeout', o.reconnectTimeout]] as const) {
+    for (const [name, value] of [['--queue', o.queue], ['--wait-workers', o.waitWorkers], ['--run-ttl', o.runTtl], ['--reconnect-timeout', o.reconnectTimeout], ['--redis-password-file', o.redisPasswordFile]] as const) {
       if (value !== undefined) throw new UsageError(`${name} needs --redis <url>`);
     }
     return undefined;
@@ -239,5 +241,5 @@ function redisOptions(o: {
   const queue = o.queue ?? 'qrun';
   const bad = checkQueueName(queue);
   if (bad !== undefined) throw new UsageError(bad);
-  return { target: parseRedisUrl(o.redis), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? 15_000 };
+  return { target: parseRedisUrl(o.redis, { file: o.redisPasswordFile, env }), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? 15_000 };
 }

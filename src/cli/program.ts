@@ -149,6 +149,7 @@ function buildProgram(stdout: Writable): Command {
     .option('--wait-workers <duration>', 'exit 255 if no worker takes a job for this long (default: wait)')
     .option('--run-ttl <duration>', "workers stop this run's jobs when qrun has been gone this long (default: 10s)")
     .option('--reconnect-timeout <duration>', 'a lost Redis connection that is not back after this long fails the run (default: 15s)')
+    .option('--redis-password-file <file>', "the Redis password, read from the file's first line (or REDISCLI_AUTH): kept out of ps, unlike one in the URL")
     .optionsGroup('Other:')
     // Everything after the first template word belongs to the template: qrun gzip -9.
     .passThroughOptions();

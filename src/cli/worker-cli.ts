@@ -5,7 +5,7 @@ import { availableParallelism, hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
-import { parseRedisUrl } from '../redis/url.js';
+import { holdsPassword, parseRedisUrl } from '../redis/url.js';
 import { checkQueueName } from '../redis/keys.js';
 import type { WorkerSettings } from '../redis/worker.js';
 import { duration, text, wholeNumber } from './validators.js';
@@ -17,6 +17,7 @@ const schema = z.strictObject({
   name: z.optional(text('--name')),
   lockDuration: z.optional(duration('--lock-duration', false)),
   reconnectTimeout: z.optional(duration('--reconnect-timeout', false)),
+  redisPasswordFile: z.optional(text('--redis-password-file')),
 });
 
 /** Parses `qrun worker …` (the words after "worker"); undefined when help was asked and given. */
@@ -30,6 +31,7 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
     .option('--name <name>', "this machine's name in the submitters' joblogs (default: the host name)")
     .option('--lock-duration <duration>', 'a job whose worker died runs again elsewhere after this long (default: 30s)')
     .option('--reconnect-timeout <duration>', 'exit 255 when a lost Redis connection is not back after this long (default: 15s)')
+    .option('--redis-password-file <file>', "the Redis password, read from the file's first line (or REDISCLI_AUTH): kept out of ps")
     .exitOverride()
     .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: () => undefined, outputError: () => undefined });
   try {
@@ -44,7 +46,7 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
   if (program.args.length > 0) throw new UsageError(`worker: unexpected argument '${program.args[0]}' (the jobs come from the submitter)`);
   const raw: Record<string, unknown> = {};
   const names: Record<string, string> = {};
-  for (const [key, variable] of [['redis', 'QRUN_REDIS'], ['concurrency', 'QRUN_CONCURRENCY'], ['queue', 'QRUN_QUEUE'], ['name', 'QRUN_NAME'], ['lockDuration', 'QRUN_LOCK_DURATION'], ['reconnectTimeout', 'QRUN_RECONNECT_TIMEOUT']] as const) {
+  for (const [key, variable] of [['redis', 'QRUN_REDIS'], ['concurrency', 'QRUN_CONCURRENCY'], ['queue', 'QRUN_QUEUE'], ['name', 'QRUN_NAME'], ['lockDuration', 'QRUN_LOCK_DURATION'], ['reconnectTimeout', 'QRUN_RECONNECT_TIMEOUT'], ['redisPasswordFile', 'QRUN_REDIS_PASSWORD_FILE']] as const) {
     if (program.getOptionValueSource(key) === 'cli') raw[key] = program.getOptionValue(key);
     else if (env[variable] !== undefined) {
       raw[key] = env[variable];
@@ -60,11 +62,20 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
   }
   const o = parsed.data;
   if (o.redis === undefined) throw new UsageError('worker: --redis <url> is needed (the Redis the submitters use)');
+  // A message about a value from a QRUN_* variable names the variable.
+  const named = (message: string): string => message.replace(/^--([a-z-]+)/, (flag, long: string) => names[long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] ?? flag);
   const queue = o.queue ?? 'qrun';
   const bad = checkQueueName(queue);
-  if (bad !== undefined) throw new UsageError(`worker: ${bad}`);
+  if (bad !== undefined) throw new UsageError(`worker: ${named(bad)}`);
+  let target;
+  try {
+    target = parseRedisUrl(o.redis, { file: o.redisPasswordFile, env });
+  } catch (error) {
+    throw error instanceof UsageError ? new UsageError(`worker: ${named(error.message)}`) : error;
+  }
   return {
-    target: parseRedisUrl(o.redis),
+    passwordInArgv: names.redis === undefined && holdsPassword(o.redis),
+    target,
     queue,
     concurrency: o.concurrency ?? availableParallelism(),
     name: o.name ?? hostname(),

@@ -5,6 +5,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { UsageError, messageOf } from '../errors.js';
 import type { RedisTarget } from './url.js';
 
+/** How long the first answer of a server may take. */
+const answerMs = 5000;
+
 /** How long a lost connection may take to come back before qrun gives up, by default (ms). */
 export const defaultReconnectMs = 15_000;
 
@@ -19,6 +22,8 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<voi
 export async function connect(target: RedisTarget, role: string, extra: RedisOptions = {}): Promise<Redis> {
   let connected = false;
   const client = new Redis(target.url, {
+    // A password given apart from the URL (QRUN_REDIS_PASSWORD_FILE, REDISCLI_AUTH).
+    ...(target.password === undefined ? {} : { password: target.password }),
     lazyConnect: true,
     // BullMQ needs commands to wait through a reconnect rather than fail after N tries.
     maxRetriesPerRequest: null,
@@ -30,16 +35,24 @@ export async function connect(target: RedisTarget, role: string, extra: RedisOpt
   // Errors are reported through the connection's state, never as unhandled events.
   let lastError: unknown;
   client.on('error', (error) => (lastError = error));
+  // connectTimeout bounds the TCP connect only: a server that accepts and never answers (a hung
+  // Redis, or not Redis) would hold the ready check for ever. Its first answer is bounded too.
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: `no answer within ${answerMs / 1000}s (is it Redis, and not hung?)` })), answerMs);
+  });
   try {
-    await client.connect();
+    await Promise.race([client.connect().then(() => client.ping()), silent]);
     connected = true;
     return client;
   } catch (error) {
     client.disconnect();
     // ioredis rejects with "Connection is closed"; the socket's own error says why.
-    const cause = (lastError ?? error) as NodeJS.ErrnoException;
+    const cause = (error instanceof Error && (error as NodeJS.ErrnoException).code?.startsWith('no answer') === true ? error : (lastError ?? error)) as NodeJS.ErrnoException;
     const code = cause.code ?? messageOf(cause);
     throw new UsageError(`cannot connect to Redis at ${target.shown} (${role}): ${code}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

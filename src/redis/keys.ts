@@ -23,3 +23,12 @@ export function runKeys(queue: string, runId: string): RunKeys {
 export function checkQueueName(name: string): string | undefined {
   return /^[A-Za-z0-9_-]{1,100}$/.test(name) ? undefined : `--queue must be 1 to 100 letters, digits, - or _, got '${name}'`;
 }
+
+/**
+ * The name a submitter's connection carries (CLIENT SETNAME): while Redis lists it, the
+ * submitter is alive. A SIGKILLed submitter's connection is gone at once, long before the
+ * liveness key's TTL runs out.
+ */
+export function submitterName(queue: string, runId: string): string {
+  return `qrun-submitter-${queue}-${runId}`;
+}

@@ -8,7 +8,7 @@ import { messageOf } from '../errors.js';
 import type { ExecResult, ExecSignals, Executor, JobSpec, OutputChannel } from '../runner/executor.js';
 import { connect, watchConnection, within } from './connection.js';
 import type { RedisTarget } from './url.js';
-import { prefix, runKeys } from './keys.js';
+import { prefix, runKeys, submitterName } from './keys.js';
 import { attemptKey, decodeRecord, jobData, jobId, type JobData } from './wire.js';
 
 /** How the submitter talks to the fleet. */
@@ -40,6 +40,12 @@ interface Pending {
   host: string | undefined;
   /** Queued but not yet in Redis (waiting for the next batch). */
   batched: boolean;
+  /** Bytes of stdout and stderr received from the current run (`exec`). */
+  received: [number, number];
+  /** What the workers get: kept to queue it again if Redis loses it. */
+  readonly data: JobData;
+  /** Times it was queued again after Redis lost it. */
+  resubmits: number;
   /** Reconciliation: checks that found the job finished without its end record. */
   orphanChecks: number;
   /** When its state was last looked up (reconciliation). */
@@ -53,12 +59,15 @@ const noWorkerNoticeMs = 3000;
 /** Each job in flight has its BullMQ state looked up this often, at most `reconcileBatch` a second. */
 const reconcileEveryMs = 5000;
 const reconcileBatch = 100;
+/** How often a job lost from the queue (Redis restarted without its data) is queued again. */
+const maxResubmits = 3;
 
 /** Connects and returns the executor; a Redis that cannot be reached is a UsageError (exit 255). */
 export async function openRedisExecutor(options: RedisExecutorOptions): Promise<Executor> {
-  const conn = await connect(options.target, 'submitter');
-  const reader = await connect(options.target, 'submitter');
   const runId = randomBytes(6).toString('hex');
+  const conn = await connect(options.target, 'submitter');
+  // Named: workers see the submitter alive while Redis lists this connection (set again on each reconnect).
+  const reader = await connect(options.target, 'submitter', { connectionName: submitterName(options.queue, runId) });
   const keys = runKeys(options.queue, runId);
   const queue = new Queue<JobData>(options.queue, { connection: conn, prefix, streams: { events: { maxLen: 100 } } });
   queue.on('error', () => undefined);
@@ -78,6 +87,9 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
     await conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs).pexpire(keys.output, options.runTtlMs * 6).exec();
   };
   await heartbeat();
+  // Redis restarted without its data: the stream and the liveness key are made again, so the
+  // workers' results have somewhere to go (they never create the stream).
+  conn.on('ready', () => void conn.xadd(keys.output, '*', 'k', 'init').then(heartbeat).catch(() => undefined));
   const heartbeatTimer = setInterval(() => void heartbeat().catch(() => undefined), Math.max(100, Math.floor(options.runTtlMs / 3)));
   const stopWatching = [watchConnection(conn, options.reconnectMs, lost), watchConnection(reader, options.reconnectMs, lost)];
 
@@ -86,9 +98,9 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
     if (connectionLost) return;
     connectionLost = true;
     options.fail(new Error(`lost the connection to Redis at ${options.target.shown} and could not reconnect within ${formatDuration(options.reconnectMs)}`));
-    // Nothing more can come: jobs not known to have started count as never started (--resume
-    // runs them again); started ones failed, their results lost with the connection.
-    giveUp('its result never arrived: the connection to Redis was lost', false);
+    // Nothing more can come: jobs not known to have started count as never started, started
+    // ones as canceled with the reason: neither gets a joblog row, so --resume runs them again.
+    giveUp('its result never arrived: the connection to Redis was lost', true);
   }
 
   function giveUp(why: string, canceled: boolean): void {
@@ -168,15 +180,29 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       if (entry.exec !== undefined && entry.exec !== record.exec) entry.output.port.restart?.();
       entry.exec = record.exec;
       entry.host = record.host;
+      entry.received = [0, 0];
       return;
     }
     if (record.exec !== entry.exec) return;
-    if (record.kind === 'stdout') void entry.output.port.onStdout(record.data);
-    else if (record.kind === 'stderr') void entry.output.port.onStderr(record.data);
-    else if (record.kind === 'end') finish(entry, record.result);
+    if (record.kind === 'stdout') {
+      entry.received[0] += record.data.length;
+      void entry.output.port.onStdout(record.data);
+    } else if (record.kind === 'stderr') {
+      entry.received[1] += record.data.length;
+      void entry.output.port.onStderr(record.data);
+    } else if (record.kind === 'end') {
+      const { sent } = record;
+      if (sent !== undefined && (sent[0] !== entry.received[0] || sent[1] !== entry.received[1])) {
+        // Part of the output was refused by Redis (maxmemory) or stored twice (an AOF replay):
+        // the job fails with the reason, and what is held of its output is not printed as whole.
+        entry.output.port.restart?.();
+        finish(entry, { ...record.result, error: `its output was damaged on the way through Redis: ${sent[0] + sent[1]} bytes sent, ${entry.received[0] + entry.received[1]} received (Redis out of memory, or restarted)` });
+      } else finish(entry, record.result);
+    }
   };
 
   // Reconciliation: a job that BullMQ failed (stalled too often) or lost never sends its end record.
+  let resubmitNoticed = false;
   const reconcile = async (): Promise<void> => {
     const now = Date.now();
     const due: Pending[] = [];
@@ -195,15 +221,26 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
         void queue.remove(entry.id).catch(() => undefined);
       } else if (state === 'unknown' || state === 'completed') {
         // Give the stream a moment: the end record may still be on its way.
-        if (++entry.orphanChecks >= 3) finish(entry, failure(state === 'unknown' ? 'lost from the Redis queue' : 'finished on its worker, but its result never arrived', entry.queuedAt));
+        if (++entry.orphanChecks < 3) continue;
+        if (state === 'unknown' && entry.resubmits < maxResubmits) {
+          // Gone from the queue with no result (Redis restarted without its data): queued again,
+          // at least once rather than a failed row for a job that may never have run.
+          entry.resubmits++;
+          entry.orphanChecks = 0;
+          if (!resubmitNoticed) options.notice(`qrun: jobs were lost from the Redis queue at ${options.target.shown} (was Redis restarted?): queued again`);
+          resubmitNoticed = true;
+          await queue.add('job', entry.data, { jobId: entry.id, removeOnComplete: true, removeOnFail: { age: 3600 } }).catch(() => undefined);
+        } else finish(entry, failure(state === 'unknown' ? 'lost from the Redis queue' : 'finished on its worker, but its result never arrived', entry.queuedAt));
       }
     }
   };
 
   let noWorkersSince: number | undefined;
   let noticed = false;
+  // Whenever jobs wait or run and no worker is connected (none started yet, or every one died):
+  // said once, and --wait-workers gives up.
   const checkWorkers = async (): Promise<void> => {
-    if (pending.size === 0 || [...pending.values()].some((entry) => entry.exec !== undefined)) {
+    if (pending.size === 0) {
       noWorkersSince = undefined;
       return;
     }
@@ -219,8 +256,15 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       options.notice(`qrun: no worker is taking jobs from queue '${options.queue}' on ${options.target.shown}; start one with: qrun worker --redis ${options.target.shown} --queue ${options.queue}`);
     }
     if (options.waitWorkersMs !== undefined && waited >= options.waitWorkersMs) {
-      options.fail(new Error(`no worker took a job from queue '${options.queue}' within --wait-workers ${formatDuration(options.waitWorkersMs)}`));
-      failAll('not run: no worker took it');
+      const started = [...pending.values()].some((entry) => entry.exec !== undefined);
+      options.fail(new Error(started ? `no worker has been connected to queue '${options.queue}' for --wait-workers ${formatDuration(options.waitWorkersMs)} (the workers running this run's jobs stopped)` : `no worker took a job from queue '${options.queue}' within --wait-workers ${formatDuration(options.waitWorkersMs)}`));
+      // Jobs that never started: not started, taken back from the queue; jobs whose worker died
+      // with them: canceled with the reason. Neither gets a joblog row: --resume runs them.
+      for (const entry of [...pending.values()]) {
+        void queue.remove(entry.id).catch(() => undefined);
+        if (entry.exec === undefined) finish(entry, { ...failure('', entry.queuedAt), error: null, neverStarted: true });
+        else finish(entry, { ...failure('its worker is gone and no other worker is connected', entry.queuedAt), canceled: true });
+      }
     }
   };
   let checking = false;
@@ -278,12 +322,15 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
           exec: undefined,
           host: undefined,
           batched: true,
+          received: [0, 0],
+          data: jobData(runId, spec),
+          resubmits: 0,
           orphanChecks: 0,
           checkedAt: queuedAt,
           settle: resolve,
         };
         pending.set(key, entry);
-        batch.push({ pending: entry, data: jobData(runId, spec) });
+        batch.push({ pending: entry, data: entry.data });
         scheduleFlush();
         if (signals.stop.aborted) void withdraw(entry);
       });

@@ -14,6 +14,8 @@ const checkEveryBytes = 1024 * 1024;
 export class StreamWriter {
   private last: Promise<unknown> = Promise.resolve();
   private sinceCheck = 0;
+  /** Bytes of output handed to Redis, by stream. */
+  private readonly sent = { stdout: 0, stderr: 0 };
   readonly port: OutputPort = {
     onStdout: (chunk) => this.chunk('stdout', chunk),
     onStderr: (chunk) => this.chunk('stderr', chunk),
@@ -36,10 +38,13 @@ export class StreamWriter {
    * and before whatever the worker sends next on the connection (BullMQ's completion of the job).
    */
   end(result: ExecResult): Promise<unknown> {
-    return this.add({ kind: 'end', key: this.key, exec: this.exec, result });
+    // With the bytes sent: the submitter compares them with what it received, so a chunk Redis
+    // refused (maxmemory) or stored twice (an AOF replay) fails the job instead of passing unseen.
+    return this.add({ kind: 'end', key: this.key, exec: this.exec, result, sent: [this.sent.stdout, this.sent.stderr] });
   }
 
   private chunk(kind: 'stdout' | 'stderr', data: Buffer): void | Promise<void> {
+    this.sent[kind] += data.length;
     // Commands on one connection run in order: only the last needs awaiting.
     this.last = this.add({ kind, key: this.key, exec: this.exec, data }).catch(() => undefined);
     this.sinceCheck += data.length;

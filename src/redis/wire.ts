@@ -53,7 +53,8 @@ export function jobId(run: string, seq: number, attempt: number): string {
 export type StreamRecord =
   | { readonly kind: 'start'; readonly key: string; readonly exec: string; readonly host: string }
   | { readonly kind: 'stdout' | 'stderr'; readonly key: string; readonly exec: string; readonly data: Buffer }
-  | { readonly kind: 'end'; readonly key: string; readonly exec: string; readonly result: ExecResult };
+  /** `sent`: the bytes of stdout and stderr the worker wrote into the stream for this run. */
+  | { readonly kind: 'end'; readonly key: string; readonly exec: string; readonly result: ExecResult; readonly sent?: readonly [number, number] | undefined };
 
 /** The key that ties stream records to an attempt: "<seq>.<attempt>". */
 export function attemptKey(seq: number, attempt: number): string {
@@ -66,7 +67,7 @@ const kinds = { start: 's', stdout: 'o', stderr: 'e', end: 'z' } as const;
 export function encodeRecord(record: StreamRecord): (string | Buffer)[] {
   const fields: (string | Buffer)[] = ['k', kinds[record.kind], 'j', record.key, 'x', record.exec];
   if (record.kind === 'start') fields.push('h', record.host);
-  else if (record.kind === 'end') fields.push('r', JSON.stringify(record.result));
+  else if (record.kind === 'end') fields.push('r', JSON.stringify(record.result), ...(record.sent === undefined ? [] : ['b', record.sent.join(',')]));
   else fields.push('d', record.data);
   return fields;
 }
@@ -83,7 +84,8 @@ export function decodeRecord(fields: readonly Buffer[]): StreamRecord | undefine
   if (kind === kinds.stdout || kind === kinds.stderr) return { kind: kind === kinds.stdout ? 'stdout' : 'stderr', key, exec, data: map.get('d') ?? Buffer.alloc(0) };
   if (kind === kinds.end) {
     try {
-      return { kind: 'end', key, exec, result: JSON.parse(map.get('r')?.toString() ?? '') as ExecResult };
+      const sent = /^(\d+),(\d+)$/.exec(map.get('b')?.toString() ?? '');
+      return { kind: 'end', key, exec, result: JSON.parse(map.get('r')?.toString() ?? '') as ExecResult, sent: sent === null ? undefined : [Number(sent[1]), Number(sent[2])] };
     } catch {
       return undefined;
     }

@@ -2,8 +2,9 @@
 // sending each job's output and result back through its run's stream.
 
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Writable } from 'node:stream';
-import { WaitingError, Worker, type Job } from 'bullmq';
+import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
 import { messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
@@ -11,8 +12,9 @@ import type { ExecResult, Executor } from '../runner/executor.js';
 import { localExecutor } from '../runner/local-executor.js';
 import type { SignalSource } from '../shutdown/shutdown.js';
 import { connect, watchConnection, within } from './connection.js';
-import type { RedisTarget } from './url.js';
-import { prefix, runKeys } from './keys.js';
+import { connectionVariables, passwordWarning, type RedisTarget } from './url.js';
+import { fitConcurrency, openFileLimit } from '../runner/fd-budget.js';
+import { prefix, runKeys, submitterName } from './keys.js';
 import { StreamWriter } from './stream-writer.js';
 import { startWatchdog } from './watchdog.js';
 import { attemptKey, parseJobData, type JobData } from './wire.js';
@@ -20,6 +22,8 @@ import { attemptKey, parseJobData, type JobData } from './wire.js';
 /** How a worker is set up (`qrun worker` options). */
 export interface WorkerSettings {
   readonly target: RedisTarget;
+  /** The password was given on the command line (visible in ps): warned about. */
+  readonly passwordInArgv?: boolean | undefined;
   readonly queue: string;
   readonly concurrency: number;
   /** This machine's name in the submitter's joblog (Host column). */
@@ -48,12 +52,20 @@ export interface WorkerOutcome {
 const watchEveryMs = 250;
 
 /** Runs a worker until it is stopped; a Redis that cannot be reached is a UsageError. */
-export async function runWorker(settings: WorkerSettings, io: WorkerIO): Promise<WorkerOutcome> {
-  const conn = await connect(settings.target, 'worker');
+export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<WorkerOutcome> {
   const say = (text: string): void => void io.stderr.write(`qrun worker: ${text}\n`);
+  if (asked.passwordInArgv === true) say(passwordWarning);
+  // Each running job holds open files: fitted to the open-file limit, as a local run is.
+  const fitted = fitConcurrency(asked.concurrency, openFileLimit());
+  if (fitted.note !== undefined) say(fitted.note);
+  const settings = { ...asked, concurrency: fitted.concurrency };
+  const conn = await connect(settings.target, 'worker');
   const watchdog = startWatchdog();
+  // Jobs get the worker's environment without qrun's own connection settings (a password).
+  const jobEnv = { ...io.env };
+  for (const name of connectionVariables) delete jobEnv[name];
   const executor = await localExecutor({ onGroup: (pgid, live) => watchdog.watch(pgid, live) })({
-    env: io.env,
+    env: jobEnv,
     cwd: io.cwd,
     fail: () => undefined,
     notice: () => undefined,
@@ -62,6 +74,8 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIO): Promise
   const runs = new RunStates(conn, settings.queue);
   const running = new Map<string, Set<AbortController>>();
   const handBack = new AbortController();
+  // One listener per running job.
+  setMaxListeners(settings.concurrency + 10, handBack.signal);
 
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     const data = parseJobData(job.data);
@@ -69,7 +83,15 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIO): Promise
     if (data === undefined) return;
     const keys = runKeys(settings.queue, data.run);
     // Its submitter is gone (or canceled the run): the job is not run.
-    if (!(await runs.wanted(data.run))) return;
+    const wanted = await runs.wanted(data.run);
+    if (wanted === 'no') return;
+    if (wanted === 'unsure') {
+      // The submitter's connection is gone but its liveness key is not: it died (SIGKILL) or is
+      // reconnecting. Started now, the job could run twice (--resume runs it again); so it waits
+      // until the submitter is back or its key expires (then it is dropped above).
+      await job.moveToDelayed(Date.now() + watchEveryMs * 4, token);
+      throw new DelayedError();
+    }
     const writer = new StreamWriter(conn, keys.output, attemptKey(data.seq, data.attempt), randomBytes(6).toString('hex'));
     writer.start(settings.name);
     const kill = new AbortController();
@@ -118,7 +140,7 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIO): Promise
   const watcher = setInterval(() => {
     for (const [run, jobs] of running) {
       void runs.wanted(run, true).then((wanted) => {
-        if (!wanted) for (const kill of jobs) kill.abort();
+        if (wanted === 'no') for (const kill of jobs) kill.abort();
       });
     }
     runs.forgetOld();
@@ -174,25 +196,43 @@ export async function runWorker(settings: WorkerSettings, io: WorkerIO): Promise
  * cancel asked. Looked up at most every `watchEveryMs` per run, not once per job.
  */
 class RunStates {
-  private readonly known = new Map<string, { wanted: boolean; at: number }>();
+  private readonly known = new Map<string, { wanted: Wanted; at: number }>();
+  /** The names of the connections Redis lists, looked up at most every `watchEveryMs`. */
+  private clients: { names: Promise<Set<string>>; at: number } | undefined;
 
   constructor(
     private readonly conn: Redis,
     private readonly queue: string,
   ) {}
 
-  async wanted(run: string, fresh = false): Promise<boolean> {
+  /**
+   * 'yes': start its jobs. 'no': its submitter is gone for good (its liveness key expired) or
+   * canceled the run. 'unsure': the key is there but the submitter's connection is not (it was
+   * just killed, or is reconnecting): start nothing of it for now.
+   */
+  async wanted(run: string, fresh = false): Promise<Wanted> {
     const cached = this.known.get(run);
     if (!fresh && cached !== undefined && Date.now() - cached.at < watchEveryMs) return cached.wanted;
     const keys = runKeys(this.queue, run);
     try {
       const [alive, cancel] = await this.conn.mget(keys.alive, keys.cancel);
-      const wanted = alive !== null && cancel === null;
+      const connected = alive !== null && cancel === null ? (await this.clientNames()).has(submitterName(this.queue, run)) : false;
+      const wanted: Wanted = alive === null || cancel !== null ? 'no' : connected ? 'yes' : 'unsure';
       this.known.set(run, { wanted, at: Date.now() });
       return wanted;
     } catch {
-      return cached?.wanted ?? true;
+      return cached?.wanted ?? 'yes';
     }
+  }
+
+  private clientNames(): Promise<Set<string>> {
+    if (this.clients === undefined || Date.now() - this.clients.at >= watchEveryMs) {
+      const names = (this.conn.client('LIST') as Promise<string>).then((list) => new Set([...list.matchAll(/ name=(\S+)/g)].map((match) => match[1] as string)));
+      this.clients = { names, at: Date.now() };
+      // A failed lookup is not kept: the next asks again.
+      names.catch(() => (this.clients = undefined));
+    }
+    return this.clients.names;
   }
 
   /** Drops what is known of runs not asked about for a while (bounded memory on a long-lived worker). */
@@ -201,6 +241,9 @@ class RunStates {
     for (const [run, state] of this.known) if (now - state.at > 60_000) this.known.delete(run);
   }
 }
+
+/** Whether a run's jobs may start here (see RunStates.wanted). */
+type Wanted = 'yes' | 'no' | 'unsure';
 
 /** One attempt on this machine: the job's own settings, this worker's slot. */
 function runOne(executor: Executor, data: JobData, slot: number, writer: StreamWriter, kill: AbortSignal): Promise<ExecResult> {
