@@ -11,12 +11,18 @@ export interface RunKeys {
   readonly alive: string;
   /** Set when the submitter's second Ctrl-C asks workers to kill this run's jobs. */
   readonly cancel: string;
+  /**
+   * The Redis client id of the submitter's connection (refreshed with the liveness key): while
+   * Redis lists it, the submitter is alive. A SIGKILLed submitter's connection is gone at once,
+   * long before the liveness key's TTL runs out.
+   */
+  readonly client: string;
 }
 
 /** The keys of run `runId` on queue `queue`. */
 export function runKeys(queue: string, runId: string): RunKeys {
   const base = `${prefix}:${queue}:run:${runId}`;
-  return { output: `${base}:out`, alive: `${base}:alive`, cancel: `${base}:cancel` };
+  return { output: `${base}:out`, alive: `${base}:alive`, cancel: `${base}:cancel`, client: `${base}:client` };
 }
 
 /** A queue name BullMQ accepts and that is safe inside a key: letters, digits, - and _. */
@@ -24,11 +30,3 @@ export function checkQueueName(name: string): string | undefined {
   return /^[A-Za-z0-9_-]{1,100}$/.test(name) ? undefined : `--queue must be 1 to 100 letters, digits, - or _, got '${name}'`;
 }
 
-/**
- * The name a submitter's connection carries (CLIENT SETNAME): while Redis lists it, the
- * submitter is alive. A SIGKILLed submitter's connection is gone at once, long before the
- * liveness key's TTL runs out.
- */
-export function submitterName(queue: string, runId: string): string {
-  return `qrun-submitter-${queue}-${runId}`;
-}

@@ -8,7 +8,7 @@ import { messageOf } from '../errors.js';
 import type { ExecResult, ExecSignals, Executor, JobSpec, OutputChannel } from '../runner/executor.js';
 import { connect, watchConnection, within } from './connection.js';
 import type { RedisTarget } from './url.js';
-import { prefix, runKeys, submitterName } from './keys.js';
+import { prefix, runKeys } from './keys.js';
 import { attemptKey, decodeRecord, jobData, jobId, type JobData } from './wire.js';
 
 /** How the submitter talks to the fleet. */
@@ -66,8 +66,7 @@ const maxResubmits = 3;
 export async function openRedisExecutor(options: RedisExecutorOptions): Promise<Executor> {
   const runId = randomBytes(6).toString('hex');
   const conn = await connect(options.target, 'submitter');
-  // Named: workers see the submitter alive while Redis lists this connection (set again on each reconnect).
-  const reader = await connect(options.target, 'submitter', { connectionName: submitterName(options.queue, runId) });
+  const reader = await connect(options.target, 'submitter');
   const keys = runKeys(options.queue, runId);
   const queue = new Queue<JobData>(options.queue, { connection: conn, prefix, streams: { events: { maxLen: 100 } } });
   queue.on('error', () => undefined);
@@ -83,13 +82,21 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   // The stream exists before any worker writes (they never create it: XADD NOMKSTREAM), and
   // expires with the liveness key's refreshes, so a dead submitter's stream cannot stay behind.
   await conn.xadd(keys.output, '*', 'k', 'init');
+  // Workers see the submitter alive while Redis lists this connection of it (its id changes on a reconnect).
+  let clientId = String(await conn.client('ID'));
   const heartbeat = async (): Promise<void> => {
-    await conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs).pexpire(keys.output, options.runTtlMs * 6).exec();
+    await conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs).set(keys.client, clientId, 'PX', options.runTtlMs).pexpire(keys.output, options.runTtlMs * 6).exec();
   };
   await heartbeat();
   // Redis restarted without its data: the stream and the liveness key are made again, so the
   // workers' results have somewhere to go (they never create the stream).
-  conn.on('ready', () => void conn.xadd(keys.output, '*', 'k', 'init').then(heartbeat).catch(() => undefined));
+  conn.on('ready', () => {
+    void (conn.client('ID') as Promise<number>)
+      .then((id) => (clientId = String(id)))
+      .then(() => conn.xadd(keys.output, '*', 'k', 'init'))
+      .then(heartbeat)
+      .catch(() => undefined);
+  });
   const heartbeatTimer = setInterval(() => void heartbeat().catch(() => undefined), Math.max(100, Math.floor(options.runTtlMs / 3)));
   const stopWatching = [watchConnection(conn, options.reconnectMs, lost), watchConnection(reader, options.reconnectMs, lost)];
 
@@ -357,7 +364,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       }
       // The run's own keys go; jobs still queued (a run that failed) are removed too.
       const cleanup = (async () => {
-        await conn.del(keys.output, keys.alive);
+        await conn.del(keys.output, keys.alive, keys.client);
         // A worker that did not answer may still run a job: the cancel key stays for it a while.
         if (!unconfirmed) await conn.del(keys.cancel);
         else await conn.pexpire(keys.cancel, Math.max(options.runTtlMs * 2, 60_000));

@@ -14,7 +14,7 @@ import type { SignalSource } from '../shutdown/shutdown.js';
 import { connect, watchConnection, within } from './connection.js';
 import { connectionVariables, passwordWarning, type RedisTarget } from './url.js';
 import { fitConcurrency, openFileLimit } from '../runner/fd-budget.js';
-import { prefix, runKeys, submitterName } from './keys.js';
+import { prefix, runKeys } from './keys.js';
 import { StreamWriter } from './stream-writer.js';
 import { startWatchdog } from './watchdog.js';
 import { attemptKey, parseJobData, type JobData } from './wire.js';
@@ -83,7 +83,7 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
     if (data === undefined) return;
     const keys = runKeys(settings.queue, data.run);
     // Its submitter is gone (or canceled the run): the job is not run.
-    const wanted = await runs.wanted(data.run);
+    const wanted = await runs.wanted(data.run, true);
     if (wanted === 'no') return;
     if (wanted === 'unsure') {
       // The submitter's connection is gone but its liveness key is not: it died (SIGKILL) or is
@@ -197,8 +197,6 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
  */
 class RunStates {
   private readonly known = new Map<string, { wanted: Wanted; at: number }>();
-  /** The names of the connections Redis lists, looked up at most every `watchEveryMs`. */
-  private clients: { names: Promise<Set<string>>; at: number } | undefined;
 
   constructor(
     private readonly conn: Redis,
@@ -208,31 +206,25 @@ class RunStates {
   /**
    * 'yes': start its jobs. 'no': its submitter is gone for good (its liveness key expired) or
    * canceled the run. 'unsure': the key is there but the submitter's connection is not (it was
-   * just killed, or is reconnecting): start nothing of it for now.
+   * just killed, or is reconnecting): start nothing of it for now. `fresh`: asked now, not
+   * taken from the last answer (before a job starts, so a dead submitter's jobs do not).
    */
   async wanted(run: string, fresh = false): Promise<Wanted> {
     const cached = this.known.get(run);
     if (!fresh && cached !== undefined && Date.now() - cached.at < watchEveryMs) return cached.wanted;
     const keys = runKeys(this.queue, run);
     try {
-      const [alive, cancel] = await this.conn.mget(keys.alive, keys.cancel);
-      const connected = alive !== null && cancel === null ? (await this.clientNames()).has(submitterName(this.queue, run)) : false;
-      const wanted: Wanted = alive === null || cancel !== null ? 'no' : connected ? 'yes' : 'unsure';
+      const [alive, cancel, client] = await this.conn.mget(keys.alive, keys.cancel, keys.client);
+      let wanted: Wanted = alive === null || alive === undefined || (cancel !== null && cancel !== undefined) ? 'no' : 'yes';
+      if (wanted === 'yes' && typeof client === 'string' && /^\d+$/.test(client)) {
+        const listed = String(await this.conn.call('CLIENT', 'LIST', 'ID', client));
+        if (listed.trim() === '') wanted = 'unsure';
+      }
       this.known.set(run, { wanted, at: Date.now() });
       return wanted;
     } catch {
       return cached?.wanted ?? 'yes';
     }
-  }
-
-  private clientNames(): Promise<Set<string>> {
-    if (this.clients === undefined || Date.now() - this.clients.at >= watchEveryMs) {
-      const names = (this.conn.client('LIST') as Promise<string>).then((list) => new Set([...list.matchAll(/ name=(\S+)/g)].map((match) => match[1] as string)));
-      this.clients = { names, at: Date.now() };
-      // A failed lookup is not kept: the next asks again.
-      names.catch(() => (this.clients = undefined));
-    }
-    return this.clients.names;
   }
 
   /** Drops what is known of runs not asked about for a while (bounded memory on a long-lived worker). */

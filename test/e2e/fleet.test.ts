@@ -6,7 +6,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Qrun, liveProcesses, runQrun, uniqueSleep } from './helpers.js';
+import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { Qrun, baseEnv, liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
 import { TestRedis, haveRedis, startWorker, stopWorkers } from './fleet-helpers.js';
 
 const skip = haveRedis ? false : 'needs redis-server';
@@ -318,12 +320,27 @@ describe('fleet: faults', { skip }, () => {
   });
 
   it('Redis down at the start: one line, exit 255, the password never shown', async () => {
+    const warning = 'the Redis password on the command line is visible to every user of this machine (ps); give it in QRUN_REDIS, QRUN_REDIS_PASSWORD_FILE (--redis-password-file) or REDISCLI_AUTH instead';
     const submitter = await runQrun(['--redis', 'redis://:s3cret@127.0.0.1:1'], { input: 'echo x\n' });
     assert.equal(submitter.code, 255);
-    assert.equal(submitter.stderr, 'qrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (submitter): ECONNREFUSED\n');
+    assert.equal(submitter.stderr, `qrun: warning: ${warning}\nqrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (submitter): ECONNREFUSED\n`);
     const worker = await runQrun(['worker', '--redis', 'redis://:s3cret@127.0.0.1:1']);
     assert.equal(worker.code, 255);
-    assert.equal(worker.stderr, 'qrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (worker): ECONNREFUSED\n');
+    assert.equal(worker.stderr, `qrun worker: warning: ${warning}\nqrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (worker): ECONNREFUSED\n`);
+    // From the environment: no warning.
+    const quiet = await runQrun(['worker'], { env: { QRUN_REDIS: 'redis://:s3cret@127.0.0.1:1' } });
+    assert.equal(quiet.stderr, 'qrun: cannot connect to Redis at redis://:***@127.0.0.1:1 (worker): ECONNREFUSED\n');
+    // ?password= and a password holding / or a bad %-escape are never shown.
+    const query = await runQrun(['--redis', 'redis://127.0.0.1:1/?password=s3cret'], { input: 'echo x\n' });
+    assert.match(query.stderr, /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1\/\?password=\*\*\* \(submitter\)/);
+    for (const url of ['redis://u:s3/cret@127.0.0.1:1', 'redis://u:s3%zzcret@127.0.0.1:1']) {
+      const odd = await runQrun(['--redis', url], { input: 'echo x\n' });
+      assert.equal(odd.code, 255);
+      assert.doesNotMatch(odd.stderr, /s3|internal error/);
+      assert.equal(odd.stderr.split('\n').filter(Boolean).length, 1, odd.stderr);
+    }
+    const queue = await runQrun(['worker', '--redis', 'redis://127.0.0.1:1'], { env: { QRUN_QUEUE: 'bad name' } });
+    assert.equal(queue.stderr, "qrun: worker: QRUN_QUEUE must be 1 to 100 letters, digits, - or _, got 'bad name'\n");
     const bad = await runQrun(['--redis', 'http://x'], { input: 'echo x\n' });
     assert.equal(bad.stderr, "qrun: --redis must be a URL like redis://host:6379 or rediss://host:6380, got 'http://x'; see qrun --help\n");
   });
@@ -360,6 +377,102 @@ describe('fleet: faults', { skip }, () => {
       assert.match(result.stderr, /^qrun: no worker took a job from queue 'qrun' within --wait-workers 4\.00s$/m);
       assert.deepEqual(redis.keys().filter((key) => key.includes(':run:')), []);
     } finally {
+      redis.stop();
+    }
+  });
+});
+
+describe('fleet: more faults', { skip }, () => {
+  it('a server that accepts and never answers: submitter and worker say so within seconds, exit 255', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `redis://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const [submitter, worker] = await Promise.all([runQrun(['--redis', url], { input: 'echo x\n', limitMs: 30_000 }), runQrun(['worker', '--redis', url], { limitMs: 30_000 })]);
+      assert.equal(submitter.code, 255);
+      assert.equal(submitter.stderr, `qrun: cannot connect to Redis at ${url} (submitter): no answer within 5s (is it Redis, and not hung?)\n`);
+      assert.equal(worker.code, 255);
+      assert.equal(worker.stderr, `qrun: cannot connect to Redis at ${url} (worker): no answer within 5s (is it Redis, and not hung?)\n`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a submitter SIGKILLed: its queued jobs never start (only the running ones can run again)', async () => {
+    const redis = await new TestRedis().start();
+    const marks = mkdtempSync(join(scratch, 'killed-submitter-'));
+    const worker = await startWorker(redis, ['-c', '2']);
+    try {
+      const input = Array.from({ length: 30 }, () => `touch ${marks}/$QRUN_SEQ; sleep 0.2`).join('\n');
+      const submitter = new Qrun(['--redis', redis.url], { input });
+      await until(() => readdirSync(marks).length >= 2, 'two jobs started');
+      submitter.kill('SIGKILL');
+      await submitter.done;
+      const atKill = readdirSync(marks).length;
+      // Long enough for the worker to have run ten more jobs, well inside the 10 s --run-ttl.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.ok(readdirSync(marks).length <= atKill + 2, `${readdirSync(marks).length} started, ${atKill} when it was killed`);
+    } finally {
+      await stopWorkers([worker]);
+      redis.stop();
+    }
+  });
+
+  it('every worker dies mid-run: --wait-workers gives up; the jobs get no joblog row', async () => {
+    const redis = await new TestRedis().start();
+    const marks = mkdtempSync(join(scratch, 'all-dead-'));
+    const sleep = uniqueSleep();
+    const log = join(scratch, 'all-dead.jl');
+    const worker = await startWorker(redis, ['-c', '1']);
+    try {
+      const submitter = new Qrun(['--redis', redis.url, '--wait-workers', '3s', '--joblog', log], { input: `touch ${marks}/1; sleep ${sleep}\necho never\n` });
+      await until(() => readdirSync(marks).length === 1, 'the job to start');
+      worker.kill('SIGKILL');
+      await worker.done;
+      const result = await submitter.done;
+      assert.equal(result.code, 255);
+      assert.match(result.stderr, /^qrun: no worker has been connected to queue 'qrun' for --wait-workers 3\.00s \(the workers running this run's jobs stopped\)$/m);
+      assert.equal(readFileSync(log, 'utf8').trimEnd().split('\n').length, 1, 'no rows: --resume runs both');
+    } finally {
+      for (const pid of liveProcesses(sleep)) process.kill(pid, 'SIGKILL');
+      redis.stop();
+    }
+  });
+
+  it('--wait-workers with no worker at all: the jobs are not started, no joblog row', async () => {
+    const redis = await new TestRedis().start();
+    const log = join(scratch, 'no-worker.jl');
+    try {
+      const result = await runQrun(['--redis', redis.url, '--wait-workers', '3s', '--joblog', log, '--summary-json', '-'], { input: 'echo x\necho y\n' });
+      assert.equal(result.code, 255);
+      assert.equal(readFileSync(log, 'utf8').trimEnd().split('\n').length, 1);
+      const summary = JSON.parse(result.stdout.toString()) as { notStarted: number; failed: number };
+      assert.equal(summary.notStarted, 2);
+      assert.equal(summary.failed, 0);
+    } finally {
+      redis.stop();
+    }
+  });
+
+  it('a worker under a low open-file limit fits -c to it; at -c 16 no listener warning; jobs do not see QRUN_REDIS', async () => {
+    const redis = await new TestRedis().start();
+    const low = track(spawn('bash', ['-c', `ulimit -n 64; exec '${process.execPath}' '${qrunBin}' worker -c 100`], { env: { ...baseEnv, QRUN_REDIS: redis.url }, stdio: ['ignore', 'ignore', 'pipe'] }), 60_000);
+    let lowStderr = '';
+    low.stderr.on('data', (chunk: Buffer) => (lowStderr += chunk.toString()));
+    const lowEnded = new Promise((resolve) => low.on('close', resolve));
+    await until(() => lowStderr.includes('taking jobs'), 'the worker under ulimit -n 64');
+    const wide = await startWorker(redis, ['-c', '16']);
+    try {
+      const result = await runQrun(['-q', '--redis', redis.url], { input: Array.from({ length: 32 }, () => 'env | grep -c -e ^QRUN_REDIS -e ^REDISCLI_AUTH; sleep 0.1').join('\n'), env: { REDISCLI_AUTH: 'unused' } });
+      assert.equal(result.stdout.toString(), '0\n'.repeat(32));
+      await stopWorkers([wide]);
+      assert.doesNotMatch(wide.stderr, /MaxListeners/);
+      low.kill('SIGTERM');
+      await lowEnded;
+      assert.match(lowStderr, /--concurrency 100 needs about \d+ open files, over the limit of 64 \(ulimit -n\): running \d+ at a time/);
+      assert.doesNotMatch(lowStderr, /Unhandled|EMFILE/);
+    } finally {
+      low.kill('SIGKILL');
       redis.stop();
     }
   });
