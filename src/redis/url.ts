@@ -24,8 +24,9 @@ export interface PasswordSources {
 
 /** Checks a --redis value: redis://, rediss:// (TLS) or a unix socket path. */
 export function parseRedisUrl(value: string, sources: PasswordSources = {}): RedisTarget {
-  const password = passwordApart(sources);
-  if (value.startsWith('/')) return { url: value, shown: value, password };
+  const apart = passwordApart(sources);
+  const password = apart === undefined ? {} : { password: apart };
+  if (value.startsWith('/')) return { url: value, shown: value, ...password };
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -45,7 +46,7 @@ export function parseRedisUrl(value: string, sources: PasswordSources = {}): Red
   if (parsed.password !== '') parsed.password = '***';
   // ioredis also reads ?password=…: hidden as well.
   if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
-  return { url: value, shown: parsed.toString(), password };
+  return { url: value, shown: parsed.toString(), ...password };
 }
 
 /** Whether a --redis value holds a password (in its user part or as ?password=). */

@@ -85,7 +85,8 @@ export function decodeRecord(fields: readonly Buffer[]): StreamRecord | undefine
   if (kind === kinds.end) {
     try {
       const sent = /^(\d+),(\d+)$/.exec(map.get('b')?.toString() ?? '');
-      return { kind: 'end', key, exec, result: JSON.parse(map.get('r')?.toString() ?? '') as ExecResult, sent: sent === null ? undefined : [Number(sent[1]), Number(sent[2])] };
+      const result = JSON.parse(map.get('r')?.toString() ?? '') as ExecResult;
+      return sent === null ? { kind: 'end', key, exec, result } : { kind: 'end', key, exec, result, sent: [Number(sent[1]), Number(sent[2])] };
     } catch {
       return undefined;
     }

@@ -13,7 +13,7 @@ function fromArgv(...argv: string[]) {
 function fromArgvEnv(argv: string[], env: NodeJS.ProcessEnv) {
   const parsed = parseArgs(argv, new PassThrough(), env);
   assert.equal(parsed.kind, 'run');
-  return parsed.kind === 'run' ? parseOptions(parsed.raw, 6, parsed.names) : assert.fail();
+  return parsed.kind === 'run' ? parseOptions(parsed.raw, 6, parsed.names, env) : assert.fail();
 }
 
 describe('options', () => {
@@ -175,6 +175,9 @@ describe('fleet options', () => {
     assert.deepEqual(options.redis, { target: { url: 'redis://:pw@h:1', shown: 'redis://:***@h:1' }, queue: 'qrun', waitWorkersMs: undefined, runTtlMs: 10_000, reconnectMs: 15_000 });
     assert.equal(fromArgv('--redis', '/tmp/r.sock', '--queue-size', '50').concurrency, 50);
     assert.equal(fromArgvEnv([], { QRUN_REDIS: 'redis://h:1', QRUN_QUEUE: 'q2' }).redis?.queue, 'q2');
+    // The password apart from the URL: REDISCLI_AUTH, or --redis-password-file (it wins).
+    assert.equal(fromArgvEnv(['--redis', 'redis://h:1'], { REDISCLI_AUTH: 'envpw' }).redis?.target.password, 'envpw');
+    assert.throws(() => fromArgv('--redis', 'redis://h:1', '--redis-password-file', '/no/such/file'), /^UsageError: --redis-password-file '\/no\/such\/file' cannot be read: ENOENT$/);
   });
 
   it('fleet options without --redis, and bad queue names, are refused', () => {

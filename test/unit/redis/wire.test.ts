@@ -31,6 +31,7 @@ describe('fleet wire format', () => {
       { kind: 'stdout', key, exec: 'e1', data },
       { kind: 'stderr', key, exec: 'e1', data },
       { kind: 'end', key, exec: 'e1', result },
+      { kind: 'end', key, exec: 'e1', result, sent: [5, 0] },
     ] as const) {
       assert.deepEqual(decodeRecord(toFields(encodeRecord(record))), record);
     }
