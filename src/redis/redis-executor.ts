@@ -301,8 +301,10 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   const onKill = (): void => {
     if (killing) return;
     killing = true;
-    onStop();
+    // The cancel key first (commands on one connection run in order): a worker that takes one
+    // of the jobs still waiting checks it before starting it (--halt now starts nothing more).
     void conn.set(keys.cancel, '1', 'PX', 24 * 3600 * 1000).catch(() => undefined);
+    onStop();
     // Workers poll the cancel key and answer with end records; one that died cannot.
     setTimeout(() => {
       if (pending.size > 0) unconfirmed = true;
