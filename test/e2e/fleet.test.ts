@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { Qrun, baseEnv, liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
 import { TestRedis, haveRedis, startWorker, stopWorkers } from './fleet-helpers.js';
+import { workerChaos } from './chaos.js';
 
 const skip = haveRedis ? false : 'needs redis-server';
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-fleet-'));
@@ -504,3 +505,13 @@ describe('fleet: bounded memory', { skip }, () => {
   });
 });
 
+
+describe('fleet: chaos (short)', { skip }, () => {
+  it('workers SIGKILLed and started again at random: every job printed once, whole, in order, and recorded once', { timeout: 240_000 }, async (t) => {
+    const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
+    // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
+    t.diagnostic(`chaos seed ${seed}`);
+    const report = await workerChaos({ jobs: 120, workers: 3, kills: 3, seed, scratch, largeEvery: 25 });
+    t.diagnostic(`chaos: ${report.kills} worker kills, ${report.ranTwice} jobs ran twice (their first run died with its worker)`);
+  });
+});

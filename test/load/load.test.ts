@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { qrunBin, runQrun, track } from '../e2e/helpers.js';
+import { workerChaos } from '../e2e/chaos.js';
+import { haveRedis } from '../e2e/fleet-helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-load-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -36,5 +38,16 @@ describe('load', () => {
     const [first, last] = [mean(samples.slice(5, 15)), mean(samples.slice(20))];
     assert.ok(Math.max(...samples) < 100, `peak RSS ${Math.max(...samples)} MB`);
     assert.ok(last - first < 5, `RSS grew from ${first.toFixed(1)} to ${last.toFixed(1)} MB`);
+  });
+});
+
+describe('fleet chaos', { skip: haveRedis ? false : 'needs redis-server' }, () => {
+  it('QRUN_CHAOS_JOBS jobs (default 2,000) while workers are SIGKILLed and started again at random', { timeout: 900_000 }, async (t) => {
+    const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
+    const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 2000);
+    // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
+    t.diagnostic(`chaos seed ${seed}, ${jobs} jobs`);
+    const report = await workerChaos({ jobs, workers: 3, kills: 10, seed, scratch, largeEvery: 250 });
+    t.diagnostic(`chaos: ${report.kills} worker kills, ${report.ranTwice} jobs ran twice (their first run died with its worker)`);
   });
 });
