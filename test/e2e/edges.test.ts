@@ -136,10 +136,13 @@ describe("qrun's own lines start a line of their own", () => {
 });
 
 describe('every file qrun writes', () => {
-  const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
+  // A 1 MB disk: mounted here when this process may (root, and mounting allowed).
+  const disk = mkdtempSync(join(scratch, 'tiny-'));
+  const canMount = process.getuid?.() === 0 && spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]).status === 0;
+  after(() => {
+    if (canMount) spawnSync('umount', ['-l', disk]);
+  });
   it('a --log-file whose disk fills mid-run: one line naming it, exit 255, every job accounted, the summary written', { skip: canMount ? false : 'needs root to mount a 1 MB tmpfs' }, async () => {
-    const disk = mkdtempSync(join(scratch, 'tiny-'));
-    assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]).status, 0);
     try {
       // Nearly full: the log fills it after a few jobs.
       writeFileSync(join(disk, 'fill'), Buffer.alloc(1000 * 1024));

@@ -42,9 +42,9 @@ describe('load', () => {
 });
 
 describe('fleet chaos', { skip: haveRedis ? false : 'needs redis-server' }, () => {
-  it('QRUN_CHAOS_JOBS jobs (default 2,000) while workers are SIGKILLed and started again at random', { timeout: 900_000 }, async (t) => {
+  it('QRUN_CHAOS_JOBS jobs (default 1,000) while workers are SIGKILLed and started again at random', { timeout: 900_000 }, async (t) => {
     const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
-    const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 2000);
+    const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 1000);
     // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
     t.diagnostic(`chaos seed ${seed}, ${jobs} jobs`);
     const report = await workerChaos({ jobs, workers: 3, kills: 10, seed, scratch, largeEvery: 250 });
