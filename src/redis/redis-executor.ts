@@ -83,16 +83,20 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   // expires with the liveness key's refreshes, so a dead submitter's stream cannot stay behind.
   await conn.xadd(keys.output, '*', 'k', 'init');
   // Workers see the submitter alive while Redis lists this connection of it (its id changes on a reconnect).
-  let clientId = String(await conn.client('ID'));
+  // (An ACL user without CLIENT: no id, and workers go by the liveness key alone.)
+  const clientIdOf = (): Promise<string | undefined> => (conn.client('ID') as Promise<number>).then(String, () => undefined);
+  let clientId = await clientIdOf();
   const heartbeat = async (): Promise<void> => {
-    await conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs).set(keys.client, clientId, 'PX', options.runTtlMs).pexpire(keys.output, options.runTtlMs * 6).exec();
+    const beat = conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs);
+    if (clientId !== undefined) beat.set(keys.client, clientId, 'PX', options.runTtlMs);
+    await beat.pexpire(keys.output, options.runTtlMs * 6).exec();
   };
   await heartbeat();
   // Redis restarted without its data: the stream and the liveness key are made again, so the
   // workers' results have somewhere to go (they never create the stream).
   conn.on('ready', () => {
-    void (conn.client('ID') as Promise<number>)
-      .then((id) => (clientId = String(id)))
+    void clientIdOf()
+      .then((id) => (clientId = id))
       .then(() => conn.xadd(keys.output, '*', 'k', 'init'))
       .then(heartbeat)
       .catch(() => undefined);

@@ -217,8 +217,9 @@ class RunStates {
       const [alive, cancel, client] = await this.conn.mget(keys.alive, keys.cancel, keys.client);
       let wanted: Wanted = alive === null || alive === undefined || (cancel !== null && cancel !== undefined) ? 'no' : 'yes';
       if (wanted === 'yes' && typeof client === 'string' && /^\d+$/.test(client)) {
-        const listed = String(await this.conn.call('CLIENT', 'LIST', 'ID', client));
-        if (listed.trim() === '') wanted = 'unsure';
+        // An ACL user without CLIENT cannot look: the liveness key alone then decides.
+        const listed = await (this.conn.call('CLIENT', 'LIST', 'ID', client) as Promise<unknown>).then(String, () => undefined);
+        if (listed !== undefined && listed.trim() === '') wanted = 'unsure';
       }
       this.known.set(run, { wanted, at: Date.now() });
       return wanted;
