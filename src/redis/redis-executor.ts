@@ -238,7 +238,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
           // at least once rather than a failed row for a job that may never have run.
           entry.resubmits++;
           entry.orphanChecks = 0;
-          if (!resubmitNoticed) options.notice(`qrun: jobs were lost from the Redis queue at ${options.target.shown} (was Redis restarted?): queued again`);
+          if (!resubmitNoticed) options.notice(`qrun: jobs were lost from the Redis queue at ${options.target.shown} (was it restarted, or out of memory?): queued again`);
           resubmitNoticed = true;
           await queue.add('job', entry.data, { jobId: entry.id, removeOnComplete: true, removeOnFail: { age: 3600 } }).catch(() => undefined);
         } else finish(entry, failure(state === 'unknown' ? 'lost from the Redis queue' : 'finished on its worker, but its result never arrived', entry.queuedAt));

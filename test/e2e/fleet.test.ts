@@ -479,6 +479,26 @@ describe('fleet: more faults', { skip }, () => {
   });
 });
 
+describe('fleet: Redis out of memory', { skip }, () => {
+  it('output Redis refused (maxmemory) fails its job with the reason; none of it printed as whole', async () => {
+    const redis = await new TestRedis(['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']).start();
+    const worker = await startWorker(redis, ['-c', '2']);
+    const log = join(scratch, 'oom.jl');
+    try {
+      const input = 'yes abcdefghijklmnopqrstuvwxyz0123456789 | head -c 30000000\nyes xyz | head -c 20000000\necho small\n';
+      const result = await runQrun(['--redis', redis.url, '-k', '--joblog', log], { input, limitMs: 120_000 });
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stdout.toString(), 'small\n');
+      assert.match(result.stderr, /its output was damaged on the way through Redis: \d+ bytes sent, \d+ received/);
+      const rows = readFileSync(log, 'utf8').trimEnd().split('\n').slice(1).map((row) => row.split('\t'));
+      assert.deepEqual(rows.filter((row) => row[6] === '0').map((row) => row[0]), ['3'], 'only the small job succeeded');
+    } finally {
+      await stopWorkers([worker]);
+      redis.stop();
+    }
+  });
+});
+
 describe('fleet: bounded memory', { skip }, () => {
   it('100 MB from one job arrives whole, with Redis under a 32 MiB ceiling', async () => {
     const redis = await new TestRedis(['--maxmemory', '32mb', '--maxmemory-policy', 'noeviction']).start();
