@@ -5,10 +5,10 @@
 // util-linux's flock is missing, a directory lock beside the file (proper-lockfile) is used.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, UsageError, messageOf } from '../errors.js';
+import { findProgram } from '../find-program.js';
 
 /** Another qrun holds the lock: exit 254, before anything runs. */
 export class LockedError extends UsageError {
@@ -81,20 +81,6 @@ function refuseFifo(path: string): void {
     return;
   }
   if (stat.isFIFO() || stat.isSocket()) throw new UsageError(`--lock '${path}' cannot be taken: it is ${stat.isFIFO() ? 'a FIFO' : 'a socket'}; give a file path`);
-}
-
-/** The program `name` on `searchPath`, if it is there and executable. */
-function findProgram(name: string, searchPath: string | undefined): string | undefined {
-  for (const dir of (searchPath ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** How often a waiting qrun tries the directory lock again. */
