@@ -79,6 +79,9 @@ export async function workerChaos(plan: ChaosPlan): Promise<ChaosReport> {
       kills++;
       workers = workers.filter((_, i) => i !== victim);
       workers.push(await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', `w${plan.workers + kills}`]));
+      // The killed worker's jobs run again once their 1 s lock has lapsed: the next kill waits
+      // until they have, since a job whose run dies twice fails by design (BullMQ's stall limit).
+      await new Promise((resolve) => setTimeout(resolve, 3000));
     }
     const result = await submitter.done;
     assert.equal(result.code, 0, `seed ${plan.seed}: ${result.stderr}`);
