@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
-import { Qrun, baseEnv, liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
+import { Qrun, baseEnv, describeProcesses, liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
 import { TestRedis, haveRedis, startWorker, stopWorkers } from './fleet-helpers.js';
 import { workerChaos } from './chaos.js';
 
@@ -34,10 +34,10 @@ function hosts(path: string): string[] {
 }
 
 /** Waits until `predicate` holds (checked every 50 ms), or fails after `ms`. */
-async function until(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
+async function until(predicate: () => boolean, what: string, ms = 30_000, detail: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${detail()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -167,7 +167,7 @@ describe('fleet: faults', { skip }, () => {
       first.kill('SIGKILL');
       await first.done;
       // Its jobs die with it (its watchdog), rather than finishing as orphans.
-      await until(() => liveProcesses(sleep).length === 0, "the dead worker's jobs to be killed", 10_000);
+      await until(() => liveProcesses(sleep).length === 0, "the dead worker's jobs to be killed", 10_000, () => `; left:\n${describeProcesses(liveProcesses(sleep))}\nworker stderr: ${first.stderr}`);
       // The rest run quickly on the second worker; the first's two run again after the lock expires.
       second = await startWorker(redis, ['-c', '4', '--lock-duration', '1s', '--name', 'survivor']);
       await until(() => readdirSync(marks).length >= 6, 'every job running on the second worker');

@@ -132,6 +132,23 @@ export function liveProcesses(token: string): number[] {
   return found;
 }
 
+/** One line per pid: pid, parent, group, state and command line, for a failing test's message. */
+export function describeProcesses(pids: readonly number[]): string {
+  return pids
+    .map((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // After the command name in parentheses: state, ppid, pgrp.
+        const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return `${pid} ppid ${ppid} pgrp ${pgrp} ${state} ${cmdline}`;
+      } catch {
+        return `${pid} gone`;
+      }
+    })
+    .join('\n');
+}
+
 /** A pid is alive (and not a zombie). */
 export function isAlive(pid: number): boolean {
   try {

@@ -143,7 +143,7 @@ describe('at a terminal', () => {
 
   it('without a known total: done, running, read ahead, elapsed, rate; NO_COLOR: no colour; TERM=dumb: no line', () => {
     const plain = onTerminal(`stty cols 120 rows 30; printf 'sleep 0.5\\n' | node ${qrunBin}`, { NO_COLOR: '1' });
-    assert.match(plain.screen, /0 done, 1 running, 0 read ahead, 0:00, 0\.0 jobs\/s/);
+    assert.match(plain.screen, /0 done, 1 running, 0 read ahead, \d+:\d\d, 0\.0 jobs\/s/);
     assert.ok(!plain.screen.includes(`${esc}[3`), 'no colour at all');
     const dumb = onTerminal(`stty cols 120 rows 30; printf 'sleep 0.5\\n' | node ${qrunBin}`, { TERM: 'dumb' });
     assert.doesNotMatch(dumb.screen, /running/);
