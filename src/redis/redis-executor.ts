@@ -9,6 +9,7 @@ import type { ExecResult, ExecSignals, Executor, JobSpec, OutputChannel } from '
 import { connect, watchConnection, within } from './connection.js';
 import type { RedisTarget } from './url.js';
 import { prefix, runKeys } from './keys.js';
+import { placeChunk } from './chunk-order.js';
 import { attemptKey, decodeRecord, jobData, jobId, type JobData } from './wire.js';
 
 /** How the submitter talks to the fleet. */
@@ -31,7 +32,9 @@ export interface RedisExecutorOptions {
 
 /** One attempt in flight. */
 interface Pending {
-  readonly id: string;
+  /** Its BullMQ job id: a new one each time it is queued again. */
+  id: string;
+  readonly baseId: string;
   readonly key: string;
   readonly output: OutputChannel;
   readonly queuedAt: number;
@@ -42,9 +45,13 @@ interface Pending {
   batched: boolean;
   /** Bytes of stdout and stderr received from the current run (`exec`). */
   received: [number, number];
+  /** Part of the current run's output never arrived: it is not printed as whole. */
+  damaged: boolean;
+  /** Redis reconnects before it was (last) queued: one since means its output may have been cut by a restart. */
+  reconnectsAtQueue: number;
   /** What the workers get: kept to queue it again if Redis loses it. */
   readonly data: JobData;
-  /** Times it was queued again after Redis lost it. */
+  /** Times it was queued again after Redis lost it or cut its output. */
   resubmits: number;
   /** Reconciliation: checks that found the job finished without its end record. */
   orphanChecks: number;
@@ -84,6 +91,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   await conn.xadd(keys.output, '*', 'k', 'init');
   // Workers see the submitter alive while Redis lists this connection of it (its id changes on a reconnect).
   // (An ACL user without CLIENT: no id, and workers go by the liveness key alone.)
+  let reconnects = 0;
   const clientIdOf = (): Promise<string | undefined> => (conn.client('ID') as Promise<number>).then(String, () => undefined);
   let clientId = await clientIdOf();
   const heartbeat = async (): Promise<void> => {
@@ -95,6 +103,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   // Redis restarted without its data: the stream and the liveness key are made again, so the
   // workers' results have somewhere to go (they never create the stream).
   conn.on('ready', () => {
+    reconnects++;
     void clientIdOf()
       .then((id) => (clientId = id))
       .then(() => conn.xadd(keys.output, '*', 'k', 'init'))
@@ -187,33 +196,64 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
     const entry = pending.get(record.key);
     if (entry === undefined) return;
     if (record.kind === 'start') {
-      // A second start: the first run of this attempt was lost (its worker died) and it runs again.
-      if (entry.exec !== undefined && entry.exec !== record.exec) entry.output.port.restart?.();
+      // The same start sent again after a reconnect changes nothing.
+      if (entry.exec === record.exec) return;
+      // A second run: the first run of this attempt was lost (its worker died) and it runs again.
+      if (entry.exec !== undefined) entry.output.port.restart?.();
       entry.exec = record.exec;
       entry.host = record.host;
       entry.received = [0, 0];
+      entry.damaged = false;
       return;
     }
     if (record.exec !== entry.exec) return;
-    if (record.kind === 'stdout') {
-      entry.received[0] += record.data.length;
-      void entry.output.port.onStdout(record.data);
-    } else if (record.kind === 'stderr') {
-      entry.received[1] += record.data.length;
-      void entry.output.port.onStderr(record.data);
+    if (record.kind === 'stdout' || record.kind === 'stderr') {
+      const stream = record.kind === 'stdout' ? 0 : 1;
+      const place = placeChunk(entry.received[stream], record.at, record.data.length);
+      if (place === 'copy') return;
+      if (place === 'gap') entry.damaged = true;
+      entry.received[stream] = (place === 'gap' ? (record.at ?? 0) : entry.received[stream]) + record.data.length;
+      // Output with a hole is not passed on: it is discarded, or the job fails.
+      if (entry.damaged) return;
+      void (stream === 0 ? entry.output.port.onStdout(record.data) : entry.output.port.onStderr(record.data));
     } else if (record.kind === 'end') {
       const { sent } = record;
-      if (sent !== undefined && (sent[0] !== entry.received[0] || sent[1] !== entry.received[1])) {
-        // Part of the output was refused by Redis (maxmemory) or stored twice (an AOF replay):
-        // the job fails with the reason, and what is held of its output is not printed as whole.
-        entry.output.port.restart?.();
-        finish(entry, { ...record.result, error: `its output was damaged on the way through Redis: ${sent[0] + sent[1]} bytes sent, ${entry.received[0] + entry.received[1]} received (Redis out of memory, or restarted)` });
-      } else finish(entry, record.result);
+      const damaged = entry.damaged || (sent !== undefined && (sent[0] !== entry.received[0] || sent[1] !== entry.received[1]));
+      if (!damaged) return finish(entry, record.result);
+      // A Redis restart since it was queued cut the output: it runs again, from the start.
+      if (reconnects > entry.reconnectsAtQueue && entry.resubmits < maxResubmits) return void queueAgain(entry, 'cut');
+      // Part of the output was refused by Redis (maxmemory): the job fails with the reason, and
+      // what is held of its output is not printed as whole.
+      entry.output.port.restart?.();
+      finish(entry, { ...record.result, error: `its output was damaged on the way through Redis: ${sent === undefined ? '?' : sent[0] + sent[1]} bytes sent, ${entry.received[0] + entry.received[1]} received (Redis out of memory, or restarted)` });
     }
   };
 
+  // A job Redis lost (restarted without its data) or whose output it cut goes to the queue again,
+  // under a new id: at least once, rather than a failed row for a job that may never have run.
+  const noticed = { lost: false, cut: false };
+  const queueAgain = async (entry: Pending, why: 'lost' | 'cut'): Promise<void> => {
+    if (!noticed[why]) {
+      noticed[why] = true;
+      options.notice(
+        why === 'lost'
+          ? `qrun: jobs were lost from the Redis queue at ${options.target.shown} (was it restarted, or out of memory?): queued again`
+          : `qrun: the output of jobs running while Redis at ${options.target.shown} restarted was cut: they run again (their output is the new run's)`,
+      );
+    }
+    entry.output.port.restart?.();
+    entry.resubmits++;
+    entry.orphanChecks = 0;
+    entry.exec = undefined;
+    entry.host = undefined;
+    entry.received = [0, 0];
+    entry.damaged = false;
+    entry.reconnectsAtQueue = reconnects;
+    entry.id = `${entry.baseId}.${entry.resubmits}`;
+    await queue.add('job', entry.data, { jobId: entry.id, removeOnComplete: true, removeOnFail: { age: 3600 } }).catch(() => undefined);
+  };
+
   // Reconciliation: a job that BullMQ failed (stalled too often) or lost never sends its end record.
-  let resubmitNoticed = false;
   const reconcile = async (): Promise<void> => {
     const now = Date.now();
     const due: Pending[] = [];
@@ -233,21 +273,15 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       } else if (state === 'unknown' || state === 'completed') {
         // Give the stream a moment: the end record may still be on its way.
         if (++entry.orphanChecks < 3) continue;
-        if (state === 'unknown' && entry.resubmits < maxResubmits) {
-          // Gone from the queue with no result (Redis restarted without its data): queued again,
-          // at least once rather than a failed row for a job that may never have run.
-          entry.resubmits++;
-          entry.orphanChecks = 0;
-          if (!resubmitNoticed) options.notice(`qrun: jobs were lost from the Redis queue at ${options.target.shown} (was it restarted, or out of memory?): queued again`);
-          resubmitNoticed = true;
-          await queue.add('job', entry.data, { jobId: entry.id, removeOnComplete: true, removeOnFail: { age: 3600 } }).catch(() => undefined);
-        } else finish(entry, failure(state === 'unknown' ? 'lost from the Redis queue' : 'finished on its worker, but its result never arrived', entry.queuedAt));
+        // Gone from the queue with no result (Redis restarted without its data).
+        if (state === 'unknown' && entry.resubmits < maxResubmits) await queueAgain(entry, 'lost');
+        else finish(entry, failure(state === 'unknown' ? 'lost from the Redis queue' : 'finished on its worker, but its result never arrived', entry.queuedAt));
       }
     }
   };
 
   let noWorkersSince: number | undefined;
-  let noticed = false;
+  let noWorkerNoticed = false;
   // Whenever jobs wait or run and no worker is connected (none started yet, or every one died):
   // said once, and --wait-workers gives up.
   const checkWorkers = async (): Promise<void> => {
@@ -262,8 +296,8 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
     }
     noWorkersSince ??= Date.now();
     const waited = Date.now() - noWorkersSince;
-    if (!noticed && waited >= noWorkerNoticeMs) {
-      noticed = true;
+    if (!noWorkerNoticed && waited >= noWorkerNoticeMs) {
+      noWorkerNoticed = true;
       options.notice(`qrun: no worker is taking jobs from queue '${options.queue}' on ${options.target.shown}; start one with: qrun worker --redis ${options.target.shown} --queue ${options.queue}`);
     }
     if (options.waitWorkersMs !== undefined && waited >= options.waitWorkersMs) {
@@ -327,8 +361,10 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       const queuedAt = Date.now();
       return new Promise<ExecResult>((resolve) => {
         const key = attemptKey(spec.seq, spec.attempt);
+        const id = jobId(runId, spec.seq, spec.attempt);
         const entry: Pending = {
-          id: jobId(runId, spec.seq, spec.attempt),
+          id,
+          baseId: id,
           key,
           output,
           queuedAt,
@@ -336,7 +372,9 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
           host: undefined,
           batched: true,
           received: [0, 0],
-          data: jobData(runId, spec),
+          damaged: false,
+          reconnectsAtQueue: reconnects,
+          data: jobData(runId, options.runTtlMs, spec),
           resubmits: 0,
           orphanChecks: 0,
           checkedAt: queuedAt,

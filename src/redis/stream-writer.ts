@@ -44,9 +44,11 @@ export class StreamWriter {
   }
 
   private chunk(kind: 'stdout' | 'stderr', data: Buffer): void | Promise<void> {
+    const at = this.sent[kind];
     this.sent[kind] += data.length;
-    // Commands on one connection run in order: only the last needs awaiting.
-    this.last = this.add({ kind, key: this.key, exec: this.exec, data }).catch(() => undefined);
+    // Commands on one connection run in order: only the last needs awaiting. A command whose
+    // answer a reconnect lost is sent again (ioredis): `at` lets the submitter skip the copy.
+    this.last = this.add({ kind, key: this.key, exec: this.exec, data, at }).catch(() => undefined);
     this.sinceCheck += data.length;
     if (this.sinceCheck < checkEveryBytes) return;
     this.sinceCheck = 0;

@@ -10,6 +10,8 @@ export interface JobData {
   readonly run: string;
   readonly seq: number;
   readonly attempt: number;
+  /** The submitter's --run-ttl: how long its liveness key lasts without a refresh. */
+  readonly ttl?: number | undefined;
   readonly spec: Omit<JobSpec, 'seq' | 'slot' | 'attempt'>;
 }
 
@@ -29,13 +31,14 @@ const dataSchema = z.object({
   run: z.string().check(z.regex(/^[A-Za-z0-9]+$/)),
   seq: z.int().check(z.gte(1)),
   attempt: z.int().check(z.gte(1)),
+  ttl: z.optional(z.int().check(z.gte(1))),
   spec: specSchema,
 });
 
 /** The job data for a spec: what a worker needs to run it, nothing of the submitter's machine. */
-export function jobData(run: string, spec: JobSpec): JobData {
+export function jobData(run: string, ttl: number, spec: JobSpec): JobData {
   const { seq, attempt, command, shell, timeoutMs, termSeq, env, cwd } = spec;
-  return { run, seq, attempt, spec: { command, shell, timeoutMs, termSeq, env, cwd } };
+  return { run, seq, attempt, ttl, spec: { command, shell, timeoutMs, termSeq, env, cwd } };
 }
 
 /** A job's data as a worker reads it from Redis: checked, since anything can be written there. */
@@ -52,7 +55,8 @@ export function jobId(run: string, seq: number, attempt: number): string {
 /** One record of a run's output stream. */
 export type StreamRecord =
   | { readonly kind: 'start'; readonly key: string; readonly exec: string; readonly host: string }
-  | { readonly kind: 'stdout' | 'stderr'; readonly key: string; readonly exec: string; readonly data: Buffer }
+  /** `at`: the bytes of the same stream this run wrote before the chunk (a chunk stored twice, or one missing, shows). */
+  | { readonly kind: 'stdout' | 'stderr'; readonly key: string; readonly exec: string; readonly data: Buffer; readonly at?: number | undefined }
   /** `sent`: the bytes of stdout and stderr the worker wrote into the stream for this run. */
   | { readonly kind: 'end'; readonly key: string; readonly exec: string; readonly result: ExecResult; readonly sent?: readonly [number, number] | undefined };
 
@@ -68,7 +72,7 @@ export function encodeRecord(record: StreamRecord): (string | Buffer)[] {
   const fields: (string | Buffer)[] = ['k', kinds[record.kind], 'j', record.key, 'x', record.exec];
   if (record.kind === 'start') fields.push('h', record.host);
   else if (record.kind === 'end') fields.push('r', JSON.stringify(record.result), ...(record.sent === undefined ? [] : ['b', record.sent.join(',')]));
-  else fields.push('d', record.data);
+  else fields.push('d', record.data, ...(record.at === undefined ? [] : ['p', String(record.at)]));
   return fields;
 }
 
@@ -81,7 +85,11 @@ export function decodeRecord(fields: readonly Buffer[]): StreamRecord | undefine
   const exec = map.get('x')?.toString();
   if (key === undefined || exec === undefined) return undefined;
   if (kind === kinds.start) return { kind: 'start', key, exec, host: map.get('h')?.toString() ?? '?' };
-  if (kind === kinds.stdout || kind === kinds.stderr) return { kind: kind === kinds.stdout ? 'stdout' : 'stderr', key, exec, data: map.get('d') ?? Buffer.alloc(0) };
+  if (kind === kinds.stdout || kind === kinds.stderr) {
+    const chunk = { kind: kind === kinds.stdout ? 'stdout' : 'stderr', key, exec, data: map.get('d') ?? Buffer.alloc(0) } as const;
+    const at = /^\d+$/.exec(map.get('p')?.toString() ?? '')?.[0];
+    return at === undefined ? chunk : { ...chunk, at: Number(at) };
+  }
   if (kind === kinds.end) {
     try {
       const sent = /^(\d+),(\d+)$/.exec(map.get('b')?.toString() ?? '');

@@ -50,6 +50,8 @@ export interface WorkerOutcome {
 
 /** How often a worker looks for its runs' cancel and liveness keys. */
 const watchEveryMs = 250;
+/** A run's --run-ttl when its jobs do not say (the submitter's default). */
+const defaultTtlMs = 10_000;
 
 /** Runs a worker until it is stopped; a Redis that cannot be reached is a UsageError. */
 export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<WorkerOutcome> {
@@ -83,7 +85,7 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
     if (data === undefined) return;
     const keys = runKeys(settings.queue, data.run);
     // Its submitter is gone (or canceled the run): the job is not run.
-    const wanted = await runs.wanted(data.run, true);
+    const wanted = await runs.wanted(data.run, true, data.ttl);
     if (wanted === 'no') return;
     if (wanted === 'unsure') {
       // The submitter's connection is gone but its liveness key is not: it died (SIGKILL) or is
@@ -197,6 +199,8 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
  */
 class RunStates {
   private readonly known = new Map<string, { wanted: Wanted; at: number }>();
+  /** Each run's --run-ttl, as its jobs carry it. */
+  private readonly ttls = new Map<string, number>();
 
   constructor(
     private readonly conn: Redis,
@@ -208,14 +212,19 @@ class RunStates {
    * canceled the run. 'unsure': the key is there but the submitter's connection is not (it was
    * just killed, or is reconnecting): start nothing of it for now. `fresh`: asked now, not
    * taken from the last answer (before a job starts, so a dead submitter's jobs do not).
+   * A liveness key missing from a Redis that restarted less than the run's TTL ago is 'unsure':
+   * Redis lost its data, and a live submitter makes the key again within that time.
    */
-  async wanted(run: string, fresh = false): Promise<Wanted> {
+  async wanted(run: string, fresh = false, ttlMs?: number): Promise<Wanted> {
+    if (ttlMs !== undefined) this.ttls.set(run, ttlMs);
     const cached = this.known.get(run);
     if (!fresh && cached !== undefined && Date.now() - cached.at < watchEveryMs) return cached.wanted;
     const keys = runKeys(this.queue, run);
     try {
       const [alive, cancel, client] = await this.conn.mget(keys.alive, keys.cancel, keys.client);
-      let wanted: Wanted = alive === null || alive === undefined || (cancel !== null && cancel !== undefined) ? 'no' : 'yes';
+      const canceled = cancel !== null && cancel !== undefined;
+      let wanted: Wanted = alive === null || alive === undefined || canceled ? 'no' : 'yes';
+      if (wanted === 'no' && !canceled && (await this.upFor()) < (this.ttls.get(run) ?? defaultTtlMs)) wanted = 'unsure';
       if (wanted === 'yes' && typeof client === 'string' && /^\d+$/.test(client)) {
         // An ACL user without CLIENT cannot look: the liveness key alone then decides.
         const listed = await (this.conn.call('CLIENT', 'LIST', 'ID', client) as Promise<unknown>).then(String, () => undefined);
@@ -231,7 +240,18 @@ class RunStates {
   /** Drops what is known of runs not asked about for a while (bounded memory on a long-lived worker). */
   forgetOld(): void {
     const now = Date.now();
-    for (const [run, state] of this.known) if (now - state.at > 60_000) this.known.delete(run);
+    for (const [run, state] of this.known) {
+      if (now - state.at <= 60_000) continue;
+      this.known.delete(run);
+      this.ttls.delete(run);
+    }
+  }
+
+  /** How long Redis has been up, in ms (Infinity when it does not say: an ACL user without INFO). */
+  private async upFor(): Promise<number> {
+    const info = await this.conn.info('server').catch(() => '');
+    const seconds = /^uptime_in_seconds:(\d+)/m.exec(info)?.[1];
+    return seconds === undefined ? Infinity : Number(seconds) * 1000;
   }
 }
 

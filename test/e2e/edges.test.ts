@@ -105,7 +105,7 @@ describe('the reader of stdout leaves', () => {
   });
 
   it('--summary-json - into a reader that leaves: 141 quietly; into a full disk: 255 with one line', () => {
-    const gone = shell('seq 3 | QRUN --summary-json - echo | head -1; echo "status ${PIPESTATUS[1]}"');
+    const gone = shell('seq 3 | QRUN -k --summary-json - echo | head -1; echo "status ${PIPESTATUS[1]}"');
     assert.equal(gone.stdout, '1\nstatus 141\n');
     assert.equal(gone.stderr, '');
     const full = shell('seq 3 | QRUN -q --summary-json - echo > /dev/full');

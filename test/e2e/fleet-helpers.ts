@@ -22,6 +22,7 @@ export class TestRedis {
   /** Starts it and waits until it answers. */
   async start(): Promise<this> {
     this.server = track(
+      // Persistence is off unless the test's own arguments (which come last) turn AOF on.
       spawn('redis-server', [...(this.extra.includes('--port') ? [] : ['--port', '0']), '--unixsocket', this.socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extra], { stdio: 'ignore' }),
       600_000,
     );
@@ -49,6 +50,26 @@ export class TestRedis {
     return Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(this.cli('info', 'memory'))?.[1]);
   }
 
+  /** SIGKILLs it (a crash), waits `downMs`, and starts it again on the same socket and directory. */
+  async restart(downMs: number): Promise<void> {
+    const server = this.server;
+    server?.kill('SIGKILL');
+    if (server && server.exitCode === null && server.signalCode === null) await new Promise((resolve) => server.once('exit', resolve));
+    rmSync(this.socket, { force: true });
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.start();
+  }
+
+  /** Stops it answering (SIGSTOP) for `ms`, connections held open, then lets it go on. */
+  async pause(ms: number): Promise<void> {
+    this.server?.kill('SIGSTOP');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    } finally {
+      this.server?.kill('SIGCONT');
+    }
+  }
+
   /** Stops it (SIGKILL: as a crash would). */
   kill(): void {
     this.server?.kill('SIGKILL');
@@ -71,4 +92,13 @@ export async function startWorker(redis: TestRedis, args: readonly string[] = []
 export async function stopWorkers(workers: readonly Qrun[]): Promise<void> {
   for (const worker of workers) worker.kill('SIGTERM');
   await Promise.all(workers.map((worker) => worker.done));
+}
+
+/** Waits until `predicate` holds (checked every 50 ms), or fails after `ms`. */
+export async function until(predicate: () => boolean, what: string, ms = 30_000, detail: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${detail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { Qrun, baseEnv, describeProcesses, liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
-import { TestRedis, haveRedis, startWorker, stopWorkers } from './fleet-helpers.js';
+import { TestRedis, haveRedis, startWorker, stopWorkers, until } from './fleet-helpers.js';
 import { workerChaos } from './chaos.js';
 
 const skip = haveRedis ? false : 'needs redis-server';
@@ -33,14 +33,6 @@ function hosts(path: string): string[] {
   return [...new Set(readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((row) => row.split('\t')[1] as string))].sort();
 }
 
-/** Waits until `predicate` holds (checked every 50 ms), or fails after `ms`. */
-async function until(predicate: () => boolean, what: string, ms = 30_000, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${detail()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const jobs = [
   'echo one',

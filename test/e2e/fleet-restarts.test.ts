@@ -1,0 +1,116 @@
+// End to end: a fleet run through Redis restarts (with and without AOF), a paused Redis, and
+// --halt now: every job's output printed once and whole, every job recorded once, as locally.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Qrun, describeProcesses, liveProcesses, runQrun } from './helpers.js';
+import { TestRedis, haveRedis, startWorker, stopWorkers, until } from './fleet-helpers.js';
+
+const skip = haveRedis ? false : 'needs redis-server';
+const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-restarts-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const jobCount = 12;
+const linesPerJob = 15;
+
+/** Job `seq` marks its start, prints 15 numbered lines over about a second, then ends. */
+function jobsInput(marks: string, sleep: string): string {
+  return Array.from({ length: jobCount }, () => `touch ${marks}/$QRUN_SEQ.$$; for i in $(seq ${linesPerJob}); do echo "$QRUN_SEQ line $i"; sleep ${sleep}; done`).join('\n');
+}
+
+function expectedOutput(): string {
+  let text = '';
+  for (let seq = 1; seq <= jobCount; seq++) for (let i = 1; i <= linesPerJob; i++) text += `${seq} line ${i}\n`;
+  return text;
+}
+
+/**
+ * Runs the jobs through two workers in group -k mode; `fault` strikes once three jobs have
+ * started. Asserts what a local run gives: the exact output, exit 0, one row per job with exit 0
+ * and the whole output's size, and no job process left. Returns the run's stderr.
+ */
+async function throughFault(redis: TestRedis, fault: () => Promise<void>): Promise<string> {
+  const marks = mkdtempSync(join(scratch, 'marks-'));
+  // A sleep of about 0.1 s whose duration is this test's own: its processes can be found.
+  const sleep = `0.1${String(process.pid).padStart(7, '0')}${String(Date.now() % 1000).padStart(3, '0')}`;
+  const log = join(scratch, `${sleep}.jl`);
+  const workers = [await startWorker(redis, ['-c', '3', '--name', 'w1']), await startWorker(redis, ['-c', '3', '--name', 'w2'])];
+  const submitter = new Qrun(['--redis', redis.url, '-k', '--joblog', log], { input: jobsInput(marks, sleep), limitMs: 120_000 });
+  try {
+    await until(() => readdirSync(marks).length >= 3, 'three jobs running');
+    await fault();
+    const result = await submitter.done;
+    assert.equal(result.stdout.toString(), expectedOutput(), result.stderr);
+    assert.equal(result.code, 0, result.stderr);
+    const rows = readFileSync(log, 'utf8').trimEnd().split('\n').slice(1).map((row) => row.split('\t'));
+    assert.deepEqual(rows.map((row) => Number(row[0])).sort((a, b) => a - b), Array.from({ length: jobCount }, (_, i) => i + 1), 'each job recorded once');
+    for (const row of rows) {
+      assert.equal(row[6], '0', row.join(' '));
+      assert.equal(row[5], String(`${row[0]} line 1\n`.length * 9 + `${row[0]} line 10\n`.length * 6), `the whole output's size: ${row.join(' ')}`);
+    }
+    return result.stderr;
+  } finally {
+    await stopWorkers(workers);
+    await until(() => liveProcesses(sleep).length === 0, 'no job left', 10_000, () => describeProcesses(liveProcesses(sleep)));
+  }
+}
+
+describe('fleet: Redis restarts and pauses', { skip }, () => {
+  it('Redis restarted with AOF mid-run: no line twice, none lost, every job recorded succeeded', async () => {
+    const redis = await new TestRedis(['--appendonly', 'yes', '--appendfsync', 'always']).start();
+    try {
+      const stderr = await throughFault(redis, () => redis.restart(500));
+      assert.doesNotMatch(stderr, /damaged|lost from/);
+    } finally {
+      redis.stop();
+    }
+  });
+
+  it('Redis restarted without its data mid-run: jobs lost from the queue run again; each printed once, recorded once', async () => {
+    const redis = await new TestRedis().start();
+    try {
+      const stderr = await throughFault(redis, () => redis.restart(500));
+      assert.match(stderr, /^qrun: jobs were lost from the Redis queue at .* \(was it restarted, or out of memory\?\): queued again$/m);
+    } finally {
+      redis.stop();
+    }
+  });
+
+  it('Redis paused for 6 s mid-run: nothing fails, nothing is recorded twice', async () => {
+    const redis = await new TestRedis().start();
+    try {
+      const stderr = await throughFault(redis, () => redis.pause(6000));
+      assert.doesNotMatch(stderr, /damaged|lost|never arrived/);
+    } finally {
+      redis.stop();
+    }
+  });
+});
+
+describe('fleet: --halt now as locally', { skip }, () => {
+  it('--halt now,fail=1: the failed job ends the run, no job after it starts, exit 1', async () => {
+    const redis = await new TestRedis().start();
+    const worker = await startWorker(redis, ['-c', '1']);
+    try {
+      const input = (marks: string): string => ['sleep 0.3; exit 1', ...Array.from({ length: 5 }, (_, i) => `touch ${marks}/${i + 2}; echo ran ${i + 2}`)].join('\n');
+      const args = ['-c', '1', '--halt', 'now,fail=1', '--joblog'];
+      const localMarks = mkdtempSync(join(scratch, 'halt-local-'));
+      const fleetMarks = mkdtempSync(join(scratch, 'halt-fleet-'));
+      const local = await runQrun([...args, join(scratch, 'halt-local.jl')], { input: input(localMarks) });
+      const fleet = await runQrun(['--redis', redis.url, ...args, join(scratch, 'halt-fleet.jl')], { input: input(fleetMarks) });
+      assert.equal(local.code, 1, local.stderr);
+      assert.equal(fleet.code, local.code, fleet.stderr);
+      assert.equal(fleet.stdout.toString(), local.stdout.toString());
+      assert.deepEqual(readdirSync(localMarks), []);
+      assert.deepEqual(readdirSync(fleetMarks), [], 'no job after the failed one started');
+      const rows = (name: string): string[] => readFileSync(join(scratch, name), 'utf8').trimEnd().split('\n').slice(1).map((row) => `${row.split('\t')[0]} ${row.split('\t')[6]}`);
+      assert.deepEqual(rows('halt-fleet.jl'), rows('halt-local.jl'));
+    } finally {
+      await stopWorkers([worker]);
+      redis.stop();
+    }
+  });
+});
