@@ -1,29 +1,39 @@
-// A fault-injection run of the fleet: jobs through workers that a seeded driver SIGKILLs and
-// restarts at random, checked against what a correct run must print. Shared by the short run in
-// `npm test` and the long one in `npm run test:load`.
+// A fault-injection run of the fleet: jobs through workers while a seeded driver SIGKILLs and
+// restarts workers, the submitter (started again with --resume) and Redis, and pauses Redis;
+// checked against what a correct run must print. Shared by the short run in `npm test` and the
+// long one in `npm run test:load`.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Qrun, liveProcesses } from './helpers.js';
-import { TestRedis, startWorker, stopWorkers } from './fleet-helpers.js';
+import { TestRedis, startWorker, stopWorkers, until } from './fleet-helpers.js';
+
+/** The faults the driver picks from. */
+export type Fault = 'worker' | 'submitter' | 'redis' | 'pause';
 
 /** What a chaos run is made of. */
 export interface ChaosPlan {
   readonly jobs: number;
   readonly workers: number;
-  /** Worker kills, spread over the run. */
-  readonly kills: number;
+  /** Faults, spread over the run, each picked at random from `kinds`. */
+  readonly faults: number;
+  readonly kinds: readonly Fault[];
+  /** Redis keeps an append-only file (fsync every second, its default), so a restart keeps (most of) its data. */
+  readonly aof: boolean;
   readonly seed: number;
   readonly scratch: string;
   /** Every this many jobs, one prints a large block (20,000 lines). */
   readonly largeEvery: number;
+  /** Seconds each job sleeps after printing: the run lasts long enough for every fault to strike. */
+  readonly pace: number;
 }
 
 /** What happened, for the closing report. */
 export interface ChaosReport {
   readonly seed: number;
-  readonly kills: number;
+  /** How many of each fault struck. */
+  readonly struck: Readonly<Record<Fault, number>>;
   /** Jobs whose side effect happened more than once (a run lost with its worker, then run again). */
   readonly ranTwice: number;
 }
@@ -46,70 +56,100 @@ function linesOf(seq: number, largeEvery: number): number {
 }
 
 /**
- * Runs `plan.jobs` jobs in group -k mode through `plan.workers` workers while workers are
- * SIGKILLed and started again; asserts every job's output printed exactly once and whole, in
- * order, one joblog row per job matching its output, every job run at least once, nothing left
- * running and Redis holding nothing of the run.
+ * Runs `plan.jobs` jobs in group -k mode through `plan.workers` workers while the faults strike;
+ * asserts every job's output printed exactly once and whole, in order, across the submitter's
+ * runs; one joblog row per job matching its output; every job run at least once; every fault
+ * said in one line; nothing left running; Redis holding nothing of the runs, at its starting memory.
  */
-export async function workerChaos(plan: ChaosPlan): Promise<ChaosReport> {
+export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
   const next = random(plan.seed);
   const dir = mkdtempSync(join(plan.scratch, `chaos-${plan.seed}-`));
   const effects = join(dir, 'effects');
   writeFileSync(effects, '');
   const jobsFile = join(dir, 'jobs');
   // Each job appends its number (its side effect), prints its block slowly enough to be caught mid-way, then ends.
-  writeFileSync(jobsFile, Array.from({ length: plan.jobs }, (_, i) => `echo $QRUN_SEQ >> ${effects}; seq -f "job $QRUN_SEQ line %g" ${linesOf(i + 1, plan.largeEvery)}; sleep 0.0$((QRUN_SEQ % 5))`).join('\n'));
-  const redis = await new TestRedis().start();
+  writeFileSync(jobsFile, Array.from({ length: plan.jobs }, (_, i) => `echo $QRUN_SEQ >> ${effects}; seq -f "job $QRUN_SEQ line %g" ${linesOf(i + 1, plan.largeEvery)}; sleep ${plan.pace}`).join('\n'));
+  const redis = await new TestRedis(plan.aof ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : []).start();
   const joblog = join(dir, 'joblog');
+  const struck: Record<Fault, number> = { worker: 0, submitter: 0, redis: 0, pause: 0 };
   let workers: Qrun[] = [];
-  let kills = 0;
+  let named = 0;
+  const addWorker = async (): Promise<void> => void workers.push(await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', `w${++named}`]));
+  // A short --run-ttl: a killed submitter's jobs stop, and its keys go, within seconds.
+  const submit = (resume: boolean): Qrun => new Qrun(['--redis', redis.url, '--run-ttl', '2s', '-k', '-q', '--joblog', joblog, ...(resume ? ['--resume'] : []), '-a', jobsFile], { limitMs: 600_000 });
+  // What each submitter run printed, and said.
+  const printed: Buffer[] = [];
+  const said: string[] = [];
   try {
-    for (let i = 0; i < plan.workers; i++) workers.push(await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', `w${i}`]));
-    const submitter = new Qrun(['--redis', redis.url, '-k', '-q', '--joblog', joblog, '-a', jobsFile], { limitMs: 600_000 });
+    for (let i = 0; i < plan.workers; i++) await addWorker();
+    const startMemory = redis.usedMemory();
+    let submitter = submit(false);
     const done = (): number => readFileSync(effects, 'utf8').split('\n').filter(Boolean).length;
-    while (kills < plan.kills && submitter.child.exitCode === null) {
-      // The next kill once a random share of the jobs has run.
-      const at = Math.floor(((kills + next()) / plan.kills) * plan.jobs * 0.9);
+    for (let fault = 0; fault < plan.faults && submitter.child.exitCode === null; fault++) {
+      // The next fault once a random share of the jobs has run.
+      const at = Math.floor(((fault + next()) / plan.faults) * plan.jobs * 0.9);
       while (done() < at && submitter.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
       if (submitter.child.exitCode !== null) break;
-      const victim = Math.floor(next() * workers.length);
-      const doomed = workers[victim] as Qrun;
-      doomed.kill('SIGKILL');
-      await doomed.done;
-      kills++;
-      workers = workers.filter((_, i) => i !== victim);
-      workers.push(await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', `w${plan.workers + kills}`]));
-      // The killed worker's jobs run again once their 1 s lock has lapsed: the next kill waits
-      // until they have, since a job whose run dies twice fails by design (BullMQ's stall limit).
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const kind = plan.kinds[Math.floor(next() * plan.kinds.length)] as Fault;
+      struck[kind]++;
+      if (kind === 'worker') {
+        const victim = Math.floor(next() * workers.length);
+        const doomed = workers[victim] as Qrun;
+        doomed.kill('SIGKILL');
+        await doomed.done;
+        workers = workers.filter((_, i) => i !== victim);
+        await addWorker();
+      } else if (kind === 'submitter') {
+        submitter.kill('SIGKILL');
+        const result = await submitter.done;
+        printed.push(result.stdout);
+        said.push(result.stderr);
+        submitter = submit(true);
+      } else if (kind === 'redis') {
+        await redis.restart(Math.floor(200 + next() * 800));
+      } else {
+        await redis.pause(Math.floor(1000 + next() * 3000));
+      }
+      // Jobs whose run died run again once their 1 s lock has lapsed: the next fault waits until
+      // they have, since a job whose run dies twice fails by design (BullMQ's stall limit).
+      await new Promise((resolve) => setTimeout(resolve, kind === 'worker' || kind === 'redis' ? 3000 : 1000));
     }
     const result = await submitter.done;
-    assert.equal(result.code, 0, `seed ${plan.seed}: ${result.stderr}`);
-    // Every job's block exactly once, whole, in input order: the lost runs' output is not there.
+    printed.push(result.stdout);
+    said.push(result.stderr);
+    const context = `seed ${plan.seed} (${JSON.stringify(struck)}): ${said.join('\n')}`;
+    assert.equal(result.code, 0, context);
+    // Every job's block exactly once, whole, in input order, across the runs: lost runs' output is not there.
     const expected = Array.from({ length: plan.jobs }, (_, i) => Array.from({ length: linesOf(i + 1, plan.largeEvery) }, (_, n) => `job ${i + 1} line ${n + 1}\n`).join('')).join('');
-    const stdout = result.stdout.toString();
-    assert.equal(stdout.length, expected.length, `seed ${plan.seed}: ${stdout.length} bytes printed, ${expected.length} expected`);
-    assert.ok(stdout === expected, `seed ${plan.seed}: the output differs from every job's block once, in order`);
+    const stdout = Buffer.concat(printed).toString();
+    assert.equal(stdout.length, expected.length, `${context}: ${stdout.length} bytes printed, ${expected.length} expected`);
+    assert.ok(stdout === expected, `${context}: the output differs from every job's block once, in order`);
     // One row per job, its Receive the bytes of its block.
     const rows = readFileSync(joblog, 'utf8').trimEnd().split('\n').slice(1).map((row) => row.split('\t'));
-    assert.deepEqual(rows.map((row) => Number(row[0])).sort((a, b) => a - b), Array.from({ length: plan.jobs }, (_, i) => i + 1), `seed ${plan.seed}: one row per job`);
+    assert.deepEqual(rows.map((row) => Number(row[0])).sort((a, b) => a - b), Array.from({ length: plan.jobs }, (_, i) => i + 1), `${context}: one row per job`);
     for (const row of rows) {
       const seq = Number(row[0]);
       const bytes = Array.from({ length: linesOf(seq, plan.largeEvery) }, (_, n) => `job ${seq} line ${n + 1}\n`).join('').length;
-      assert.equal(Number(row[5]), bytes, `seed ${plan.seed}: job ${seq}'s Receive`);
+      assert.equal(Number(row[5]), bytes, `${context}: job ${seq}'s Receive`);
     }
-    // Every job ran at least once; some ran twice (their first run died with its worker).
+    // Every fault said in one line, and nothing else: qrun's lines are its notices (-q: no summary).
+    for (const line of said.join('').split('\n').filter(Boolean)) assert.match(line, /^qrun: (jobs were lost from the Redis queue|the output of jobs running while Redis)/, context);
+    // Every job ran at least once; some ran twice (their first run died with its worker, or was cut).
     const counts = new Map<number, number>();
     for (const line of readFileSync(effects, 'utf8').split('\n').filter(Boolean)) counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
-    assert.equal(counts.size, plan.jobs, `seed ${plan.seed}: every job ran`);
+    assert.equal(counts.size, plan.jobs, `${context}: every job ran`);
     const ranTwice = [...counts.values()].filter((count) => count > 1).length;
-    assert.deepEqual(liveProcesses(effects), [], `seed ${plan.seed}: no job left running`);
-    return { seed: plan.seed, kills, ranTwice };
+    await until(() => liveProcesses(effects).length === 0, `${context}: no job left running`, 10_000);
+    await stopWorkers(workers);
+    workers = [];
+    // Nothing of the runs is left in Redis (a killed submitter's keys expire with its --run-ttl),
+    // and it holds no more than when the run began.
+    await until(() => redis.keys().filter((key) => key.includes(':run:')).length === 0, `${context}: the runs' keys to go`, 30_000, () => `: ${redis.keys().join(' ')}`);
+    const endMemory = redis.usedMemory();
+    assert.ok(endMemory <= startMemory + 1024 * 1024, `${context}: Redis used ${startMemory} bytes at the start, ${endMemory} at the end`);
+    return { seed: plan.seed, struck, ranTwice };
   } finally {
     await stopWorkers(workers);
-    // Nothing of the run is left in Redis.
-    const left = existsSync(redis.socket) ? redis.keys().filter((key) => key.includes(':run:')) : [];
     redis.stop();
-    assert.deepEqual(left, [], `seed ${plan.seed}: the run's keys are gone`);
   }
 }

@@ -79,10 +79,10 @@ describe('fleet: Redis restarts and pauses', { skip }, () => {
     }
   });
 
-  it('Redis paused for 6 s mid-run: nothing fails, nothing is recorded twice', async () => {
+  it('Redis paused for 13 s (longer than --run-ttl) mid-run: nothing fails, nothing is recorded twice', async () => {
     const redis = await new TestRedis().start();
     try {
-      const stderr = await throughFault(redis, () => redis.pause(6000));
+      const stderr = await throughFault(redis, () => redis.pause(13_000));
       assert.doesNotMatch(stderr, /damaged|lost|never arrived/);
     } finally {
       redis.stop();

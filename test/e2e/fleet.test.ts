@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { Qrun, baseEnv, describeProcesses, liveProcesses, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
 import { TestRedis, haveRedis, startWorker, stopWorkers, until } from './fleet-helpers.js';
-import { workerChaos } from './chaos.js';
+import { fleetChaos } from './chaos.js';
 
 const skip = haveRedis ? false : 'needs redis-server';
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-fleet-'));
@@ -519,11 +519,11 @@ describe('fleet: bounded memory', { skip }, () => {
 
 
 describe('fleet: chaos (short)', { skip }, () => {
-  it('workers SIGKILLed and started again at random: every job printed once, whole, in order, and recorded once', { timeout: 240_000 }, async (t) => {
+  it('workers, the submitter and Redis killed, Redis paused, at random: every job printed once, whole, in order, and recorded once', { timeout: 300_000 }, async (t) => {
     const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
     // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
     t.diagnostic(`chaos seed ${seed}`);
-    const report = await workerChaos({ jobs: 120, workers: 3, kills: 3, seed, scratch, largeEvery: 25 });
-    t.diagnostic(`chaos: ${report.kills} worker kills, ${report.ranTwice} jobs ran twice (their first run died with its worker)`);
+    const report = await fleetChaos({ jobs: 120, workers: 3, faults: 4, kinds: ['worker', 'submitter', 'redis', 'pause'], aof: seed % 2 === 0, seed, scratch, largeEvery: 25, pace: 0.5 });
+    t.diagnostic(`chaos: ${JSON.stringify(report.struck)}, ${report.ranTwice} jobs ran twice`);
   });
 });

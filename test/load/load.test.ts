@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { qrunBin, runQrun, track } from '../e2e/helpers.js';
-import { workerChaos } from '../e2e/chaos.js';
+import { fleetChaos } from '../e2e/chaos.js';
 import { haveRedis } from '../e2e/fleet-helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-load-'));
@@ -42,12 +42,14 @@ describe('load', () => {
 });
 
 describe('fleet chaos', { skip: haveRedis ? false : 'needs redis-server' }, () => {
-  it('QRUN_CHAOS_JOBS jobs (default 1,000) while workers are SIGKILLed and started again at random', { timeout: 900_000 }, async (t) => {
-    const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
-    const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 1000);
-    // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
-    t.diagnostic(`chaos seed ${seed}, ${jobs} jobs`);
-    const report = await workerChaos({ jobs, workers: 3, kills: 10, seed, scratch, largeEvery: 250 });
-    t.diagnostic(`chaos: ${report.kills} worker kills, ${report.ranTwice} jobs ran twice (their first run died with its worker)`);
-  });
+  for (const aof of [false, true]) {
+    it(`QRUN_CHAOS_JOBS jobs (default 1,000) while workers, the submitter and Redis (AOF ${aof ? 'on' : 'off'}) are killed and Redis paused, at random`, { timeout: 900_000 }, async (t) => {
+      const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
+      const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 1000);
+      // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
+      t.diagnostic(`chaos seed ${seed}, ${jobs} jobs`);
+      const report = await fleetChaos({ jobs, workers: 3, faults: 10, kinds: ['worker', 'submitter', 'redis', 'pause'], aof, seed, scratch, largeEvery: 250, pace: 0.25 });
+      t.diagnostic(`chaos: ${JSON.stringify(report.struck)}, ${report.ranTwice} jobs ran twice`);
+    });
+  }
 });
