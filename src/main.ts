@@ -29,7 +29,8 @@ import { isStdoutTable, ResultsTable, resultsFile, tableFormat } from './report/
 import { StreamWriteError, writeChunk } from './report/output/serial-writer.js';
 import { StdioGuard } from './report/output/stdio-guard.js';
 import { atProcessExit } from './exit-hooks.js';
-import { HaltMonitor } from './shutdown/halt.js';
+import { HaltMonitor, type HaltSpec } from './shutdown/halt.js';
+import type { FleetHalt } from './redis/wire.js';
 import { atDebug, noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
 import { LineEnds, OutputSink } from './report/output/output-sink.js';
@@ -104,7 +105,7 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
     if (fitted.note !== undefined) io.stderr.write(`qrun: ${fitted.note}\n`);
     options = { ...asked, concurrency: fitted.concurrency };
   } else if (!asked.dryRun) {
-    io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, termSeqMs(asked.termSeq))), inheritable: false };
+    io = { ...io, executor: io.executor ?? (await fleetExecutor(asked.redis, termSeqMs(asked.termSeq), fleetHalt(asked.halt))), inheritable: false };
   }
   const lock = options.lock !== undefined && !options.dryRun ? await waitForLock(options.lock, options.lockWaitMs, io) : undefined;
   try {
@@ -311,7 +312,7 @@ async function runWith(
   const runJob = createRunJob({
     evictions,
     executor,
-    defaults: { shell: options.shell, timeoutMs: timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq },
+    defaults: { shell: options.shell, timeoutMs: timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries },
     output: (job) => recorder.output(job, sink.target(job)),
     signals: { stop: shutdown.stop, kill: shutdown.kill, timeLimit },
   });
@@ -503,9 +504,14 @@ function localJobs(options: RunOptions, io: RunIO): ExecutorFactory {
 }
 
 /** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */
-async function fleetExecutor(redis: RedisOptions, killAfterMs: number): Promise<ExecutorFactory> {
+async function fleetExecutor(redis: RedisOptions, killAfterMs: number, halt: FleetHalt | undefined): Promise<ExecutorFactory> {
   const { openRedisExecutor } = await importFleet(() => import('./redis/redis-executor.js'));
-  return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, fail, notice });
+  return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, halt, fail, notice });
+}
+
+/** --halt by a count, which workers apply as each job ends; a percentage stays with the submitter (it needs every count). */
+function fleetHalt(halt: HaltSpec): FleetHalt | undefined {
+  return halt.when === 'never' || halt.percent ? undefined : { now: halt.when === 'now', why: halt.why, count: halt.count };
 }
 
 /** A job that is over, or will never run, lets go of what it was given to read (--pipe blocks). */

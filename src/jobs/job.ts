@@ -63,7 +63,7 @@ export interface JobResult extends ExecResult {
 }
 
 /** True when the job counts as failed: non-zero exit, death by signal, timeout, or an error around it. */
-export function isFailure(result: JobResult): boolean {
+export function isFailure(result: Pick<JobResult, 'exitCode' | 'signal' | 'timedOut' | 'error'>): boolean {
   return result.exitCode !== 0 || result.signal !== null || result.timedOut || result.error !== null;
 }
 

@@ -17,12 +17,16 @@ export interface RunKeys {
    * long before the liveness key's TTL runs out.
    */
   readonly client: string;
+  /** Fleet --halt: the jobs that counted towards it so far (a hash: fail, success, done). */
+  readonly tally: string;
+  /** Fleet --halt reached on a worker: workers start no more of this run's jobs. */
+  readonly halted: string;
 }
 
 /** The keys of run `runId` on queue `queue`. */
 export function runKeys(queue: string, runId: string): RunKeys {
   const base = `${prefix}:${queue}:run:${runId}`;
-  return { output: `${base}:out`, alive: `${base}:alive`, cancel: `${base}:cancel`, client: `${base}:client` };
+  return { output: `${base}:out`, alive: `${base}:alive`, cancel: `${base}:cancel`, client: `${base}:client`, tally: `${base}:tally`, halted: `${base}:halted` };
 }
 
 /** A queue name BullMQ accepts and that is safe inside a key: letters, digits, - and _. */

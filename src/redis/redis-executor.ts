@@ -10,7 +10,7 @@ import { connect, watchConnection, within } from './connection.js';
 import type { RedisTarget } from './url.js';
 import { prefix, runKeys } from './keys.js';
 import { placeChunk } from './chunk-order.js';
-import { attemptKey, decodeRecord, jobData, jobId, type JobData } from './wire.js';
+import { attemptKey, decodeRecord, jobData, jobId, type FleetHalt, type JobData } from './wire.js';
 
 /** How the submitter talks to the fleet. */
 export interface RedisExecutorOptions {
@@ -24,6 +24,8 @@ export interface RedisExecutorOptions {
   readonly reconnectMs: number;
   /** After a kill, how long running jobs' workers get to confirm before qrun stops waiting. */
   readonly killAfterMs: number;
+  /** --halt by a count: workers apply it too, as a job ends, so none starts after it is reached. */
+  readonly halt?: FleetHalt | undefined;
   /** A line for the user on stderr. */
   readonly notice: (text: string) => void;
   /** qrun cannot go on (Redis lost, no workers): the run stops and exits 255. */
@@ -206,6 +208,8 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       entry.damaged = false;
       return;
     }
+    // A worker took the job after the run was halted or canceled, and did not start it.
+    if (record.kind === 'end' && record.result.neverStarted === true && entry.exec === undefined) return finish(entry, record.result);
     if (record.exec !== entry.exec) return;
     if (record.kind === 'stdout' || record.kind === 'stderr') {
       const stream = record.kind === 'stdout' ? 0 : 1;
@@ -374,7 +378,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
           received: [0, 0],
           damaged: false,
           reconnectsAtQueue: reconnects,
-          data: jobData(runId, options.runTtlMs, spec),
+          data: jobData(runId, { ttl: options.runTtlMs, client: clientId, halt: options.halt }, spec),
           resubmits: 0,
           orphanChecks: 0,
           checkedAt: queuedAt,
@@ -408,7 +412,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       }
       // The run's own keys go; jobs still queued (a run that failed) are removed too.
       const cleanup = (async () => {
-        await conn.del(keys.output, keys.alive, keys.client);
+        await conn.del(keys.output, keys.alive, keys.client, keys.tally, keys.halted);
         // A worker that did not answer may still run a job: the cancel key stays for it a while.
         if (!unconfirmed) await conn.del(keys.cancel);
         else await conn.pexpire(keys.cancel, Math.max(options.runTtlMs * 2, 60_000));

@@ -43,6 +43,12 @@ export class StreamWriter {
     return this.add({ kind: 'end', key: this.key, exec: this.exec, result, sent: [this.sent.stdout, this.sent.stderr] });
   }
 
+  /** Says the attempt was taken but not started (the run was halted or canceled): the submitter counts it not started. */
+  notStarted(): Promise<unknown> {
+    const result = { exitCode: null, signal: null, timedOut: false, canceled: false, error: null, startedAt: Date.now(), durationMs: 0, stdoutBytes: 0, neverStarted: true };
+    return this.add({ kind: 'end', key: this.key, exec: this.exec, result });
+  }
+
   private chunk(kind: 'stdout' | 'stderr', data: Buffer): void | Promise<void> {
     const at = this.sent[kind];
     this.sent[kind] += data.length;

@@ -5,14 +5,29 @@ import { constants } from 'node:os';
 import * as z from 'zod/mini';
 import type { ExecResult, JobSpec } from '../runner/executor.js';
 
+/**
+ * --halt as workers apply it, the moment a job ends (before they take the next): a count of
+ * failures, successes or ended jobs. Failures count on a job's last attempt only.
+ */
+export interface FleetHalt {
+  readonly now: boolean;
+  readonly why: 'fail' | 'success' | 'done';
+  readonly count: number;
+}
+
 /** The BullMQ job data of one attempt of one job. */
 export interface JobData {
   readonly run: string;
   readonly seq: number;
   readonly attempt: number;
+  /** The attempt after which a failure is final. */
+  readonly lastAttempt?: number | undefined;
   /** The submitter's --run-ttl: how long its liveness key lasts without a refresh. */
   readonly ttl?: number | undefined;
-  readonly spec: Omit<JobSpec, 'seq' | 'slot' | 'attempt'>;
+  /** The submitter's Redis client id when it queued the job (a worker sees whether it is still connected). */
+  readonly client?: string | undefined;
+  readonly halt?: FleetHalt | undefined;
+  readonly spec: Omit<JobSpec, 'seq' | 'slot' | 'attempt' | 'lastAttempt'>;
 }
 
 const specSchema = z.object({
@@ -32,13 +47,17 @@ const dataSchema = z.object({
   seq: z.int().check(z.gte(1)),
   attempt: z.int().check(z.gte(1)),
   ttl: z.optional(z.int().check(z.gte(1))),
+  client: z.optional(z.string().check(z.regex(/^\d+$/))),
+  halt: z.optional(z.object({ now: z.boolean(), why: z.enum(['fail', 'success', 'done']), count: z.int().check(z.gte(1)) })),
+  lastAttempt: z.optional(z.int().check(z.gte(1))),
   spec: specSchema,
 });
 
 /** The job data for a spec: what a worker needs to run it, nothing of the submitter's machine. */
-export function jobData(run: string, ttl: number, spec: JobSpec): JobData {
-  const { seq, attempt, command, shell, timeoutMs, termSeq, env, cwd } = spec;
-  return { run, seq, attempt, ttl, spec: { command, shell, timeoutMs, termSeq, env, cwd } };
+export function jobData(run: string, submitter: { ttl: number; client: string | undefined; halt?: FleetHalt | undefined }, spec: JobSpec): JobData {
+  const { seq, attempt, lastAttempt, command, shell, timeoutMs, termSeq, env, cwd } = spec;
+  const { ttl, client, halt } = submitter;
+  return { run, seq, attempt, ...(lastAttempt === undefined ? {} : { lastAttempt }), ttl, ...(client === undefined ? {} : { client }), ...(halt === undefined ? {} : { halt }), spec: { command, shell, timeoutMs, termSeq, env, cwd } };
 }
 
 /** A job's data as a worker reads it from Redis: checked, since anything can be written there. */

@@ -9,15 +9,17 @@ import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
 import { messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
 import type { ExecResult, Executor } from '../runner/executor.js';
+import { isFailure } from '../jobs/job.js';
 import { localExecutor } from '../runner/local-executor.js';
 import type { SignalSource } from '../shutdown/shutdown.js';
 import { connect, watchConnection, within } from './connection.js';
 import { connectionVariables, passwordWarning, type RedisTarget } from './url.js';
 import { fitConcurrency, openFileLimit } from '../runner/fd-budget.js';
-import { prefix, runKeys } from './keys.js';
+import { prefix, runKeys, type RunKeys } from './keys.js';
+import { RunStates } from './run-states.js';
 import { StreamWriter } from './stream-writer.js';
 import { startWatchdog } from './watchdog.js';
-import { attemptKey, parseJobData, type JobData } from './wire.js';
+import { attemptKey, parseJobData, type FleetHalt, type JobData } from './wire.js';
 
 /** How a worker is set up (`qrun worker` options). */
 export interface WorkerSettings {
@@ -50,8 +52,6 @@ export interface WorkerOutcome {
 
 /** How often a worker looks for its runs' cancel and liveness keys. */
 const watchEveryMs = 250;
-/** A run's --run-ttl when its jobs do not say (the submitter's default). */
-const defaultTtlMs = 10_000;
 
 /** Runs a worker until it is stopped; a Redis that cannot be reached is a UsageError. */
 export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<WorkerOutcome> {
@@ -73,7 +73,7 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
     notice: () => undefined,
   });
   const slots = Array.from({ length: settings.concurrency }, (_, i) => settings.concurrency - i);
-  const runs = new RunStates(conn, settings.queue);
+  const runs = new RunStates(conn, settings.queue, watchEveryMs);
   const running = new Map<string, Set<AbortController>>();
   const handBack = new AbortController();
   // One listener per running job.
@@ -85,8 +85,10 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
     if (data === undefined) return;
     const keys = runKeys(settings.queue, data.run);
     // Its submitter is gone (or canceled the run): the job is not run.
-    const wanted = await runs.wanted(data.run, true, data.ttl);
-    if (wanted === 'no') return;
+    const wanted = await runs.wanted(data.run, true, { ttl: data.ttl, client: data.client });
+    const writer = new StreamWriter(conn, keys.output, attemptKey(data.seq, data.attempt), randomBytes(6).toString('hex'));
+    // Not started, and said so (a dead submitter's stream is gone: nothing is written then).
+    if (wanted === 'no' || wanted === 'halted') return void (await writer.notStarted().catch(() => undefined));
     if (wanted === 'unsure') {
       // The submitter's connection is gone but its liveness key is not: it died (SIGKILL) or is
       // reconnecting. Started now, the job could run twice (--resume runs it again); so it waits
@@ -94,7 +96,6 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
       await job.moveToDelayed(Date.now() + watchEveryMs * 4, token);
       throw new DelayedError();
     }
-    const writer = new StreamWriter(conn, keys.output, attemptKey(data.seq, data.attempt), randomBytes(6).toString('hex'));
     writer.start(settings.name);
     const kill = new AbortController();
     const killNow = (): void => kill.abort();
@@ -122,6 +123,8 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
     // Not awaited: it is queued on the connection ahead of BullMQ's completion of the job; a
     // failure to write it shows at the submitter as a job that finished without its result.
     void writer.end({ ...result, host: settings.name }).catch(() => undefined);
+    // --halt: reached here, before this worker takes its next job, so none starts after it.
+    if (data.halt !== undefined) await applyHalt(conn, keys, data.halt, data.attempt < (data.lastAttempt ?? data.attempt), result).catch(() => undefined);
   };
 
   const worker = new Worker(settings.queue, processor, {
@@ -193,71 +196,6 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   return { exitCode: 0, reraise: undefined };
 }
 
-/**
- * Whether each run's jobs are still wanted: its submitter alive (the liveness key exists) and no
- * cancel asked. Looked up at most every `watchEveryMs` per run, not once per job.
- */
-class RunStates {
-  private readonly known = new Map<string, { wanted: Wanted; at: number }>();
-  /** Each run's --run-ttl, as its jobs carry it. */
-  private readonly ttls = new Map<string, number>();
-
-  constructor(
-    private readonly conn: Redis,
-    private readonly queue: string,
-  ) {}
-
-  /**
-   * 'yes': start its jobs. 'no': its submitter is gone for good (its liveness key expired) or
-   * canceled the run. 'unsure': the key is there but the submitter's connection is not (it was
-   * just killed, or is reconnecting): start nothing of it for now. `fresh`: asked now, not
-   * taken from the last answer (before a job starts, so a dead submitter's jobs do not).
-   * A liveness key missing from a Redis that restarted less than the run's TTL ago is 'unsure':
-   * Redis lost its data, and a live submitter makes the key again within that time.
-   */
-  async wanted(run: string, fresh = false, ttlMs?: number): Promise<Wanted> {
-    if (ttlMs !== undefined) this.ttls.set(run, ttlMs);
-    const cached = this.known.get(run);
-    if (!fresh && cached !== undefined && Date.now() - cached.at < watchEveryMs) return cached.wanted;
-    const keys = runKeys(this.queue, run);
-    try {
-      const [alive, cancel, client] = await this.conn.mget(keys.alive, keys.cancel, keys.client);
-      const canceled = cancel !== null && cancel !== undefined;
-      let wanted: Wanted = alive === null || alive === undefined || canceled ? 'no' : 'yes';
-      if (wanted === 'no' && !canceled && (await this.upFor()) < (this.ttls.get(run) ?? defaultTtlMs)) wanted = 'unsure';
-      if (wanted === 'yes' && typeof client === 'string' && /^\d+$/.test(client)) {
-        // An ACL user without CLIENT cannot look: the liveness key alone then decides.
-        const listed = await (this.conn.call('CLIENT', 'LIST', 'ID', client) as Promise<unknown>).then(String, () => undefined);
-        if (listed !== undefined && listed.trim() === '') wanted = 'unsure';
-      }
-      this.known.set(run, { wanted, at: Date.now() });
-      return wanted;
-    } catch {
-      return cached?.wanted ?? 'yes';
-    }
-  }
-
-  /** Drops what is known of runs not asked about for a while (bounded memory on a long-lived worker). */
-  forgetOld(): void {
-    const now = Date.now();
-    for (const [run, state] of this.known) {
-      if (now - state.at <= 60_000) continue;
-      this.known.delete(run);
-      this.ttls.delete(run);
-    }
-  }
-
-  /** How long Redis has been up, in ms (Infinity when it does not say: an ACL user without INFO). */
-  private async upFor(): Promise<number> {
-    const info = await this.conn.info('server').catch(() => '');
-    const seconds = /^uptime_in_seconds:(\d+)/m.exec(info)?.[1];
-    return seconds === undefined ? Infinity : Number(seconds) * 1000;
-  }
-}
-
-/** Whether a run's jobs may start here (see RunStates.wanted). */
-type Wanted = 'yes' | 'no' | 'unsure';
-
 /** One attempt on this machine: the job's own settings, this worker's slot. */
 function runOne(executor: Executor, data: JobData, slot: number, writer: StreamWriter, kill: AbortSignal): Promise<ExecResult> {
   const spec = { ...data.spec, seq: data.seq, attempt: data.attempt, slot, env: { ...data.spec.env, QRUN_SLOT: String(slot) } };
@@ -266,3 +204,20 @@ function runOne(executor: Executor, data: JobData, slot: number, writer: StreamW
 
 const neverAborted = new AbortController().signal;
 
+/** Counts an ended job towards a fleet --halt; once reached, halts the run for every worker (now: kills its jobs too). */
+async function applyHalt(conn: Redis, keys: RunKeys, halt: FleetHalt, retried: boolean, result: ExecResult): Promise<void> {
+  // Jobs killed by a halt or cancel do not count, as locally.
+  if (result.canceled) return;
+  const failed = isFailure(result);
+  // A failure that will be retried has not ended the job.
+  if (failed && retried) return;
+  if (halt.why !== 'done' && (halt.why === 'fail') !== failed) return;
+  const counted = await conn.hincrby(keys.tally, halt.why, 1);
+  const hour = 3600 * 1000;
+  const write = conn.multi().pexpire(keys.tally, hour);
+  if (counted >= halt.count) {
+    write.set(keys.halted, halt.now ? 'now' : 'soon', 'PX', hour);
+    if (halt.now) write.set(keys.cancel, '1', 'PX', hour);
+  }
+  await write.exec();
+}

@@ -18,6 +18,8 @@ export interface RunDefaults {
   readonly timeoutMs: () => number | undefined;
   /** How a job's process group is killed. */
   readonly termSeq: TermSeq;
+  /** --retries (a job may set its own). */
+  readonly retries: number;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface JobSpec {
   readonly seq: number;
   /** 1 for the first run of the job, 2 for its first retry, and so on. */
   readonly attempt: number;
+  /** The attempt after which a failure is final (its retries spent). */
+  readonly lastAttempt?: number | undefined;
   readonly slot: number;
   readonly command: string;
   readonly shell: string;
@@ -46,6 +50,7 @@ export function resolveSpec(job: Job, command: string, slot: number, attempt: nu
   return {
     seq: job.seq,
     attempt,
+    lastAttempt: (job.retries ?? defaults.retries) + 1,
     slot,
     command,
     shell: defaults.shell,

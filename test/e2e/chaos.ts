@@ -36,6 +36,8 @@ export interface ChaosReport {
   readonly struck: Readonly<Record<Fault, number>>;
   /** Jobs whose side effect happened more than once (a run lost with its worker, then run again). */
   readonly ranTwice: number;
+  /** The same, by the fault that struck last before the second run began. */
+  readonly ranTwiceAfter: Readonly<Record<Fault, number>>;
 }
 
 /** A small deterministic generator (mulberry32): the same seed, the same faults. */
@@ -85,6 +87,16 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
     const startMemory = redis.usedMemory();
     let submitter = submit(false);
     const done = (): number => readFileSync(effects, 'utf8').split('\n').filter(Boolean).length;
+    // Runs beyond each job's first, so far; each new one is put down to the fault before it.
+    const extraRuns = (): number => done() - new Set(readFileSync(effects, 'utf8').split('\n').filter(Boolean)).size;
+    const ranTwiceAfter: Record<Fault, number> = { worker: 0, submitter: 0, redis: 0, pause: 0 };
+    let lastFault: Fault | undefined;
+    let extraBefore = 0;
+    const blame = (): void => {
+      const extra = extraRuns();
+      if (lastFault !== undefined) ranTwiceAfter[lastFault] += extra - extraBefore;
+      extraBefore = extra;
+    };
     for (let fault = 0; fault < plan.faults && submitter.child.exitCode === null; fault++) {
       // The next fault once a random share of the jobs has run.
       const at = Math.floor(((fault + next()) / plan.faults) * plan.jobs * 0.9);
@@ -92,6 +104,8 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
       if (submitter.child.exitCode !== null) break;
       const kind = plan.kinds[Math.floor(next() * plan.kinds.length)] as Fault;
       struck[kind]++;
+      blame();
+      lastFault = kind;
       if (kind === 'worker') {
         const victim = Math.floor(next() * workers.length);
         const doomed = workers[victim] as Qrun;
@@ -117,6 +131,7 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
     const result = await submitter.done;
     printed.push(result.stdout);
     said.push(result.stderr);
+    blame();
     const context = `seed ${plan.seed} (${JSON.stringify(struck)}): ${said.join('\n')}`;
     assert.equal(result.code, 0, context);
     // Every job's block exactly once, whole, in input order, across the runs: lost runs' output is not there.
@@ -147,7 +162,7 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
     await until(() => redis.keys().filter((key) => key.includes(':run:')).length === 0, `${context}: the runs' keys to go`, 30_000, () => `: ${redis.keys().join(' ')}`);
     const endMemory = redis.usedMemory();
     assert.ok(endMemory <= startMemory + 1024 * 1024, `${context}: Redis used ${startMemory} bytes at the start, ${endMemory} at the end`);
-    return { seed: plan.seed, struck, ranTwice };
+    return { seed: plan.seed, struck, ranTwice, ranTwiceAfter };
   } finally {
     await stopWorkers(workers);
     redis.stop();

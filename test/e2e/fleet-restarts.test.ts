@@ -2,7 +2,7 @@
 // --halt now: every job's output printed once and whole, every job recorded once, as locally.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -90,27 +90,40 @@ describe('fleet: Redis restarts and pauses', { skip }, () => {
   });
 });
 
-describe('fleet: --halt now as locally', { skip }, () => {
-  it('--halt now,fail=1: the failed job ends the run, no job after it starts, exit 1', async () => {
-    const redis = await new TestRedis().start();
-    const worker = await startWorker(redis, ['-c', '1']);
-    try {
-      const input = (marks: string): string => ['sleep 0.3; exit 1', ...Array.from({ length: 5 }, (_, i) => `touch ${marks}/${i + 2}; echo ran ${i + 2}`)].join('\n');
-      const args = ['-c', '1', '--halt', 'now,fail=1', '--joblog'];
-      const localMarks = mkdtempSync(join(scratch, 'halt-local-'));
-      const fleetMarks = mkdtempSync(join(scratch, 'halt-fleet-'));
-      const local = await runQrun([...args, join(scratch, 'halt-local.jl')], { input: input(localMarks) });
-      const fleet = await runQrun(['--redis', redis.url, ...args, join(scratch, 'halt-fleet.jl')], { input: input(fleetMarks) });
-      assert.equal(local.code, 1, local.stderr);
-      assert.equal(fleet.code, local.code, fleet.stderr);
-      assert.equal(fleet.stdout.toString(), local.stdout.toString());
-      assert.deepEqual(readdirSync(localMarks), []);
-      assert.deepEqual(readdirSync(fleetMarks), [], 'no job after the failed one started');
-      const rows = (name: string): string[] => readFileSync(join(scratch, name), 'utf8').trimEnd().split('\n').slice(1).map((row) => `${row.split('\t')[0]} ${row.split('\t')[6]}`);
-      assert.deepEqual(rows('halt-fleet.jl'), rows('halt-local.jl'));
-    } finally {
-      await stopWorkers([worker]);
-      redis.stop();
-    }
-  });
+describe('fleet: --halt as locally', { skip }, () => {
+  for (const halt of ['now,fail=1', 'soon,fail=1', 'now,success=2']) {
+    it(`--halt ${halt}: the job that reaches it ends the run, no job after it starts, the exit status as locally`, async () => {
+      const redis = await new TestRedis().start();
+      const worker = await startWorker(redis, ['-c', '1']);
+      try {
+        // The job that reaches the halt says it is about to end; the submitter is then stopped
+        // (SIGSTOP) while it ends, so only the worker can keep the next job from starting.
+        const last = (marks: string): string => `touch ${marks}/ending; sleep 0.5; ${halt.includes('fail') ? 'exit 1' : 'true'}`;
+        const first = (marks: string): string[] => (halt.includes('fail') ? [last(marks)] : ['sleep 0.1', last(marks)]);
+        const input = (marks: string): string => [...first(marks), ...Array.from({ length: 5 }, (_, i) => `touch ${marks}/${i + 1}; echo ran ${i + 1}`)].join('\n');
+        const args = ['-c', '1', '--halt', halt, '--joblog'];
+        const localMarks = mkdtempSync(join(scratch, 'halt-local-'));
+        const fleetMarks = mkdtempSync(join(scratch, 'halt-fleet-'));
+        const localLog = `${localMarks}.jl`;
+        const fleetLog = `${fleetMarks}.jl`;
+        const local = await runQrun([...args, localLog], { input: input(localMarks) });
+        const submitter = new Qrun(['--redis', redis.url, ...args, fleetLog], { input: input(fleetMarks) });
+        await until(() => existsSync(join(fleetMarks, 'ending')), 'the job that reaches the halt');
+        submitter.kill('SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        submitter.kill('SIGCONT');
+        const fleet = await submitter.done;
+        assert.equal(local.code, halt.includes('fail') ? 1 : 0, local.stderr);
+        assert.equal(fleet.code, local.code, fleet.stderr);
+        assert.equal(fleet.stdout.toString(), local.stdout.toString());
+        assert.deepEqual(readdirSync(localMarks), ['ending']);
+        assert.deepEqual(readdirSync(fleetMarks), ['ending'], 'no job after the one that reached it started');
+        const rows = (path: string): string[] => readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((row) => `${row.split('\t')[0]} ${row.split('\t')[6]}`);
+        assert.deepEqual(rows(fleetLog), rows(localLog));
+      } finally {
+        await stopWorkers([worker]);
+        redis.stop();
+      }
+    });
+  }
 });

@@ -524,6 +524,6 @@ describe('fleet: chaos (short)', { skip }, () => {
     // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
     t.diagnostic(`chaos seed ${seed}`);
     const report = await fleetChaos({ jobs: 120, workers: 3, faults: 4, kinds: ['worker', 'submitter', 'redis', 'pause'], aof: seed % 2 === 0, seed, scratch, largeEvery: 25, pace: 0.5 });
-    t.diagnostic(`chaos: ${JSON.stringify(report.struck)}, ${report.ranTwice} jobs ran twice`);
+    t.diagnostic(`chaos: faults ${JSON.stringify(report.struck)}; ${report.ranTwice} jobs ran twice; extra runs by the fault before them: ${JSON.stringify(report.ranTwiceAfter)}`);
   });
 });

@@ -49,7 +49,7 @@ describe('fleet chaos', { skip: haveRedis ? false : 'needs redis-server' }, () =
       // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
       t.diagnostic(`chaos seed ${seed}, ${jobs} jobs`);
       const report = await fleetChaos({ jobs, workers: 3, faults: 10, kinds: ['worker', 'submitter', 'redis', 'pause'], aof, seed, scratch, largeEvery: 250, pace: 0.25 });
-      t.diagnostic(`chaos: ${JSON.stringify(report.struck)}, ${report.ranTwice} jobs ran twice`);
+      t.diagnostic(`chaos: faults ${JSON.stringify(report.struck)}; ${report.ranTwice} jobs ran twice; extra runs by the fault before them: ${JSON.stringify(report.ranTwiceAfter)}`);
     });
   }
 });

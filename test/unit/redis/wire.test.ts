@@ -10,14 +10,14 @@ const toFields = (fields: (string | Buffer)[]): Buffer[] => fields.map((f) => (t
 
 describe('fleet wire format', () => {
   it('job data carries the policy, not the submitter\'s slot, and survives the trip through JSON', () => {
-    const data = jobData('abc123', 10_000, spec);
-    assert.deepEqual(parseJobData(JSON.parse(JSON.stringify(data))), { run: 'abc123', seq: 7, attempt: 2, ttl: 10_000, spec: { command: 'echo "a\nb"', shell: '/bin/sh', timeoutMs: 5000, termSeq: killAfterSeq(2000), env: { A: '1', QRUN_SEQ: '7' }, cwd: 'sub' } });
+    const data = jobData('abc123', { ttl: 10_000, client: '42' }, spec);
+    assert.deepEqual(parseJobData(JSON.parse(JSON.stringify(data))), { run: 'abc123', seq: 7, attempt: 2, ttl: 10_000, client: '42', spec: { command: 'echo "a\nb"', shell: '/bin/sh', timeoutMs: 5000, termSeq: killAfterSeq(2000), env: { A: '1', QRUN_SEQ: '7' }, cwd: 'sub' } });
     assert.equal(jobId('abc123', 7, 2), 'abc123.7.2');
     assert.doesNotMatch(jobId('abc123', 7, 2), /:/, 'BullMQ refuses ids with a colon');
   });
 
   it('refuses job data that is not qrun\'s (anything can be written to Redis)', () => {
-    for (const bad of [null, 'x', { run: 'r', seq: 1, attempt: 1 }, { ...jobData('r', 10_000, spec), seq: 0 }, { ...jobData('r', 10_000, spec), run: 'a:b' }, { ...jobData('r', 10_000, spec), spec: { ...jobData('r', 10_000, spec).spec, env: { A: 1 } } }]) {
+    for (const bad of [null, 'x', { run: 'r', seq: 1, attempt: 1 }, { ...jobData('r', { ttl: 10_000, client: undefined }, spec), seq: 0 }, { ...jobData('r', { ttl: 10_000, client: undefined }, spec), run: 'a:b' }, { ...jobData('r', { ttl: 10_000, client: undefined }, spec), spec: { ...jobData('r', { ttl: 10_000, client: undefined }, spec).spec, env: { A: 1 } } }]) {
       assert.equal(parseJobData(bad), undefined, JSON.stringify(bad));
     }
   });
