@@ -30,6 +30,7 @@ import { StreamWriteError, writeChunk } from './report/output/serial-writer.js';
 import { StdioGuard } from './report/output/stdio-guard.js';
 import { atProcessExit } from './exit-hooks.js';
 import { HaltMonitor, type HaltSpec } from './shutdown/halt.js';
+import { appendStepSummary } from './report/step-summary.js';
 import type { FleetHalt } from './redis/wire.js';
 import { atDebug, noLog, openLog, type RunLog } from './report/logger.js';
 import { MemoryBudget } from './report/output/output-buffer.js';
@@ -114,6 +115,12 @@ export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Pr
     const summaryJson = options.summaryJson !== undefined ? openSummaryJson(options.summaryJson, io.stdout, () => lineEnds.newlineFor('stdout')) : undefined;
     try {
       const summary = await runPrepared(options, input, io, lineEnds);
+      // In GitHub Actions (--annotate github), the run's page shows the summary too.
+      const stepSummary = io.env.GITHUB_STEP_SUMMARY;
+      if (options.annotate !== 'none' && stepSummary && !options.dryRun) {
+        const lost = appendStepSummary(stepSummary, summary);
+        if (lost !== undefined) io.stderr.write(`qrun: warning: ${lost}\n`);
+      }
       return await writeSummaryJsonOf(summaryJson, summary);
     } finally {
       summaryJson?.close();

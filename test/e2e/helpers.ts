@@ -15,7 +15,7 @@ export const fixture = (name: string): string => `${root}fixtures/${name}`;
  */
 export const baseEnv: NodeJS.ProcessEnv = (() => {
   const env = { ...process.env };
-  for (const name of ['GITHUB_ACTIONS', 'FORCE_COLOR', 'NO_COLOR']) delete env[name];
+  for (const name of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'FORCE_COLOR', 'NO_COLOR']) delete env[name];
   return env;
 })();
 

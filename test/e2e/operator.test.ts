@@ -237,6 +237,33 @@ describe('GitHub Actions', () => {
     assert.doesNotMatch(off.stderr, /::error/);
   });
 
+  it('GITHUB_STEP_SUMMARY: the counts and the first 20 failed jobs appended as Markdown, escaped', async () => {
+    const file = join(scratch, 'step-summary.md');
+    writeFileSync(file, '# an earlier step\n');
+    // 25 failures (listed in the order they failed: the timeout, a second in, is past the first 20), one with Markdown and HTML in its command; a success.
+    const input = ['true', 'echo "<b>x</b> | y"; exit 7', 'sleep 5', ...Array.from({ length: 23 }, (_, i) => `exit ${i + 10}`)].join('\n');
+    const result = await runQrun(['-c', '4', '--timeout', '1'], { input, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: file } });
+    assert.equal(result.code, 25);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.startsWith('# an earlier step\n### qrun: 26 jobs in '), text);
+    assert.match(text, /, exit 25\n/);
+    assert.match(text, /^\| 1 \| 25 \| 1 \| 0 \| 0 \| 0 \|$/m);
+    assert.match(text, /^\| #2 \| exit 7 \| <code>echo "&lt;b&gt;x&lt;\/b&gt; \\\| y"; exit 7<\/code> \|$/m);
+    assert.equal(text.match(/^\| #\d+ \|/gm)?.length, 20, 'the first 20 failures');
+    assert.match(text, /^…and 5 more failed jobs/m);
+    assert.doesNotMatch(text, /<b>/, 'no markup of a command gets through');
+  });
+
+  it('GITHUB_STEP_SUMMARY: not written with --annotate none; unwritable: one warning, the exit status unchanged', async () => {
+    const file = join(scratch, 'not-written.md');
+    const off = await runQrun(['--annotate', 'none'], { input: 'true\n', env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: file } });
+    assert.equal(off.code, 0);
+    assert.equal(existsSync(file), false);
+    const bad = await runQrun([], { input: 'true\n', env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(scratch, 'no-such-dir', 'summary.md') } });
+    assert.equal(bad.code, 0);
+    assert.match(bad.stderr, /^qrun: warning: cannot append the job summary to GITHUB_STEP_SUMMARY '.*no-such-dir\/summary\.md': ENOENT$/m);
+  });
+
   it('--annotate github-group: each job output in a ::group:: named by the job', async () => {
     const result = await runQrun(['-c', '1', '--annotate', 'github-group'], { input: 'echo one\necho two; exit 2\n' });
     assert.equal(result.stdout.toString(), '::group::#1 echo one\none\n::endgroup::\n::group::#2 echo two; exit 2 (exit 2)\ntwo\n::endgroup::\n');
