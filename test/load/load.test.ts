@@ -42,14 +42,15 @@ describe('load', () => {
 });
 
 describe('fleet chaos', { skip: haveRedis ? false : 'needs redis-server' }, () => {
-  for (const aof of [false, true]) {
-    it(`QRUN_CHAOS_JOBS jobs (default 1,000) while workers, the submitter and Redis (AOF ${aof ? 'on' : 'off'}) are killed and Redis paused, at random`, { timeout: 900_000 }, async (t) => {
-      const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
-      const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 1000);
-      // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
-      t.diagnostic(`chaos seed ${seed}, ${jobs} jobs`);
-      const report = await fleetChaos({ jobs, workers: 3, faults: 10, kinds: ['worker', 'submitter', 'redis', 'pause'], aof, seed, scratch, largeEvery: 250, pace: 0.25 });
-      t.diagnostic(`chaos: faults ${JSON.stringify(report.struck)}; ${report.ranTwice} jobs ran twice; extra runs by the fault before them: ${JSON.stringify(report.ranTwiceAfter)}`);
-    });
-  }
+  // Without persistence here (the queue is lost with Redis) and with AOF in npm test's short run,
+  // so that CI covers both every time; QRUN_CHAOS_AOF=1 or 0 chooses.
+  const aof = process.env.QRUN_CHAOS_AOF === '1';
+  it(`QRUN_CHAOS_JOBS jobs (default 1,000) while workers, the submitter and Redis (AOF ${aof ? 'on' : 'off'}) are killed and Redis paused, at random`, { timeout: 900_000 }, async (t) => {
+    const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
+    const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 1000);
+    // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.
+    t.diagnostic(`chaos seed ${seed}, ${jobs} jobs, AOF ${aof ? 'on' : 'off'}`);
+    const report = await fleetChaos({ jobs, workers: 3, faults: 10, kinds: ['worker', 'submitter', 'redis', 'pause'], aof, seed, scratch, largeEvery: 250, pace: 0.25 });
+    t.diagnostic(`chaos: faults ${JSON.stringify(report.struck)}; ${report.ranTwice} jobs ran twice; extra runs by the fault before them: ${JSON.stringify(report.ranTwiceAfter)}`);
+  });
 });
