@@ -319,7 +319,7 @@ async function runWith(
   const runJob = createRunJob({
     evictions,
     executor,
-    defaults: { shell: options.shell, timeoutMs: timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries },
+    defaults: { shell: options.shell, timeoutMs: timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries, pid: process.pid },
     output: (job) => recorder.output(job, sink.target(job)),
     signals: { stop: shutdown.stop, kill: shutdown.kill, timeLimit },
   });

@@ -8,7 +8,7 @@ import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
 import { messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
-import type { ExecResult, Executor } from '../runner/executor.js';
+import { jobNumbers, type ExecResult, type Executor } from '../runner/executor.js';
 import { isFailure } from '../jobs/job.js';
 import { localExecutor } from '../runner/local-executor.js';
 import type { SignalSource } from '../shutdown/shutdown.js';
@@ -198,7 +198,7 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
 
 /** One attempt on this machine: the job's own settings, this worker's slot. */
 function runOne(executor: Executor, data: JobData, slot: number, writer: StreamWriter, kill: AbortSignal): Promise<ExecResult> {
-  const spec = { ...data.spec, seq: data.seq, attempt: data.attempt, slot, env: { ...data.spec.env, QRUN_SLOT: String(slot) } };
+  const spec = { ...data.spec, seq: data.seq, attempt: data.attempt, slot, env: { ...data.spec.env, ...jobNumbers(data.seq, slot) } };
   return Promise.resolve(executor.run(spec, { port: writer.port, local: undefined }, { stop: neverAborted, kill }));
 }
 

@@ -20,6 +20,8 @@ export interface RunDefaults {
   readonly termSeq: TermSeq;
   /** --retries (a job may set its own). */
   readonly retries: number;
+  /** qrun's own pid: the jobs' $PARALLEL_PID, as GNU parallel gives its own. */
+  readonly pid: number;
 }
 
 /**
@@ -38,11 +40,19 @@ export interface JobSpec {
   readonly shell: string;
   readonly timeoutMs: number | undefined;
   readonly termSeq: TermSeq;
-  /** Added to the executor's environment: the record's env, QRUN_SEQ and QRUN_SLOT. */
+  /**
+   * Added to the executor's environment: the record's env, QRUN_SEQ and QRUN_SLOT, and GNU
+   * parallel's names for them (PARALLEL_SEQ, PARALLEL_JOBSLOT) with PARALLEL_PID.
+   */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | undefined;
   /** --pipe, --pipe-part: a file (or its byte ranges) on this machine as stdin; otherwise /dev/null. */
   readonly stdin?: JobStdin | undefined;
+}
+
+/** A job's number and slot in its environment, under qrun's names and GNU parallel's. */
+export function jobNumbers(seq: number, slot: number): Record<string, string> {
+  return { QRUN_SEQ: String(seq), QRUN_SLOT: String(slot), PARALLEL_SEQ: String(seq), PARALLEL_JOBSLOT: String(slot) };
 }
 
 /** Resolves a job's policy: its own settings over the run's defaults. */
@@ -56,7 +66,7 @@ export function resolveSpec(job: Job, command: string, slot: number, attempt: nu
     shell: defaults.shell,
     timeoutMs: job.timeoutMs ?? defaults.timeoutMs(),
     termSeq: defaults.termSeq,
-    env: { ...job.env, QRUN_SEQ: String(job.seq), QRUN_SLOT: String(slot) },
+    env: { ...job.env, ...jobNumbers(job.seq, slot), PARALLEL_PID: String(defaults.pid) },
     cwd: job.cwd,
     stdin: job.stdin,
   };

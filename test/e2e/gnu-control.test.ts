@@ -212,3 +212,18 @@ describe('--halt N% with input sources and -n', () => {
     assert.equal(stdin.stdout.toString(), 'a\n');
   });
 });
+
+describe("GNU parallel's environment for jobs", () => {
+  it('$PARALLEL_SEQ and $PARALLEL_JOBSLOT as GNU parallel sets them', async () => {
+    await same(['-N2', 'echo', 'seq:$PARALLEL_SEQ'], 'a\nb\nc\nd\n');
+    await same(['-j1', 'echo', '$PARALLEL_SEQ $PARALLEL_JOBSLOT', ':::', 'a', 'b', 'c']);
+    await same(['-j3', 'echo', '$PARALLEL_SEQ', ':::', 'a', 'b', 'c', 'd']);
+  });
+
+  it("$PARALLEL_PID is qrun's pid; $QRUN_SEQ and $QRUN_SLOT beside GNU's names", async () => {
+    const child = new Qrun(['-j1', '-k', 'echo', '$PARALLEL_PID $QRUN_SEQ=$PARALLEL_SEQ $QRUN_SLOT=$PARALLEL_JOBSLOT', ':::', 'x', 'y']);
+    const result = await child.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.toString(), `${child.child.pid} 1=1 1=1 x\n${child.child.pid} 2=2 1=1 y\n`);
+  });
+});
