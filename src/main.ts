@@ -201,7 +201,7 @@ async function runWith(
 ): Promise<RunSummary> {
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
-  const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume) : undefined;
+  const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume, options.joblogAppend) : undefined;
   if (resumed?.cutRow !== undefined && options.joblog !== undefined && !options.dryRun) {
     // Rows are appended after it: the cut row goes, or the next row would be glued onto it.
     cutJoblog(options.joblog, resumed.cutRow.offset);
@@ -248,7 +248,7 @@ async function runWith(
         ? undefined
         : options.joblog === '-'
           ? await Joblog.toStdout(io.stdout, stdio.giveUp)
-          : Joblog.open(options.joblog, options.resume !== undefined);
+          : Joblog.open(options.joblog, options.resume !== undefined || options.joblogAppend, !options.joblogAppend);
   } catch (error) {
     stdio.dispose();
     shutdown.dispose();

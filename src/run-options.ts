@@ -84,6 +84,8 @@ export interface RunOptions {
   readonly command: readonly string[];
   readonly ndjson: boolean;
   readonly joblog: string | undefined;
+  /** `--joblog +file` (GNU parallel's spelling): rows are appended and no header is written. */
+  readonly joblogAppend: boolean;
   readonly resume: ResumeMode | undefined;
   readonly retries: number;
   readonly retryDelayMs: number;

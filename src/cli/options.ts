@@ -209,7 +209,9 @@ export function parseOptions(
     separator: o.null === true ? 'null' : 'newline',
     command: o.command ?? [],
     ndjson: o.ndjson ?? false,
-    joblog: o.joblog,
+    // GNU parallel's `--joblog +file`: rows appended to the file, never a header.
+    joblog: o.joblog !== undefined && o.joblog.length > 1 && o.joblog.startsWith('+') ? o.joblog.slice(1) : o.joblog,
+    joblogAppend: o.joblog !== undefined && o.joblog.length > 1 && o.joblog.startsWith('+'),
     resume: o.resume === true ? 'resume' : o.resumeFailed === true ? 'resume-failed' : undefined,
     retries: o.retries ?? 0,
     retryDelayMs: o.retryDelay ?? 0,

@@ -22,7 +22,7 @@ export interface ResumeState {
  * empty file means nothing was done yet. A last row without its newline is left out (its job
  * runs again), as GNU parallel does; any other row not in the format is refused, naming the line.
  */
-export function readResumeSet(path: string, mode: ResumeMode): ResumeState {
+export function readResumeSet(path: string, mode: ResumeMode, headerless = false): ResumeState {
   let text: string;
   try {
     text = readFileSync(path, 'latin1');
@@ -37,14 +37,16 @@ export function readResumeSet(path: string, mode: ResumeMode): ResumeState {
   const tail = lines.pop() as string;
   let cutRow: ResumeState['cutRow'];
   if (tail !== '') {
-    if (lines.length === 0) throw new UsageError(`--joblog '${path}' line 1: not a joblog header (expected '${joblogHeader.replaceAll('\t', '\\t')}')`);
+    if (lines.length === 0 && !headerless) throw new UsageError(`--joblog '${path}' line 1: not a joblog header (expected '${joblogHeader.replaceAll('\t', '\\t')}')`);
     // latin1 keeps one character per byte, so the length is the byte offset.
     cutRow = { line: lines.length + 1, offset: text.length - tail.length };
   }
-  if (lines[0] !== joblogHeader) {
+  // `--joblog +file` writes no header (GNU parallel's): a header there is skipped all the same.
+  const first = lines[0] === joblogHeader ? 1 : 0;
+  if (first === 0 && !headerless) {
     throw new UsageError(`--joblog '${path}' line 1: not a joblog header (expected '${joblogHeader.replaceAll('\t', '\\t')}')`);
   }
-  for (let i = 1; i < lines.length; i++) {
+  for (let i = first; i < lines.length; i++) {
     const fields = (lines[i] as string).split('\t');
     const [seq, host, start, runtime, send, receive, exitval, signal] = fields;
     const valid =

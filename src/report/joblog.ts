@@ -40,8 +40,11 @@ export class Joblog {
     private readonly giveUp?: AbortSignal,
   ) {}
 
-  /** Opens `path`: truncated with a fresh header, or (resuming) appended to, with a header only if empty. */
-  static open(path: string, append: boolean): Joblog {
+  /**
+   * Opens `path`: truncated with a fresh header, or (resuming) appended to, with a header only if
+   * empty; `header` false (`--joblog +file`): appended to, never a header, as GNU parallel.
+   */
+  static open(path: string, append: boolean, header = true): Joblog {
     let fd: number;
     try {
       fd = openSync(path, append ? 'a' : 'w', 0o600);
@@ -50,7 +53,7 @@ export class Joblog {
     }
     const joblog = new Joblog(fd, path, undefined);
     try {
-      if (fstatSync(fd).size === 0) joblog.appendToFile(`${joblogHeader}\n`);
+      if (header && fstatSync(fd).size === 0) joblog.appendToFile(`${joblogHeader}\n`);
     } catch (error) {
       joblog.close();
       const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? messageOf(error);

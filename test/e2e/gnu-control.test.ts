@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { both, same } from './gnu.js';
+import { both, ran, same, type Ran } from './gnu.js';
 import { liveProcesses, Qrun, qrunBin, runQrun, track, uniqueSleep } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-gnuctl-'));
@@ -225,5 +225,26 @@ describe("GNU parallel's environment for jobs", () => {
     const result = await child.done;
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.toString(), `${child.child.pid} 1=1 1=1 x\n${child.child.pid} 2=2 1=1 y\n`);
+  });
+});
+
+describe('--joblog +file (append, GNU parallel)', () => {
+  /** The rows of a joblog without their start times and runtimes. */
+  const rowsOf = (path: string): string[] => readFileSync(path, 'utf8').trimEnd().split('\n').map((row) => row.split('\t').filter((_, i) => i !== 2 && i !== 3).join('\t'));
+  const qrunRun = (args: readonly string[]): Promise<Ran> => ran(process.execPath, [qrunBin, '-q', '-k', ...args], '', undefined);
+  const gnuRun = (args: readonly string[]): Promise<Ran> => ran('parallel', ['--will-cite', '-k', ...args], '', undefined);
+
+  it('rows appended run after run with no header, as GNU parallel; --resume reads it back', async () => {
+    const dir = mkdtempSync(join(scratch, 'joblog-plus-'));
+    for (const [tool, run] of [['qrun', qrunRun], ['gnu', gnuRun]] as const) {
+      const log = join(dir, `${tool}.jl`);
+      for (const words of [['a'], ['b', 'c']]) assert.equal((await run(['--joblog', `+${log}`, 'echo', ':::', ...words])).status, 0);
+      // --resume with the appended log: seqs 1 and 2 have rows, so only the third job runs.
+      const resumed = await run(['--joblog', `+${log}`, '--resume', 'echo', ':::', 'x', 'y', 'z']);
+      assert.equal(resumed.stdout, 'z\n', tool);
+    }
+    assert.deepEqual(rowsOf(join(dir, 'qrun.jl')), rowsOf(join(dir, 'gnu.jl')));
+    assert.equal(rowsOf(join(dir, 'qrun.jl')).length, 4, 'no header, four rows');
+    assert.equal(existsSync(join(dir, '+qrun.jl')), false);
   });
 });

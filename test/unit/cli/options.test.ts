@@ -56,6 +56,7 @@ describe('options', () => {
       command: [],
       ndjson: false,
       joblog: undefined,
+      joblogAppend: false,
       resume: undefined,
       retries: 0,
       retryDelayMs: 0,
