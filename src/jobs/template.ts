@@ -3,7 +3,7 @@
 /** A parsed template: literal text and replacement strings, in order. */
 export type Template = readonly TemplatePart[];
 export type TemplatePart = { readonly text: string } | { readonly field: Field; readonly quoting: Quoting };
-/** A replacement string: a value ({} all arguments, {n} the n-th) with a path modifier, or {#}, {%}. */
+/** A replacement string: a value ({} all arguments, {n} the n-th, {-n} the n-th from the end) with a path modifier, or {#}, {%}. */
 export type Field = { readonly kind: 'value'; readonly position: number | undefined; readonly modifier: Modifier } | { readonly kind: 'seq' } | { readonly kind: 'slot' };
 type Modifier = '' | '.' | '/' | '//' | '/.';
 /**
@@ -12,7 +12,16 @@ type Modifier = '' | '.' | '/' | '//' | '/.';
  * command itself and are not quoted at all, as GNU parallel does (`qrun {} ::: 'echo a b'`).
  */
 type Quoting = 'bare' | 'single' | 'double' | 'raw';
-const fieldPattern = /\{(?:([1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}/g;
+const fieldPattern = /\{(?:(-?[1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}/g;
+
+/**
+ * The argument at `position`: {n} counts from 1, {-n} from the end. As GNU parallel (Perl's
+ * negative index), a {-n} before the first argument counts from the end once more (-N3 with one
+ * argument left: {-2} is that argument); past either end there is none.
+ */
+export function argAt(args: readonly string[], position: number): string | undefined {
+  return position > 0 ? args[position - 1] : args.at(args.length + position);
+}
 
 function fieldOf(match: RegExpMatchArray, names: readonly string[]): Field {
   if (match[0] === '{#}') return { kind: 'seq' };
@@ -79,7 +88,7 @@ export function renderTemplate(template: Template, record: string, seq: number, 
     else if (field.kind === 'slot') out += quoteFor(quoting, String(slot));
     else if (field.position !== undefined) {
       // A position past the job's arguments is replaced by nothing at all, as GNU parallel does.
-      const value = args[field.position - 1];
+      const value = argAt(args, field.position);
       if (value !== undefined) out += quoteFor(quoting, modify(value, field.modifier));
     }
     else out += args.map((arg) => quoteFor(quoting, modify(arg, field.modifier))).join(' ');
@@ -95,7 +104,7 @@ export function renderPlain(template: Template, record: string, seq: number, arg
     else if (part.field.kind === 'seq') out += String(seq);
     else if (part.field.kind === 'value') {
       const { position, modifier } = part.field;
-      out += position !== undefined ? modify(args[position - 1] ?? '', modifier) : args.map((arg) => modify(arg, modifier)).join(' ');
+      out += position !== undefined ? modify(argAt(args, position) ?? '', modifier) : args.map((arg) => modify(arg, modifier)).join(' ');
     }
   }
   return out;
@@ -230,7 +239,7 @@ function renderWord(word: readonly TemplatePart[], seq: number, slot: number, ar
     else if (part.field.kind === 'seq') out += valueFor(part, String(seq));
     else if (part.field.kind === 'slot') out += valueFor(part, String(slot));
     else if (part.field.position !== undefined) {
-      const value = args[part.field.position - 1];
+      const value = argAt(args, part.field.position);
       if (value !== undefined) out += valueFor(part, value);
     } else if (arg !== undefined) out += valueFor(part, arg);
   }

@@ -76,6 +76,12 @@ const cases: [string, string[], string?, number?][] = [
   ['bug #49538: --header with {var.}', ['--header', ':', 'echo', '{var.}', ':::', 'var', 'sub/dir/file.ext']],
   ['--colsep 0', ['--colsep', '0', 'echo', '{2}', ':::', 'a0OK0c']],
   ['--header : --colsep 0', ['--header', ':', '--colsep', '0', 'echo', '{ok}', ':::', 'A0ok0B', 'a0OK0b']],
+  ['{-1} with -N 6', ['-N', '6', 'echo', '{-1}orrect', ':::', 'A', 'B', 'X', 'D', 'E', 'c']],
+  ['{-3} with --colsep', ['--colsep', ' ', 'echo', '{-3}orrect', ':::', '1 c 3 4']],
+  ['{-1/} and {-2.} with two sources', ['echo', '{-1/}', '{-2.}', ':::', 'a/b.x', 'a/c.z', ':::', 'c/d.y']],
+  ['{-3} before the first argument', ['echo', '[{-3}]', ':::', 'a', 'b']],
+  ['{-2} with -N3: the short last job', ['-N3', 'echo', '[{-2}]', ':::', 'a', 'b', 'c', 'd']],
+  ['{-1} with -X', ['-j1', '-X', 'echo', '{-1}-{}', ':::', 'a', 'b', 'c']],
 ];
 
 describe("GNU parallel's own test suite (parallel-local-0.3s), through both tools", { concurrency: 4 }, () => {
