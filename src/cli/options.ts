@@ -8,7 +8,8 @@ import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
 import { fillOptions, pipeOptions } from './job-modes.js';
-import { duration, flag, grace, halt, headerLines, loadLimit, oneOf, regex, separator, size, termSeq, text, timeout, wholeNumber } from './validators.js';
+import { duration, flag, grace, halt, headerLines, loadLimit, oneOf, regex, separator, size, slots, termSeq, text, timeout, wholeNumber, type SlotSpec } from './validators.js';
+import { mostConcurrency, openFileLimit } from '../runner/fd-budget.js';
 import { killAfterSeq } from '../runner/term-seq.js';
 
 export type { LogLevel, RedisOptions, RunOptions };
@@ -28,8 +29,8 @@ const defaultGraceMs = 5000;
 
 /** The raw options, as commander or a library caller gives them; every field may be missing. */
 const rawSchema = z.strictObject({
-  concurrency: z.optional(wholeNumber('--concurrency')),
-  jobs: z.optional(wholeNumber('--jobs')),
+  concurrency: z.optional(slots('--concurrency')),
+  jobs: z.optional(slots('--jobs')),
   queueSize: z.optional(wholeNumber('--queue-size')),
   timeout: z.optional(timeout()),
   killAfter: z.optional(duration('--kill-after', true)),
@@ -109,6 +110,7 @@ export function parseOptions(
   cpus: number = availableParallelism(),
   names: Record<string, string> = {},
   env: NodeJS.ProcessEnv = {},
+  openFiles: number | undefined = openFileLimit(),
 ): RunOptions {
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) {
@@ -138,8 +140,10 @@ export function parseOptions(
   if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
     throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
   }
-  if (o.concurrency !== undefined && o.jobs !== undefined && o.concurrency !== o.jobs) {
-    throw new UsageError(`--jobs is another name for --concurrency; give one, got ${o.concurrency} and ${o.jobs}`);
+  const slotsOf = (spec: SlotSpec | undefined): number | undefined => (spec === undefined ? undefined : slotCount(spec, cpus, openFiles));
+  const [asConcurrency, asJobs] = [slotsOf(o.concurrency), slotsOf(o.jobs)];
+  if (asConcurrency !== undefined && asJobs !== undefined && asConcurrency !== asJobs) {
+    throw new UsageError(`--jobs is another name for --concurrency; give one, got ${asConcurrency} and ${asJobs}`);
   }
   if (o.halt !== undefined && o.haltOnError !== undefined) throw new UsageError('--halt-on-error is another name for --halt; give one');
   if (o.results !== undefined && o.res !== undefined) throw new UsageError('--res is another name for --results; give one');
@@ -166,7 +170,7 @@ export function parseOptions(
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o, env);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
-  const concurrency = redis !== undefined ? (o.queueSize ?? redisWindow) : (o.concurrency ?? o.jobs ?? cpus);
+  const concurrency = redis !== undefined ? (o.queueSize ?? redisWindow) : (asConcurrency ?? asJobs ?? cpus);
   return {
     concurrency,
     queueSize: o.queueSize ?? (redis !== undefined ? redisWindow : 2 * concurrency),
@@ -244,4 +248,20 @@ function redisOptions(o: {
   const bad = checkQueueName(queue);
   if (bad !== undefined) throw new UsageError(bad);
   return { target: parseRedisUrl(o.redis, { file: o.redisPasswordFile, env }), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? 15_000 };
+}
+
+/** The number of jobs at once a --jobs form stands for, on `cpus` CPUs (at least 1). */
+export function slotCount(spec: SlotSpec, cpus: number, openFiles: number | undefined): number {
+  switch (spec.kind) {
+    case 'count':
+      return spec.n;
+    case 'plus':
+      return cpus + spec.n;
+    case 'minus':
+      return Math.max(1, cpus - spec.n);
+    case 'percent':
+      return Math.max(1, Math.floor((cpus * spec.n) / 100));
+    case 'most':
+      return mostConcurrency(openFiles);
+  }
 }

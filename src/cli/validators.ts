@@ -20,6 +20,30 @@ export function wholeNumber(flag: string, least = 1) {
   }));
 }
 
+/**
+ * How many jobs at once, in GNU parallel's forms: N, +N or -N (CPUs plus or minus N), N% (of the
+ * CPUs), or 0 (as many as the open-file limit allows).
+ */
+export type SlotSpec = { readonly kind: 'count' | 'plus' | 'minus' | 'percent'; readonly n: number } | { readonly kind: 'most' };
+
+export function slots(flag: string) {
+  return z.pipe(z.unknown(), z.transform((value, ctx): SlotSpec => {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return { kind: 'count', n: value };
+    const match = typeof value === 'string' ? /^\s*([+-]?)(\d+)(%?)\s*$/.exec(value) : null;
+    const n = Number(match?.[2]);
+    if (match !== null && Number.isSafeInteger(n)) {
+      const [, sign, , percent] = match;
+      if (percent === '%' && sign === '' && n >= 1) return { kind: 'percent', n };
+      if (percent === '' && sign === '+') return { kind: 'plus', n };
+      if (percent === '' && sign === '-') return { kind: 'minus', n };
+      if (percent === '' && n === 0) return { kind: 'most' };
+      if (percent === '' && n >= 1) return { kind: 'count', n };
+    }
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
 /** A duration ("500ms", "30s", "5m", "1h", bare number = seconds) in milliseconds. */
 export function duration(flag: string, allowZero: boolean) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {

@@ -17,6 +17,11 @@ export function openFileLimit(limits = '/proc/self/limits'): number | undefined 
   }
 }
 
+/** -j 0: as many jobs at once as the open-file limit allows, at most `cap` (GNU parallel: "as many as possible"). */
+export function mostConcurrency(limit: number | undefined, cap = 1000): number {
+  return limit === undefined ? cap : Math.max(1, Math.min(cap, Math.floor((limit - reserve) / perJob)));
+}
+
 /**
  * The concurrency the open-file limit allows: as asked, or fewer with a note saying why. Running
  * out of descriptors mid-run would make spawns fail (EMFILE) in ways Node cannot always report.

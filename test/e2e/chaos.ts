@@ -71,14 +71,16 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
   const jobsFile = join(dir, 'jobs');
   // Each job appends its number (its side effect), prints its block slowly enough to be caught mid-way, then ends.
   writeFileSync(jobsFile, Array.from({ length: plan.jobs }, (_, i) => `echo $QRUN_SEQ >> ${effects}; seq -f "job $QRUN_SEQ line %g" ${linesOf(i + 1, plan.largeEvery)}; sleep ${plan.pace}`).join('\n'));
-  const redis = await new TestRedis(plan.aof ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : []).start();
+  // Every process of the run outlives the longest run (10,000 jobs take about ten minutes here).
+  const limitMs = 3_600_000;
+  const redis = await new TestRedis(plan.aof ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : [], limitMs).start();
   const joblog = join(dir, 'joblog');
   const struck: Record<Fault, number> = { worker: 0, submitter: 0, redis: 0, pause: 0 };
   let workers: Qrun[] = [];
   let named = 0;
-  const addWorker = async (): Promise<void> => void workers.push(await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', `w${++named}`]));
+  const addWorker = async (): Promise<void> => void workers.push(await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', `w${++named}`], { limitMs }));
   // A short --run-ttl: a killed submitter's jobs stop, and its keys go, within seconds.
-  const submit = (resume: boolean): Qrun => new Qrun(['--redis', redis.url, '--run-ttl', '2s', '-k', '-q', '--joblog', joblog, ...(resume ? ['--resume'] : []), '-a', jobsFile], { limitMs: 600_000 });
+  const submit = (resume: boolean): Qrun => new Qrun(['--redis', redis.url, '--run-ttl', '2s', '-k', '-q', '--joblog', joblog, ...(resume ? ['--resume'] : []), '-a', jobsFile], { limitMs });
   // What each submitter run printed, and said.
   const printed: Buffer[] = [];
   const said: string[] = [];
@@ -102,6 +104,8 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
       const at = Math.floor(((fault + next()) / plan.faults) * plan.jobs * 0.9);
       while (done() < at && submitter.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
       if (submitter.child.exitCode !== null) break;
+      // No worker ends by itself: each fault is survived.
+      for (const worker of workers) assert.equal(worker.child.exitCode, null, `seed ${plan.seed}: worker ended by itself after ${JSON.stringify(struck)}: ${worker.stderr}`);
       const kind = plan.kinds[Math.floor(next() * plan.kinds.length)] as Fault;
       struck[kind]++;
       blame();
@@ -129,6 +133,7 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
       await new Promise((resolve) => setTimeout(resolve, kind === 'worker' || kind === 'redis' ? 3000 : 1000));
     }
     const result = await submitter.done;
+    for (const worker of workers) assert.equal(worker.child.exitCode, null, `seed ${plan.seed}: worker ended by itself after ${JSON.stringify(struck)}: ${worker.stderr}`);
     printed.push(result.stdout);
     said.push(result.stderr);
     blame();

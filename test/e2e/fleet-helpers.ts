@@ -17,14 +17,18 @@ export class TestRedis {
   readonly url = this.socket;
   private server: ChildProcess | undefined;
 
-  constructor(private readonly extra: readonly string[] = []) {}
+  /** `limitMs`: the server is killed after this long, should a test forget it (a long chaos run needs more). */
+  constructor(
+    private readonly extra: readonly string[] = [],
+    private readonly limitMs = 600_000,
+  ) {}
 
   /** Starts it and waits until it answers. */
   async start(): Promise<this> {
     this.server = track(
       // Persistence is off unless the test's own arguments (which come last) turn AOF on.
       spawn('redis-server', [...(this.extra.includes('--port') ? [] : ['--port', '0']), '--unixsocket', this.socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extra], { stdio: 'ignore' }),
-      600_000,
+      this.limitMs,
     );
     const deadline = Date.now() + 10_000;
     while (this.cli('ping').trim() !== 'PONG') {

@@ -248,3 +248,16 @@ describe('--joblog +file (append, GNU parallel)', () => {
     assert.equal(existsSync(join(dir, '+qrun.jl')), false);
   });
 });
+
+describe('-j in GNU parallel forms', () => {
+  it('+N, -N, N% and 0: as many jobs at once as GNU parallel runs', async () => {
+    // Ten jobs that overlap: the first ones start together, in slots 1..N; the highest slot is N.
+    const input = Array.from({ length: 10 }, (_, i) => `${i + 1}\n`).join('');
+    const highest = (stdout: string): number => Math.max(...stdout.trim().split('\n').map((line) => Number(line.split(' ')[0])));
+    for (const spec of ['+1', '-1', '50%', '0']) {
+      const { qrun, gnu } = await both(['-j', spec, 'sleep 0.5; echo $PARALLEL_JOBSLOT'], input);
+      assert.equal(qrun.status, 0, qrun.stderr);
+      assert.equal(highest(qrun.stdout), highest(gnu.stdout), `-j ${spec}`);
+    }
+  });
+});

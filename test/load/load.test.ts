@@ -45,7 +45,7 @@ describe('fleet chaos', { skip: haveRedis ? false : 'needs redis-server' }, () =
   // Without persistence here (the queue is lost with Redis) and with AOF in npm test's short run,
   // so that CI covers both every time; QRUN_CHAOS_AOF=1 or 0 chooses.
   const aof = process.env.QRUN_CHAOS_AOF === '1';
-  it(`QRUN_CHAOS_JOBS jobs (default 1,000) while workers, the submitter and Redis (AOF ${aof ? 'on' : 'off'}) are killed and Redis paused, at random`, { timeout: 900_000 }, async (t) => {
+  it(`QRUN_CHAOS_JOBS jobs (default 1,000) while workers, the submitter and Redis (AOF ${aof ? 'on' : 'off'}) are killed and Redis paused, at random`, { timeout: 3_600_000 }, async (t) => {
     const seed = Number(process.env.QRUN_CHAOS_SEED ?? Date.now() % 100_000);
     const jobs = Number(process.env.QRUN_CHAOS_JOBS ?? 1000);
     // The seed, so a failure can be replayed: QRUN_CHAOS_SEED=<seed>.

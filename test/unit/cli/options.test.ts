@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { gnuTermSeq, killAfterSeq } from '../../../src/runner/term-seq.js';
+import { mostConcurrency } from '../../../src/runner/fd-budget.js';
 import { parseOptions } from '../../../src/cli/options.js';
 import { parseArgs } from '../../../src/cli/program.js';
 import { UsageError } from '../../../src/errors.js';
@@ -113,8 +114,8 @@ describe('options', () => {
 
   it('names the option and the value in errors', () => {
     const cases: [string[], string][] = [
-      [['-c', 'abc'], "--concurrency must be a whole number of 1 or more, got 'abc'"],
-      [['-c', '-1'], "--concurrency must be a whole number of 1 or more, got '-1'"],
+      [['-c', 'abc'], "--concurrency must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got 'abc'"],
+      [['-c', '2.5'], "--concurrency must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got '2.5'"],
       [['-t', '0'], "--timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), or a percentage of the median runtime like 200%, got '0'"],
       [['--term-seq', 'TERM,1x'], "--term-seq must be signals and waits in ms like TERM,200,TERM,100,KILL,25, got 'TERM,1x'"],
       [['--halt-on-error', 'x'], "--halt-on-error must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got 'x'"],
@@ -156,7 +157,7 @@ describe('options', () => {
     assert.deepEqual([o.concurrency, o.keepOrder, o.tag, o.timeoutMs, o.output, o.argFiles], [3, true, false, 5000, 'line', ['jobs.txt']]);
     assert.equal(fromArgvEnv(['-c', '5'], env).concurrency, 5);
     assert.equal(fromArgvEnv(['--no-progress'], { QRUN_PROGRESS: '1' }).progress, false);
-    assert.throws(() => fromArgvEnv([], { QRUN_CONCURRENCY: 'lots' }), { message: "QRUN_CONCURRENCY must be a whole number of 1 or more, got 'lots'" });
+    assert.throws(() => fromArgvEnv([], { QRUN_CONCURRENCY: 'lots' }), { message: "QRUN_CONCURRENCY must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got 'lots'" });
     assert.throws(() => fromArgvEnv([], { QRUN_QUIET: 'maybe' }), { message: "QRUN_QUIET must be 1/true/yes/on or 0/false/no/off, got 'maybe'" });
   });
 
@@ -164,7 +165,7 @@ describe('options', () => {
     const o = parseOptions({ concurrency: 2, timeout: 0.5 }, 1);
     assert.deepEqual([o.concurrency, o.timeoutMs], [2, 500]);
     assert.throws(() => parseOptions({ concurency: 2 }), UsageError);
-    assert.throws(() => parseOptions({ concurrency: 2.5 }), /--concurrency must be a whole number of 1 or more, got 2.5/);
+    assert.throws(() => parseOptions({ concurrency: 2.5 }), /--concurrency must be a whole number of 1 or more, \+N or -N .* got 2.5/);
   });
 });
 
@@ -185,5 +186,22 @@ describe('fleet options', () => {
     assert.throws(() => fromArgv('--queue', 'x'), /^UsageError: --queue needs --redis <url>$/);
     assert.throws(() => fromArgv('--wait-workers', '5s'), /--wait-workers needs --redis <url>/);
     assert.throws(() => fromArgv('--redis', 'redis://h:1', '--queue', 'a:b'), /--queue must be 1 to 100 letters, digits, - or _, got 'a:b'/);
+  });
+});
+
+describe('--jobs in GNU parallel forms', () => {
+  it('N, +N, -N, N% of the CPUs, 0 as many as the open-file limit allows', () => {
+    const slots = (value: string, cpus = 4): number => parseOptions({ jobs: value }, cpus, {}, {}, 1024).concurrency;
+    assert.equal(slots('3'), 3);
+    assert.equal(slots('+2'), 6);
+    assert.equal(slots('-1'), 3);
+    assert.equal(slots('-9'), 1, 'never under 1');
+    assert.equal(slots('50%'), 2);
+    assert.equal(slots('10%'), 1, 'never under 1');
+    assert.equal(slots('200%'), 8);
+    assert.equal(slots('0'), Math.floor((1024 - 40) / 6));
+    assert.equal(mostConcurrency(undefined), 1000, 'no limit known: at most 1,000');
+    assert.equal(parseOptions({ concurrency: '+1', jobs: '3' }, 2, {}, {}, 1024).concurrency, 3, 'two spellings of the same number');
+    assert.throws(() => parseOptions({ concurrency: '+1', jobs: '4' }, 2), /--jobs is another name for --concurrency; give one, got 3 and 4/);
   });
 });
