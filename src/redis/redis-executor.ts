@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
 import { messageOf } from '../errors.js';
 import type { ExecResult, ExecSignals, Executor, JobSpec, OutputChannel } from '../runner/executor.js';
@@ -418,10 +419,25 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
         else await conn.pexpire(keys.cancel, Math.max(options.runTtlMs * 2, 60_000));
       })();
       await within(cleanup, 2000);
+      await within(removeFailedJobs(conn, queue, runId).catch(() => undefined), 5000);
       await within(queue.close(), 2000);
       conn.disconnect();
     }
   }
+}
+
+/**
+ * Jobs of run `runId` that BullMQ failed (a run lost twice, a lock lost in a Redis restart) stay in
+ * its failed set for an hour; qrun has reported them, so they go when the run ends: Redis is left
+ * as it was. Found by id (`<run>.…`) in batches, never all at once.
+ */
+async function removeFailedJobs(conn: Redis, queue: Queue<JobData>, runId: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, items] = await conn.zscan(queue.keys.failed as string, cursor, 'MATCH', `${runId}.*`, 'COUNT', 1000);
+    cursor = next;
+    for (let i = 0; i < items.length; i += 2) await queue.remove(items[i] as string).catch(() => 0);
+  } while (cursor !== '0');
 }
 
 function failure(error: string, startedAt: number): ExecResult {

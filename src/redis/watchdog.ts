@@ -1,5 +1,8 @@
 // A worker's watchdog: a small process that outlives the worker just long enough to kill the
-// process groups of the jobs it was running, so a SIGKILLed worker leaves no job behind.
+// process groups of the jobs it was running, so a SIGKILLed worker leaves no job behind. It also
+// kills every process whose environment holds the worker's mark (each job's does, and its
+// children's): a job the worker started but had not yet told it of when it died, or one that left
+// its process group, is found too (where /proc can be read).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -20,9 +23,25 @@ process.stdin.on('data', (data) => {
     if (line[0] === '+') groups.add(pgid); else groups.delete(pgid);
   }
 });
-const signal = (name) => { for (const pgid of groups) { try { process.kill(-pgid, name); } catch {} } };
+const fs = require('node:fs');
+const needle = Buffer.from('QRUN_WORKER_MARK=' + process.env.QRUN_WATCHDOG_MARK + '\\0', 'latin1');
+const marked = () => {
+  const found = [];
+  if (!process.env.QRUN_WATCHDOG_MARK) return found;
+  let entries = [];
+  try { entries = fs.readdirSync('/proc'); } catch { return found; }
+  for (const entry of entries) {
+    if (!/^[0-9]+$/.test(entry) || Number(entry) === process.pid) continue;
+    try { if (Buffer.concat([fs.readFileSync('/proc/' + entry + '/environ'), Buffer.from([0])]).includes(needle)) found.push(Number(entry)); } catch {}
+  }
+  return found;
+};
+const signal = (name) => {
+  for (const pgid of groups) { try { process.kill(-pgid, name); } catch {} }
+  for (const pid of marked()) { try { process.kill(pid, name); } catch {} }
+};
 process.stdin.on('end', () => {
-  if (groups.size === 0) process.exit(0);
+  if (groups.size === 0 && marked().length === 0) process.exit(0);
   signal('SIGTERM');
   setTimeout(() => { signal('SIGKILL'); process.exit(0); }, 1000);
 });
@@ -36,9 +55,12 @@ export interface Watchdog {
   close(): void;
 }
 
-/** Starts the watchdog (one per worker). */
-export function startWatchdog(): Watchdog {
-  const child: ChildProcess = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+/** The variable that carries a worker's mark in its jobs' environment. */
+export const markVariable = 'QRUN_WORKER_MARK';
+
+/** Starts the watchdog (one per worker); `mark` is the value of QRUN_WORKER_MARK in the worker's jobs' environment. */
+export function startWatchdog(mark: string): Watchdog {
+  const child: ChildProcess = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, QRUN_WATCHDOG_MARK: mark } });
   child.unref();
   child.on('error', () => undefined);
   const stdin = child.stdin;

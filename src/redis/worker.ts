@@ -18,7 +18,7 @@ import { fitConcurrency, openFileLimit } from '../runner/fd-budget.js';
 import { prefix, runKeys, type RunKeys } from './keys.js';
 import { RunStates } from './run-states.js';
 import { StreamWriter } from './stream-writer.js';
-import { startWatchdog } from './watchdog.js';
+import { markVariable, startWatchdog } from './watchdog.js';
 import { attemptKey, parseJobData, type FleetHalt, type JobData } from './wire.js';
 
 /** How a worker is set up (`qrun worker` options). */
@@ -62,9 +62,11 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   if (fitted.note !== undefined) say(fitted.note);
   const settings = { ...asked, concurrency: fitted.concurrency };
   const conn = await connect(settings.target, 'worker');
-  const watchdog = startWatchdog();
+  // Each job carries the worker's mark: its watchdog finds them by it, whatever their process group.
+  const mark = randomBytes(8).toString('hex');
+  const watchdog = startWatchdog(mark);
   // Jobs get the worker's environment without qrun's own connection settings (a password).
-  const jobEnv = { ...io.env };
+  const jobEnv: NodeJS.ProcessEnv = { ...io.env, [markVariable]: mark };
   for (const name of connectionVariables) delete jobEnv[name];
   const executor = await localExecutor({ onGroup: (pgid, live) => watchdog.watch(pgid, live) })({
     env: jobEnv,

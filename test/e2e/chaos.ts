@@ -166,7 +166,7 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
     // and it holds no more than when the run began.
     await until(() => redis.keys().filter((key) => key.includes(':run:')).length === 0, `${context}: the runs' keys to go`, 30_000, () => `: ${redis.keys().join(' ')}`);
     const endMemory = redis.usedMemory();
-    assert.ok(endMemory <= startMemory + 1024 * 1024, `${context}: Redis used ${startMemory} bytes at the start, ${endMemory} at the end`);
+    assert.ok(endMemory <= startMemory + 1024 * 1024, `${context}: Redis used ${startMemory} bytes at the start, ${endMemory} at the end; keys: ${redis.keys().join(' ')}; failed jobs: ${redis.cli('zcard', '{qrun}:qrun:failed').trim()}`);
     return { seed: plan.seed, struck, ranTwice, ranTwiceAfter };
   } finally {
     await stopWorkers(workers);

@@ -165,7 +165,7 @@ describe('fleet: faults', { skip }, () => {
       await until(() => readdirSync(marks).length >= 6, 'every job running on the second worker');
       for (const pid of liveProcesses(sleep)) process.kill(pid, 'SIGKILL');
       const result = await submitter.done;
-      assert.equal(result.code, 4, 'the jobs were killed by the test: each failed once');
+      assert.equal(result.code, 4, `the jobs were killed by the test: each failed once; ${result.stderr}`);
     } finally {
       if (second) await stopWorkers([second]);
       redis.stop();
@@ -173,6 +173,24 @@ describe('fleet: faults', { skip }, () => {
     const rows = readFileSync(log, 'utf8').trimEnd().split('\n').slice(1);
     assert.deepEqual(rows.map((row) => row.split('\t')[0]).sort(), ['1', '2', '3', '4'], 'each job recorded exactly once');
     assert.ok(rows.every((row) => row.split('\t')[1] === 'survivor'));
+  });
+
+  it('a worker SIGKILLed: a process its job moved out of the job\'s group (setsid) is killed too, by the mark in its environment', async () => {
+    const redis = await new TestRedis().start();
+    const marks = mkdtempSync(join(scratch, 'escaped-'));
+    const sleep = uniqueSleep();
+    const worker = await startWorker(redis, ['-c', '1', '--name', 'doomed']);
+    const submitter = new Qrun(['--redis', redis.url, '--wait-workers', '2s'], { input: `setsid sleep ${sleep} & touch ${marks}/started; wait\n` });
+    try {
+      await until(() => existsSync(join(marks, 'started')) && liveProcesses(sleep).length > 0, 'the job and its escaped sleep');
+      worker.kill('SIGKILL');
+      await worker.done;
+      await until(() => liveProcesses(sleep).length === 0, 'the escaped process to be killed', 10_000, () => `; left:\n${describeProcesses(liveProcesses(sleep))}`);
+      await submitter.done;
+    } finally {
+      for (const pid of liveProcesses(sleep)) process.kill(pid, 'SIGKILL');
+      redis.stop();
+    }
   });
 
   it("a worker SIGKILLed while its jobs print: group -k output and --results are the re-run's only", async () => {
