@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { both, ran, same, type Ran } from './gnu.js';
@@ -250,14 +250,21 @@ describe('--joblog +file (append, GNU parallel)', () => {
 });
 
 describe('-j in GNU parallel forms', () => {
-  it('+N, -N, N% and 0: as many jobs at once as GNU parallel runs', async () => {
-    // Ten jobs that overlap: the first ones start together, in slots 1..N; the highest slot is N.
-    const input = Array.from({ length: 10 }, (_, i) => `${i + 1}\n`).join('');
+  it('+N, -N and N%: as many jobs at once as GNU parallel runs; 0: every job at once', async () => {
+    // Jobs that overlap: the first ones start together, in slots 1..N, so the highest slot is N.
+    // Long enough that GNU parallel, slow to start jobs on a busy machine, has them all running.
+    const count = availableParallelism() + 2;
+    const input = Array.from({ length: count }, (_, i) => `${i + 1}\n`).join('');
     const highest = (stdout: string): number => Math.max(...stdout.trim().split('\n').map((line) => Number(line.split(' ')[0])));
-    for (const spec of ['+1', '-1', '50%', '0']) {
-      const { qrun, gnu } = await both(['-j', spec, 'sleep 0.5; echo $PARALLEL_JOBSLOT'], input);
+    for (const spec of ['+1', '-1', '50%']) {
+      const { qrun, gnu } = await both(['-j', spec, 'sleep 1.5; echo $PARALLEL_JOBSLOT'], input);
       assert.equal(qrun.status, 0, qrun.stderr);
       assert.equal(highest(qrun.stdout), highest(gnu.stdout), `-j ${spec}`);
     }
+    // GNU's -j 0 starts jobs as fast as it finds it can (a busy machine sees fewer at once): qrun
+    // starts them all (up to its open-file limit).
+    const all = await runQrun(['-j', '0', 'sleep 0.5; echo $PARALLEL_JOBSLOT'], { input });
+    assert.equal(all.code, 0, all.stderr);
+    assert.equal(highest(all.stdout.toString()), count);
   });
 });
