@@ -110,7 +110,7 @@ export function parseOptions(
   cpus: number = availableParallelism(),
   names: Record<string, string> = {},
   env: NodeJS.ProcessEnv = {},
-  openFiles: number | undefined = openFileLimit(),
+  openFiles: () => number | undefined = openFileLimit,
 ): RunOptions {
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) {
@@ -171,6 +171,8 @@ export function parseOptions(
   const redis = redisOptions(o, env);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
   const concurrency = redis !== undefined ? (o.queueSize ?? redisWindow) : (asConcurrency ?? asJobs ?? cpus);
+  // GNU parallel's `--joblog +file`: rows appended to the file, never a header.
+  const joblogAppend = o.joblog !== undefined && o.joblog.length > 1 && o.joblog.startsWith('+');
   return {
     concurrency,
     queueSize: o.queueSize ?? (redis !== undefined ? redisWindow : 2 * concurrency),
@@ -213,9 +215,8 @@ export function parseOptions(
     separator: o.null === true ? 'null' : 'newline',
     command: o.command ?? [],
     ndjson: o.ndjson ?? false,
-    // GNU parallel's `--joblog +file`: rows appended to the file, never a header.
-    joblog: o.joblog !== undefined && o.joblog.length > 1 && o.joblog.startsWith('+') ? o.joblog.slice(1) : o.joblog,
-    joblogAppend: o.joblog !== undefined && o.joblog.length > 1 && o.joblog.startsWith('+'),
+    joblog: joblogAppend ? o.joblog?.slice(1) : o.joblog,
+    joblogAppend,
     resume: o.resume === true ? 'resume' : o.resumeFailed === true ? 'resume-failed' : undefined,
     retries: o.retries ?? 0,
     retryDelayMs: o.retryDelay ?? 0,
@@ -250,8 +251,8 @@ function redisOptions(o: {
   return { target: parseRedisUrl(o.redis, { file: o.redisPasswordFile, env }), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? 15_000 };
 }
 
-/** The number of jobs at once a --jobs form stands for, on `cpus` CPUs (at least 1). */
-export function slotCount(spec: SlotSpec, cpus: number, openFiles: number | undefined): number {
+/** The number of jobs at once a --jobs form stands for, on `cpus` CPUs (at least 1); the open-file limit is read only for 0. */
+export function slotCount(spec: SlotSpec, cpus: number, openFiles: () => number | undefined): number {
   switch (spec.kind) {
     case 'count':
       return spec.n;
@@ -262,6 +263,6 @@ export function slotCount(spec: SlotSpec, cpus: number, openFiles: number | unde
     case 'percent':
       return Math.max(1, Math.floor((cpus * spec.n) / 100));
     case 'most':
-      return mostConcurrency(openFiles);
+      return mostConcurrency(openFiles());
   }
 }
