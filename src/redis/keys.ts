@@ -34,3 +34,8 @@ export function checkQueueName(name: string): string | undefined {
   return /^[A-Za-z0-9_-]{1,100}$/.test(name) ? undefined : `--queue must be 1 to 100 letters, digits, - or _, got '${name}'`;
 }
 
+
+/** BullMQ's settings hash of queue `queue` (its events stream's length among them). */
+export function queueMetaKey(queue: string): string {
+  return `${prefix}:${queue}:meta`;
+}

@@ -9,7 +9,7 @@ import { messageOf } from '../errors.js';
 import type { ExecResult, ExecSignals, Executor, JobSpec, OutputChannel } from '../runner/executor.js';
 import { connect, watchConnection, within } from './connection.js';
 import type { RedisTarget } from './url.js';
-import { prefix, runKeys } from './keys.js';
+import { prefix, queueMetaKey, runKeys } from './keys.js';
 import { placeChunk } from './chunk-order.js';
 import { attemptKey, decodeRecord, jobData, jobId, type FleetHalt, type JobData } from './wire.js';
 
@@ -71,6 +71,8 @@ const reconcileEveryMs = 5000;
 const reconcileBatch = 100;
 /** How often a job lost from the queue (Redis restarted without its data) is queued again. */
 const maxResubmits = 3;
+/** BullMQ's events stream is never read by qrun: it is kept this short (BullMQ's default is 10,000). */
+const eventsMaxLen = 100;
 
 /** Connects and returns the executor; a Redis that cannot be reached is a UsageError (exit 255). */
 export async function openRedisExecutor(options: RedisExecutorOptions): Promise<Executor> {
@@ -78,7 +80,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   const conn = await connect(options.target, 'submitter');
   const reader = await connect(options.target, 'submitter');
   const keys = runKeys(options.queue, runId);
-  const queue = new Queue<JobData>(options.queue, { connection: conn, prefix, streams: { events: { maxLen: 100 } } });
+  const queue = new Queue<JobData>(options.queue, { connection: conn, prefix, streams: { events: { maxLen: eventsMaxLen } } });
   queue.on('error', () => undefined);
   const pending = new Map<string, Pending>();
   let batch: { pending: Pending; data: JobData }[] = [];
@@ -104,13 +106,15 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   };
   await heartbeat();
   // Redis restarted without its data: the stream and the liveness key are made again, so the
-  // workers' results have somewhere to go (they never create the stream).
+  // workers' results have somewhere to go (they never create the stream). BullMQ's settings went
+  // with the data: its scripts would set its events stream's length to their default again.
   conn.on('ready', () => {
     reconnects++;
     void clientIdOf()
       .then((id) => (clientId = id))
       .then(() => conn.xadd(keys.output, '*', 'k', 'init'))
       .then(heartbeat)
+      .then(() => conn.hset(queueMetaKey(options.queue), 'opts.maxLenEvents', eventsMaxLen))
       .catch(() => undefined);
   });
   const heartbeatTimer = setInterval(() => void heartbeat().catch(() => undefined), Math.max(100, Math.floor(options.runTtlMs / 3)));

@@ -74,6 +74,9 @@ describe('fleet: Redis restarts and pauses', { skip }, () => {
     try {
       const stderr = await throughFault(redis, () => redis.restart(500));
       assert.match(stderr, /^qrun: jobs were lost from the Redis queue at .* \(was it restarted, or out of memory\?\): queued again$/m);
+      // The restart took BullMQ's settings with the data: its events stream (which qrun never
+      // reads) would grow to BullMQ's default of 10,000 entries, over a megabyte left in Redis.
+      assert.equal(redis.cli('--raw', 'hget', '{qrun}:qrun:meta', 'opts.maxLenEvents').trim(), '100');
     } finally {
       redis.stop();
     }
