@@ -21,4 +21,9 @@ export default tseslint.config(
     files: ['bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The run report's page script runs in a browser.
+    files: ['assets/**'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', uPlot: 'readonly' } },
+  },
 );

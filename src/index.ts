@@ -64,6 +64,8 @@ export interface RunParams {
   annotate?: Annotate;
   /** Write the queue metrics as OpenMetrics text to this file when the run ends. */
   metricsFile?: string;
+  /** Write an HTML report of the run to this file when it ends. */
+  report?: string;
   /** A command template: each record is substituted into it (`{}`, `{.}`, `{/}`, `{//}`, `{/.}`, `{#}`, `{%}`). */
   command?: readonly string[];
   /** Each record is a JSON object `{"cmd", "id"?, "timeout"?, "retries"?, "env"?, "cwd"?}`. */

@@ -59,6 +59,7 @@ import { MedianRuntime } from './report/median-runtime.js';
 import { helperExecutor } from './runner/helper/helper-executor.js';
 import { locateHelper } from './runner/helper/locate.js';
 import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
+import { startRunReport } from './run-report/run-report.js';
 
 export type { RunSummary };
 
@@ -201,6 +202,7 @@ async function runWith(
 ): Promise<RunSummary> {
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
+  const report = options.report === undefined || options.dryRun ? undefined : startRunReport(options.report, startedAt, `qrun ${options.command.join(' ')}`.trimEnd());
   const resumed = options.resume !== undefined && options.joblog !== undefined ? readResumeSet(options.joblog, options.resume, options.joblogAppend) : undefined;
   if (resumed?.cutRow !== undefined && options.joblog !== undefined && !options.dryRun) {
     // Rows are appended after it: the cut row goes, or the next row would be glued onto it.
@@ -300,7 +302,7 @@ async function runWith(
   const annotate = options.annotate === 'none' ? [] : [githubAnnotations((line) => void io.stderr.write(line))];
   const median = options.timeoutPercent === undefined ? undefined : new MedianRuntime();
   const timeLimit = median && (() => median.limitMs(options.timeoutPercent ?? 100));
-  const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), ...(options.pipe?.mode === 'pipe' ? [releaseStdin(input.release)] : []), log.handle, ...annotate, ...(io.onEvent ? [io.onEvent] : [])]);
+  const emit = fanOut([stats.handle, halt.handle, ...(median ? [median.handle] : []), ...(options.pipe?.mode === 'pipe' ? [releaseStdin(input.release)] : []), log.handle, ...annotate, ...(report ? [report.handle] : []), ...(io.onEvent ? [io.onEvent] : [])]);
   const recorder = createRecorder({
     results,
     joblog,
@@ -415,7 +417,10 @@ async function runWith(
     reporter = startMetricsReporter({
       metrics,
       intervalMs: metricsIntervalMs,
-      log: (fields, message) => log.info(fields, message),
+      log: (sample) => {
+        log.info({ metrics: sample }, 'metrics');
+        report?.sample(sample);
+      },
       file: options.dryRun ? undefined : options.metricsFile,
       counts: () => ({ succeeded: stats.succeeded, failed: stats.failed, timedOut: stats.timedOut, notStarted: stats.notStarted }),
       fail: (error) => shutdown.fail(error),
@@ -476,8 +481,9 @@ async function runWith(
   const metricsLost = reporter?.finish(ended.exitCode);
   log.info({ ...ended }, 'run finished');
   log.flush();
-  // A file that failed only at the end (the last metrics or log write) is qrun's failure too.
-  const lostAtEnd = ended.error ?? metricsLost ?? logLost;
+  const reportLost = report?.finish({ exitCode: ended.exitCode, elapsedMs, queue: ended.queue });
+  // A file that failed only at the end (the last metrics or log write, the report) is qrun's failure too.
+  const lostAtEnd = ended.error ?? metricsLost ?? logLost ?? reportLost;
   const summary = lostAtEnd === ended.error ? ended : { ...ended, exitCode: ExitCode.error, error: lostAtEnd };
   const text = summaryText(options, stats, summary, {
     interruptedBy: shutdown.interruptedBy,

@@ -68,6 +68,8 @@ export interface RunOptions {
   readonly annotate: Annotate;
   /** Where the queue metrics go as OpenMetrics text, if anywhere. */
   readonly metricsFile: string | undefined;
+  /** --report: the run's HTML report goes here when it ends. */
+  readonly report: string | undefined;
   /** GNU parallel's input sources (`:::`, `::::`, `:::+`, `::::+`); empty: records from -a files or stdin. */
   readonly sources: readonly ArgSource[];
   /** --link: input sources pair by position instead of every combination. */

@@ -12,6 +12,7 @@ import { fitToTerminal } from '../report/terminal/fit.js';
 import { completionScript } from './completion.js';
 import { describeOptions, parseArgs } from './program.js';
 import { parseWorkerArgs } from './worker-cli.js';
+import { reportMain } from './report-cli.js';
 
 /** The process-level things the CLI uses, passed in by bin/qrun.js. */
 export interface CliIO extends RunIO {
@@ -35,6 +36,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
   try {
     // `qrun worker …` is the fleet's worker; a template whose first word is worker is written `qrun -- worker …`.
     if (argv[0] === 'worker') return await workerMain(argv.slice(1), io);
+    // `qrun report <file…>`: a finished run's report (a template starting with report: `qrun -- report`).
+    if (argv[0] === 'report') return { exitCode: await reportMain(argv.slice(1), { ...io, stdinTerminal: io.stdinTerminal === true }), reraise: undefined };
     // `qrun completion bash|zsh|fish` prints a completion script (a template starting with completion: `qrun -- completion`).
     if (argv[0] === 'completion') {
       io.stdout.write(completionScript(argv[1], describeOptions()));

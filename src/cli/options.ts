@@ -60,6 +60,7 @@ const rawSchema = z.strictObject({
   lockWait: z.optional(duration('--lock-wait', true)),
   annotate: z.optional(oneOf('--annotate', annotations)),
   metricsFile: z.optional(text('--metrics-file')),
+  report: z.optional(text('--report')),
   executor: z.optional(oneOf('--executor', executors)),
   link: z.optional(flag('--link')),
   pipe: z.optional(flag('--pipe')),
@@ -205,6 +206,7 @@ export function parseOptions(
     // GitHub Actions sets GITHUB_ACTIONS=true in every step.
     annotate: o.annotate ?? (env.GITHUB_ACTIONS === 'true' ? 'github' : 'none'),
     metricsFile: o.metricsFile,
+    report: o.report,
     executor: o.executor ?? 'auto',
     sources: o.sources ?? [],
     link: o.link ?? o.xapply ?? false,

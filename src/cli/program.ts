@@ -141,6 +141,7 @@ function buildProgram(stdout: Writable): Command {
     .option('--silent', 'no summary and no notices at all, even on failure')
     .option('--summary-json <file>', 'write the summary as one JSON object to <file> ("-": stdout, after all output)')
     .option('--metrics-file <path>', 'write queue metrics to <path> as OpenMetrics text (node_exporter textfile)')
+    .option('--report <file.html>', 'write an HTML report of the run (timeline, failures, run times) when it ends, however it ends')
     .option('--log-file <path>', 'append a structured NDJSON log of the run to <path>')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (nothing logged) (default: info)')
     .optionsGroup('Fleet (jobs run on `qrun worker`s through Redis):')

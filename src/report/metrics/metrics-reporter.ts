@@ -3,14 +3,14 @@
 
 import { UsageError, messageOf } from '../../errors.js';
 import { checkMetricsPath, openMetricsText, runLabel, writeMetricsFile, type JobCounts } from './openmetrics.js';
-import type { QueueMetrics } from './queue-metrics.js';
+import type { MetricsSample, QueueMetrics } from './queue-metrics.js';
 
 /** What the reporter needs. */
 export interface MetricsReporterDeps {
   readonly metrics: QueueMetrics;
   readonly intervalMs: number;
-  /** Appends a `metrics` record to the --log-file. */
-  readonly log: (fields: Record<string, unknown>, message: string) => void;
+  /** Takes each sample (the --log-file's `metrics` record, the --report's series). */
+  readonly log: (sample: MetricsSample) => void;
   readonly file: string | undefined;
   readonly counts: () => JobCounts;
   /** A write of the file failed during the run: qrun's failure (one line, exit 255), said once. */
@@ -40,7 +40,7 @@ export function startMetricsReporter(deps: MetricsReporterDeps): MetricsReporter
   /** One sample into the log and the file; the reason if the file could not be written (once). */
   const write = (exitCode: number | undefined): Error | undefined => {
     const sample = deps.metrics.sample();
-    deps.log({ metrics: sample }, 'metrics');
+    deps.log(sample);
     if (deps.file === undefined || failed) return undefined;
     const text = openMetricsText(run, { sample, totals: deps.metrics.totals(), counts: deps.counts(), exitCode, nowMs: Date.now() });
     try {

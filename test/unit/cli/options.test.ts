@@ -46,6 +46,7 @@ describe('options', () => {
       lockWaitMs: 0,
       annotate: 'none',
       metricsFile: undefined,
+      report: undefined,
       executor: 'auto',
       fill: undefined,
       sources: [],
