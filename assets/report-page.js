@@ -162,6 +162,8 @@
     failedAll === 0 ? 'No job failed.' : model.failures.length < failedAll ? `The first ${model.failures.length} of ${failedAll.toLocaleString('en')} failures, in the order they were recorded.` : `${failedAll} failed.`;
 
   const body = document.body;
+  const box = canvas.getBoundingClientRect();
+  body.dataset.timelineBox = [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height].map(Math.round).join(',');
   body.dataset.drawnJobs = String(drawn[0] + drawn[1] + drawn[2]);
   body.dataset.drawnFailed = String(drawn[1]);
   body.dataset.drawnKilled = String(drawn[2]);

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The end-to-end tests compare qrun with GNU parallel, run jobs under `script` and start their own
 # redis-server for the fleet mode; the build compiles the spawn helper for x64 (musl) and arm64
-# (cross compiler): make sure all of them exist.
+# (cross compiler); the run report's test opens its page in headless Chromium: make sure all of them exist.
 set -euo pipefail
 missing=()
 command -v parallel >/dev/null || missing+=(parallel)
 command -v script >/dev/null || missing+=(bsdutils)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)
 command -v musl-gcc >/dev/null || missing+=(musl-tools)
 command -v aarch64-linux-gnu-gcc >/dev/null || missing+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 [ ${#missing[@]} -eq 0 ] && exit 0
