@@ -12,7 +12,7 @@ export interface Lanes {
 }
 
 /** A job that ended this close before another started shares its row (a joblog rounds both times to the ms). */
-const slack = 0.0011;
+export const slack = 0.0011;
 
 /** Assigns rows to jobs `order` (indexes sorted by start). */
 export function assignLanes(order: Uint32Array, start: Float64Array, runtime: Float64Array, host: Uint16Array, hosts: number): Lanes {

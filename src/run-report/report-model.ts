@@ -2,7 +2,7 @@
 // the run-time distribution and the totals. Plain data: the page draws it, the text view prints it.
 
 import { describeQueue } from '../report/metrics/queue-metrics.js';
-import { assignLanes } from './lanes.js';
+import { assignLanes, slack } from './lanes.js';
 import { Status, type NamedJob, type RunData } from './run-data.js';
 
 /** Points of the series over time. */
@@ -102,7 +102,8 @@ function overTime(data: RunData, order: Uint32Array, first: number, last: number
   for (let p = 0; p <= points; p++) {
     const at = first + (points === 0 ? 0 : (span * p) / points);
     while (started < n && (data.start[order[started] as number] as number) <= at) started++;
-    while (ended < n && (ends[ended] as number) <= at) ended++;
+    // An end this close after `at` is the same moment (a joblog rounds times to the ms), as for the rows.
+    while (ended < n && (ends[ended] as number) <= at + slack) ended++;
     t.push(round3(at - first));
     running.push(started - ended);
     finished.push(ended);
