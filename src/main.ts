@@ -177,16 +177,27 @@ async function runJobs(options: RunOptions, input: PreparedInput, io: RunIO, fro
   // The executor comes first: one that cannot start (a Redis that cannot be reached) refuses
   // before anything is written, the joblog included.
   const failures: { fail: (error: Error) => void } = { fail: () => undefined };
-  const executor = await (io.executor ?? localJobs(options, io))({
-    env: io.env,
-    cwd: io.cwd,
-    fail: (error) => failures.fail(error),
-    notice: (text) => void io.stderr.write(`${text}\n`),
-  });
+  // The number of jobs, counted while the run goes on (when the input can be read again): for
+  // the progress line, and for the fleet's status view.
+  const counting = new AbortController();
+  const showProgress = wantsProgress(options.progress, io.stderr, io.env, options.output === 'ungroup');
+  const countable = (showProgress || options.redis !== undefined) && options.fill === undefined && options.pipe === undefined;
+  const total = countable ? input.countTotal(counting.signal).then((records) => jobsOf(records, options.perJob)) : Promise.resolve(undefined);
   try {
-    return await runWith(executor, failures, options, input, io, fromTerminal, lineEnds);
+    const executor = await (io.executor ?? localJobs(options, io))({
+      env: io.env,
+      cwd: io.cwd,
+      fail: (error) => failures.fail(error),
+      notice: (text) => void io.stderr.write(`${text}\n`),
+      total: total.catch(() => undefined),
+    });
+    try {
+      return await runWith(executor, failures, options, input, io, fromTerminal, lineEnds, { total, showProgress });
+    } finally {
+      await executor.close();
+    }
   } finally {
-    await executor.close();
+    counting.abort();
   }
 }
 
@@ -199,6 +210,7 @@ async function runWith(
   io: RunIO,
   fromTerminal: boolean,
   lineEnds: LineEnds,
+  counted: { readonly total: Promise<number | undefined>; readonly showProgress: boolean },
 ): Promise<RunSummary> {
   const startedAt = Date.now();
   // Everything that can refuse to start (unreadable joblog, unwritable results) does so before any job runs.
@@ -404,7 +416,6 @@ async function runWith(
   };
 
   // The Redis URL may hold a password: the log gets it as shown to the user.
-  const counting = new AbortController();
   log.info({ options: { ...options, redis: options.redis && { ...options.redis, target: options.redis.target.shown } } }, 'run started');
   let queueDepth = (): number => 0;
   const metrics = new QueueMetrics(() => performance.now(), performance.now(), options.concurrency, options.queueSize, {
@@ -436,13 +447,12 @@ async function runWith(
       onCrash: crashed,
     });
     queueDepth = pool.queueDepth;
-    const showProgress = wantsProgress(options.progress, io.stderr, io.env, options.output === 'ungroup');
     display = startDisplay({
       stderr: io.stderr,
       stats,
       queueDepth: pool.queueDepth,
-      total: showProgress && options.fill === undefined && options.pipe === undefined ? input.countTotal(counting.signal).then((total) => jobsOf(total, options.perJob)) : Promise.resolve(undefined),
-      showProgress,
+      total: counted.showProgress ? counted.total : Promise.resolve(undefined),
+      showProgress: counted.showProgress,
       waitFor: fromTerminal ? pool.inputDone : undefined,
       color,
       silent: options.silent,
@@ -453,7 +463,6 @@ async function runWith(
     await sink.close().catch((error: unknown) => crashed(error, undefined));
   } finally {
     reporter?.stop();
-    counting.abort();
     display.stop();
     removeTemp();
     stopWatching();
@@ -519,7 +528,7 @@ function localJobs(options: RunOptions, io: RunIO): ExecutorFactory {
 /** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */
 async function fleetExecutor(redis: RedisOptions, killAfterMs: number, halt: FleetHalt | undefined): Promise<ExecutorFactory> {
   const { openRedisExecutor } = await importFleet(() => import('./redis/redis-executor.js'));
-  return ({ fail, notice }) => openRedisExecutor({ ...redis, killAfterMs, halt, fail, notice });
+  return ({ fail, notice, total }) => openRedisExecutor({ ...redis, killAfterMs, halt, fail, notice, total });
 }
 
 /** --halt by a count, which workers apply as each job ends; a percentage stays with the submitter (it needs every count). */

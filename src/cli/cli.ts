@@ -13,6 +13,7 @@ import { completionScript } from './completion.js';
 import { describeOptions, parseArgs } from './program.js';
 import { parseWorkerArgs } from './worker-cli.js';
 import { reportMain } from './report-cli.js';
+import { statusMain } from './status-cli.js';
 
 /** The process-level things the CLI uses, passed in by bin/qrun.js. */
 export interface CliIO extends RunIO {
@@ -37,6 +38,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
     // `qrun worker …` is the fleet's worker; a template whose first word is worker is written `qrun -- worker …`.
     if (argv[0] === 'worker') return await workerMain(argv.slice(1), io);
     // `qrun report <file…>`: a finished run's report (a template starting with report: `qrun -- report`).
+    // `qrun status --redis URL`: the fleet at a glance (a template starting with status: `qrun -- status`).
+    if (argv[0] === 'status') return { exitCode: await statusMain(argv.slice(1), io), reraise: undefined };
     if (argv[0] === 'report') return { exitCode: await reportMain(argv.slice(1), { ...io, stdinTerminal: io.stdinTerminal === true }), reraise: undefined };
     // `qrun completion bash|zsh|fish` prints a completion script (a template starting with completion: `qrun -- completion`).
     if (argv[0] === 'completion') {

@@ -21,12 +21,14 @@ export interface RunKeys {
   readonly tally: string;
   /** Fleet --halt reached on a worker: workers start no more of this run's jobs. */
   readonly halted: string;
+  /** What `qrun status` shows of the run (JSON, refreshed with the liveness key). */
+  readonly info: string;
 }
 
 /** The keys of run `runId` on queue `queue`. */
 export function runKeys(queue: string, runId: string): RunKeys {
   const base = `${prefix}:${queue}:run:${runId}`;
-  return { output: `${base}:out`, alive: `${base}:alive`, cancel: `${base}:cancel`, client: `${base}:client`, tally: `${base}:tally`, halted: `${base}:halted` };
+  return { output: `${base}:out`, alive: `${base}:alive`, cancel: `${base}:cancel`, client: `${base}:client`, tally: `${base}:tally`, halted: `${base}:halted`, info: `${base}:info` };
 }
 
 /** A queue name BullMQ accepts and that is safe inside a key: letters, digits, - and _. */
@@ -34,6 +36,16 @@ export function checkQueueName(name: string): string | undefined {
   return /^[A-Za-z0-9_-]{1,100}$/.test(name) ? undefined : `--queue must be 1 to 100 letters, digits, - or _, got '${name}'`;
 }
 
+
+/** What `qrun status` shows of worker `id` (JSON, with a TTL: it goes with its worker). */
+export function workerKey(queue: string, id: string): string {
+  return `${prefix}:${queue}:worker:${id}`;
+}
+
+/** SCAN patterns of the keys `qrun status` reads on a queue. */
+export function presencePatterns(queue: string): { readonly workers: string; readonly runs: string } {
+  return { workers: `${prefix}:${queue}:worker:*`, runs: `${prefix}:${queue}:run:*:info` };
+}
 
 /** BullMQ's settings hash of queue `queue` (its events stream's length among them). */
 export function queueMetaKey(queue: string): string {

@@ -2,6 +2,7 @@
 // runs it, and its output and result come back through the run's own Redis stream.
 
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
@@ -11,6 +12,9 @@ import { connect, watchConnection, within } from './connection.js';
 import type { RedisTarget } from './url.js';
 import { prefix, queueMetaKey, runKeys } from './keys.js';
 import { placeChunk } from './chunk-order.js';
+import { publish, type RunPresence } from './presence.js';
+import { isFailure } from '../jobs/job.js';
+import { version } from '../version.js';
 import { attemptKey, decodeRecord, jobData, jobId, type FleetHalt, type JobData } from './wire.js';
 
 /** How the submitter talks to the fleet. */
@@ -29,6 +33,8 @@ export interface RedisExecutorOptions {
   readonly halt?: FleetHalt | undefined;
   /** A line for the user on stderr. */
   readonly notice: (text: string) => void;
+  /** The run's number of jobs, once counted: shown by `qrun status`. */
+  readonly total?: Promise<number | undefined> | undefined;
   /** qrun cannot go on (Redis lost, no workers): the run stops and exits 255. */
   readonly fail: (error: Error) => void;
 }
@@ -99,6 +105,11 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   let reconnects = 0;
   const clientIdOf = (): Promise<string | undefined> => (conn.client('ID') as Promise<number>).then(String, () => undefined);
   let clientId = await clientIdOf();
+  // What `qrun status` shows of the run: refreshed with the liveness key, deleted at the end.
+  const progress = { queued: 0, done: 0, failed: 0, total: null as number | null };
+  void options.total?.then((total) => (progress.total = total ?? null));
+  const startedAt = Date.now();
+  const presence = publish(conn, keys.info, options.runTtlMs, () => ({ run: runId, host: hostname(), pid: process.pid, startedAt, seenAt: Date.now(), ...progress, version }) satisfies RunPresence);
   const heartbeat = async (): Promise<void> => {
     const beat = conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs);
     if (clientId !== undefined) beat.set(keys.client, clientId, 'PX', options.runTtlMs);
@@ -140,6 +151,10 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   const finish = (entry: Pending, result: ExecResult): void => {
     if (pending.get(entry.key) !== entry) return;
     pending.delete(entry.key);
+    if (result.neverStarted !== true) {
+      progress.done++;
+      if (isFailure(result)) progress.failed++;
+    }
     entry.settle({ ...result, host: result.host ?? entry.host });
   };
 
@@ -390,6 +405,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
           settle: resolve,
         };
         pending.set(key, entry);
+        progress.queued++;
         batch.push({ pending: entry, data: entry.data });
         scheduleFlush();
         if (signals.stop.aborted) void withdraw(entry);
@@ -402,6 +418,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
     {
       closed = true;
       clearInterval(heartbeatTimer);
+      void presence.stop();
       clearInterval(checks);
       for (const stop of stopWatching) stop();
       if (listening) {
@@ -417,7 +434,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       }
       // The run's own keys go; jobs still queued (a run that failed) are removed too.
       const cleanup = (async () => {
-        await conn.del(keys.output, keys.alive, keys.client, keys.tally, keys.halted);
+        await conn.del(keys.output, keys.alive, keys.client, keys.tally, keys.halted, keys.info);
         // A worker that did not answer may still run a job: the cancel key stays for it a while.
         if (!unconfirmed) await conn.del(keys.cancel);
         else await conn.pexpire(keys.cancel, Math.max(options.runTtlMs * 2, 60_000));

@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -15,7 +16,9 @@ import type { SignalSource } from '../shutdown/shutdown.js';
 import { connect, watchConnection, within } from './connection.js';
 import { connectionVariables, passwordWarning, type RedisTarget } from './url.js';
 import { fitConcurrency, openFileLimit } from '../runner/fd-budget.js';
-import { prefix, runKeys, type RunKeys } from './keys.js';
+import { prefix, runKeys, workerKey, type RunKeys } from './keys.js';
+import { publish, workerTtlMs, type WorkerPresence } from './presence.js';
+import { version } from '../version.js';
 import { RunStates } from './run-states.js';
 import { StreamWriter } from './stream-writer.js';
 import { markVariable, startWatchdog } from './watchdog.js';
@@ -81,6 +84,22 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   // One listener per running job.
   setMaxListeners(settings.concurrency + 10, handBack.signal);
 
+  // What `qrun status` shows of this worker: refreshed while it runs, deleted when it stops.
+  const tally = { done: 0, failed: 0 };
+  const startedAt = Date.now();
+  const presence = publish(conn, workerKey(settings.queue, mark), workerTtlMs, () => ({
+    name: settings.name,
+    host: hostname(),
+    pid: process.pid,
+    concurrency: settings.concurrency,
+    running: settings.concurrency - slots.length,
+    done: tally.done,
+    failed: tally.failed,
+    startedAt,
+    seenAt: Date.now(),
+    version,
+  }) satisfies WorkerPresence);
+
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
     const data = parseJobData(job.data);
     // Not a job qrun queued: nothing runs (BullMQ completes it).
@@ -122,6 +141,8 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
       await job.moveToWait(token);
       throw new WaitingError();
     }
+    tally.done++;
+    if (isFailure(result)) tally.failed++;
     // Not awaited: it is queued on the connection ahead of BullMQ's completion of the job; a
     // failure to write it shows at the submitter as a job that finished without its result.
     void writer.end({ ...result, host: settings.name }).catch(() => undefined);
@@ -186,6 +207,7 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   say(`taking jobs from queue '${settings.queue}' on ${settings.target.shown}, ${settings.concurrency} at a time, as ${settings.name}`);
 
   await closed;
+  await within(presence.stop(), 2000);
   stopWatching();
   for (const [name, listener] of listeners) io.signals?.off(name, listener);
   clearInterval(watcher);

@@ -141,6 +141,8 @@ export interface ExecutorContext {
   readonly fail: (error: Error) => void;
   /** A line for the user on stderr. */
   readonly notice: (text: string) => void;
+  /** The number of jobs of the run, once counted (undefined: it cannot be known). */
+  readonly total?: Promise<number | undefined> | undefined;
 }
 
 /** Builds a run's executor; the composition root picks one (local by default). */
