@@ -74,7 +74,7 @@ describe('qrun status', { skip }, () => {
       const text = await runQrun(['status', '--redis', redis.url]);
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout.toString(), new RegExp(`^queue 'qrun' on ${redis.url.replaceAll('/', '\\/').replaceAll('.', '\\.')}: 5 waiting, 5 active\\n\\nworkers: 2\\n  NAME  HOST +PID +-c  RUNNING  DONE  FAILED  UP +SEEN +VERSION\\n  w1 +\\S+ +\\d+ +2  +2 +0 +0 +`));
-      assert.match(text.stdout.toString(), /\nruns in progress: 2\n  RUN +HOST +PID +STARTED +DONE +RATE +FAILED +QUEUED\n/);
+      assert.match(text.stdout.toString(), /\nruns in progress: 2\n {2}RUN +HOST +PID +STARTED +DONE +RATE +FAILED +QUEUED\n/);
       assert.match(text.stdout.toString(), / 0\/8 +0\.0\/s +0 +8\n/);
 
       // w2 dies: its jobs go back to the queue after the lock expires; it leaves the view once its key expires.
