@@ -36,6 +36,8 @@ export const helpSections: readonly (readonly [string, string])[] = [
 /** The other commands of qrun. */
 export const helpCommands: readonly (readonly [string, string])[] = [
   ['qrun worker --redis <url>', 'a fleet worker (qrun worker --help)'],
+  ['qrun status --redis <url>', 'the fleet: workers, runs in progress, the queue'],
+  ['qrun report <joblog…> -o f.html', "an HTML report of a finished run's joblog"],
   ['qrun completion bash|zsh|fish', 'print a shell completion script'],
 ];
 
