@@ -5,7 +5,7 @@ import type { JobRow, MetricsRecord, RunRecord } from './job-rows.js';
 
 /** Jobs kept one by one for the timeline; past this, only counted (the page says so). */
 export const detailCap = 1_000_000;
-const failuresKept = 200;
+const failuresKept = 1000;
 const slowestKept = 20;
 const samplesKept = 4000;
 const commandChars = 400;

@@ -3,12 +3,13 @@
 // no key left behind, and the errors of a bad call.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Qrun, runQrun } from './helpers.js';
-import { TestRedis, haveRedis, startWorker, stopWorkers } from './fleet-helpers.js';
+import { Qrun, baseEnv, qrunBin, runQrun, track } from './helpers.js';
+import { TestRedis, haveRedis, startWorker, stopWorkers, until } from './fleet-helpers.js';
 
 const skip = haveRedis ? false : 'needs redis-server';
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-status-'));
@@ -104,7 +105,7 @@ describe('qrun status', { skip }, () => {
     }
   });
 
-  it('--watch --json prints one object per --interval until SIGINT, exit 0; bad calls are one line and 255', async () => {
+  it('--watch --json prints one object per --interval until SIGINT, exit 0; at a terminal --watch redraws in place; bad calls are one line and 255', async () => {
     const redis = await new TestRedis().start();
     try {
       const watch = new Qrun(['status', '--redis', redis.url, '--watch', '--json', '--interval', '200ms']);
@@ -114,6 +115,17 @@ describe('qrun status', { skip }, () => {
       assert.equal(result.code, 0, result.stderr);
       const lines = result.stdout.toString().trimEnd().split('\n');
       for (const line of lines) assert.deepEqual((JSON.parse(line) as Status).workers, []);
+      // At a terminal (under script), --watch redraws in place: each reading clears the screen first.
+      const terminal = track(spawn('script', ['-qfec', `${process.execPath} ${qrunBin} status --redis ${redis.url} --watch --interval 200ms`, '/dev/null'], { env: baseEnv, stdio: ['pipe', 'pipe', 'ignore'] }), 60_000);
+      let screen = '';
+      terminal.stdout?.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+      const ended = new Promise((resolve) => terminal.on('close', resolve));
+      await until(() => screen.split('\x1b[H\x1b[2J').length >= 3, 'two redraws at a terminal', 30_000, () => JSON.stringify(screen));
+      // Ctrl-C at the terminal.
+      terminal.stdin?.write('\x03');
+      await ended;
+      // eslint-disable-next-line no-control-regex
+      assert.match(screen, /\x1b\[H\x1b\[2Jqueue 'qrun' on .*: 0 waiting, 0 active\r?\n/);
       const bad: [string[], string][] = [
         [['status'], 'qrun: status: --redis <url> is needed (or QRUN_REDIS)\n'],
         [['status', '--redis', redis.url, '--queue', 'a b'], "qrun: status: --queue must be 1 to 100 letters, digits, - or _, got 'a b'\n"],
