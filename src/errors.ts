@@ -15,8 +15,11 @@ export const ExitCode = {
 /** Signal numbers used for 128+signo exit codes (Linux numbering). */
 export const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGPIPE: 13, SIGTERM: 15 } as const;
 
+/** The signals that interrupt a run (and stop a worker, a status --watch): handled everywhere from this one list. */
+export const interruptSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /** A signal that interrupts a run. */
-export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+export type InterruptSignal = (typeof interruptSignals)[number];
 
 /** Maps the number of failed jobs to GNU parallel's exit status. */
 export function exitCodeForFailures(failed: number): number {

@@ -4,11 +4,11 @@ import { availableParallelism } from 'node:os';
 import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../redis/url.js';
-import { checkQueueName } from '../redis/keys.js';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
 import { fillOptions, pipeOptions } from './job-modes.js';
 import { duration, flag, grace, halt, headerLines, loadLimit, oneOf, regex, separator, size, slots, termSeq, text, timeout, wholeNumber, type SlotSpec } from './validators.js';
+import { defaultReconnectMs, queueName } from './fleet-options.js';
 import { mostConcurrency, openFileLimit } from '../runner/fd-budget.js';
 import { killAfterSeq } from '../runner/term-seq.js';
 
@@ -247,10 +247,8 @@ function redisOptions(o: {
     }
     return undefined;
   }
-  const queue = o.queue ?? 'qrun';
-  const bad = checkQueueName(queue);
-  if (bad !== undefined) throw new UsageError(bad);
-  return { target: parseRedisUrl(o.redis, { file: o.redisPasswordFile, env }), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? 15_000 };
+  const queue = queueName(o.queue);
+  return { target: parseRedisUrl(o.redis, { file: o.redisPasswordFile, env }), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? defaultReconnectMs };
 }
 
 /** The number of jobs at once a --jobs form stands for, on `cpus` CPUs (at least 1); the open-file limit is read only for 0. */

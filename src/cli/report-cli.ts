@@ -1,9 +1,10 @@
 // `qrun report <file…>`: a run's report from its joblog, --results table or --log-file.
 
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { UsageError, messageOf } from '../errors.js';
+import { parseSubcommand } from './fleet-options.js';
 import { readRun, type ReportInput } from '../run-report/read-run.js';
 import { loadPageAssets, reportHtml } from '../run-report/report-html.js';
 import { reportModel } from '../run-report/report-model.js';
@@ -29,15 +30,7 @@ export async function reportMain(argv: readonly string[], io: ReportIO): Promise
     .option('--title <text>', 'the report\'s title (default: the files\' names)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: () => undefined, outputError: () => undefined });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0;
-      throw new UsageError(`report: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}; see qrun report --help`);
-    }
-    throw error;
-  }
+  if (!parseSubcommand(program, argv, 'report')) return 0;
   const options = program.opts<{ output: string; text?: boolean; title?: string }>();
   const files = program.args.length > 0 ? program.args : ['-'];
   if (files.filter((file) => file === '-').length > 1) throw new UsageError('report: stdin (-) can be read only once');

@@ -1,10 +1,10 @@
 // `qrun status`: the fleet at a glance (workers, runs in progress, the queue), once or --watch.
 
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import type { Writable } from 'node:stream';
-import { UsageError, messageOf } from '../errors.js';
+import { UsageError, interruptSignals, messageOf } from '../errors.js';
+import { parseSubcommand, queueName } from './fleet-options.js';
 import { importFleet } from '../fleet-import.js';
-import { checkQueueName } from '../redis/keys.js';
 import { holdsPassword, parseRedisUrl, passwordWarning } from '../redis/url.js';
 import type { SignalSource } from '../shutdown/shutdown.js';
 import { duration } from './validators.js';
@@ -31,23 +31,13 @@ export async function statusMain(argv: readonly string[], io: StatusIO): Promise
     .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: () => undefined, outputError: () => undefined });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0;
-      throw new UsageError(`status: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}; see qrun status --help`);
-    }
-    throw error;
-  }
+  if (!parseSubcommand(program, argv, 'status')) return 0;
   if (program.args.length > 0) throw new UsageError(`status: unexpected argument '${program.args[0]}'`);
   const o = program.opts<{ redis?: string; queue?: string; redisPasswordFile?: string; json?: boolean; watch?: boolean; interval?: string }>();
   const url = o.redis ?? io.env.QRUN_REDIS;
   if (url === undefined || url === '') throw new UsageError('status: --redis <url> is needed (or QRUN_REDIS)');
   if (o.redis !== undefined && holdsPassword(o.redis)) io.stderr.write(`qrun: ${passwordWarning}\n`);
-  const queue = o.queue ?? io.env.QRUN_QUEUE ?? 'qrun';
-  const bad = checkQueueName(queue);
-  if (bad !== undefined) throw new UsageError(`status: ${bad}`);
+  const queue = queueName(o.queue ?? io.env.QRUN_QUEUE, 'status: ');
   let intervalMs = 2000;
   if (o.interval !== undefined) {
     const parsed = duration('--interval', false).safeParse(o.interval);
@@ -72,16 +62,15 @@ export async function statusMain(argv: readonly string[], io: StatusIO): Promise
   try {
     if (o.watch !== true) return (await show()) ? 0 : 255;
     await new Promise<void>((resolve) => {
-      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
       let timer: NodeJS.Timeout | undefined;
       let stopped = false;
       const stop = (): void => {
         stopped = true;
         clearTimeout(timer);
-        for (const name of signals) io.signals?.off(name, stop);
+        for (const name of interruptSignals) io.signals?.off(name, stop);
         resolve();
       };
-      for (const name of signals) io.signals?.on(name, stop);
+      for (const name of interruptSignals) io.signals?.on(name, stop);
       const tick = (): void => {
         void show().then(() => {
           if (!stopped) timer = setTimeout(tick, intervalMs);

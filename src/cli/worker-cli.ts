@@ -1,12 +1,12 @@
 // `qrun worker`: its own options (commander, QRUN_* variables), validated, then the worker runs.
 
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { availableParallelism, hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import * as z from 'zod/mini';
 import { UsageError } from '../errors.js';
+import { defaultReconnectMs, parseSubcommand, queueName } from './fleet-options.js';
 import { holdsPassword, parseRedisUrl } from '../redis/url.js';
-import { checkQueueName } from '../redis/keys.js';
 import type { WorkerSettings } from '../redis/worker.js';
 import { duration, text, wholeNumber } from './validators.js';
 
@@ -34,15 +34,7 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
     .option('--redis-password-file <file>', "the Redis password, read from the file's first line (or REDISCLI_AUTH): kept out of ps")
     .exitOverride()
     .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: () => undefined, outputError: () => undefined });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return undefined;
-      throw new UsageError(`worker: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}`);
-    }
-    throw error;
-  }
+  if (!parseSubcommand(program, argv, 'worker')) return undefined;
   if (program.args.length > 0) throw new UsageError(`worker: unexpected argument '${program.args[0]}' (the jobs come from the submitter)`);
   const raw: Record<string, unknown> = {};
   const names: Record<string, string> = {};
@@ -64,9 +56,7 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
   if (o.redis === undefined) throw new UsageError('worker: --redis <url> is needed (the Redis the submitters use)');
   // A message about a value from a QRUN_* variable names the variable.
   const named = (message: string): string => message.replace(/^--([a-z-]+)/, (flag, long: string) => names[long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] ?? flag);
-  const queue = o.queue ?? 'qrun';
-  const bad = checkQueueName(queue);
-  if (bad !== undefined) throw new UsageError(`worker: ${named(bad)}`);
+  const queue = queueName(o.queue, 'worker: ', named);
   let target;
   try {
     target = parseRedisUrl(o.redis, { file: o.redisPasswordFile, env });
@@ -80,6 +70,6 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
     concurrency: o.concurrency ?? availableParallelism(),
     name: o.name ?? hostname(),
     lockDurationMs: o.lockDuration ?? 30_000,
-    reconnectMs: o.reconnectTimeout ?? 15_000,
+    reconnectMs: o.reconnectTimeout ?? defaultReconnectMs,
   };
 }

@@ -8,8 +8,6 @@ import type { RedisTarget } from './url.js';
 /** How long the first answer of a server may take. */
 const answerMs = 5000;
 
-/** How long a lost connection may take to come back before qrun gives up, by default (ms). */
-export const defaultReconnectMs = 15_000;
 
 /** Waits for `promise`, but not longer than `ms` (a Redis that is gone never answers). */
 export async function within(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -5,6 +5,10 @@
 // its process group, is found too (where /proc can be read).
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { interruptSignals } from '../errors.js';
+
+/** The variable that carries a worker's mark in its jobs' environment. */
+export const markVariable = 'QRUN_WORKER_MARK';
 
 // Reads "+pgid" / "-pgid" lines; when its stdin ends (the worker exited or died), it sends
 // SIGTERM to every group still listed, then SIGKILL a second later. It ignores the terminal's
@@ -24,7 +28,7 @@ process.stdin.on('data', (data) => {
   }
 });
 const fs = require('node:fs');
-const needle = Buffer.from('QRUN_WORKER_MARK=' + process.env.QRUN_WATCHDOG_MARK + '\\0', 'latin1');
+const needle = Buffer.from('${markVariable}=' + process.env.QRUN_WATCHDOG_MARK + '\\0', 'latin1');
 const marked = () => {
   const found = [];
   if (!process.env.QRUN_WATCHDOG_MARK) return found;
@@ -45,7 +49,7 @@ process.stdin.on('end', () => {
   signal('SIGTERM');
   setTimeout(() => { signal('SIGKILL'); process.exit(0); }, 1000);
 });
-for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(name, () => undefined);
+for (const name of ${JSON.stringify(interruptSignals)}) process.on(name, () => undefined);
 `;
 
 /** The worker's side of its watchdog. */
@@ -55,8 +59,6 @@ export interface Watchdog {
   close(): void;
 }
 
-/** The variable that carries a worker's mark in its jobs' environment. */
-export const markVariable = 'QRUN_WORKER_MARK';
 
 /** Starts the watchdog (one per worker); `mark` is the value of QRUN_WORKER_MARK in the worker's jobs' environment. */
 export function startWatchdog(mark: string): Watchdog {

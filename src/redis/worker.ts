@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
-import { messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
+import { interruptSignals, messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
 import { jobNumbers, type ExecResult, type Executor } from '../runner/executor.js';
 import { isFailure } from '../jobs/job.js';
 import { localExecutor } from '../runner/local-executor.js';
@@ -197,7 +197,7 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
     say(`${signal} again: killing running jobs and handing them back to the queue`);
     handBack.abort();
   };
-  const listeners = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => [name, () => onSignal(name)] as const);
+  const listeners = interruptSignals.map((name) => [name, () => onSignal(name)] as const);
   for (const [name, listener] of listeners) io.signals?.on(name, listener);
   // BullMQ workers have been seen to stop taking jobs after a reconnect: start it again if so.
   const keepRunning = setInterval(() => {

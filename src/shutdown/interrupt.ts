@@ -1,6 +1,6 @@
 // A signal listener for the moments before the run's shutdown exists (counting the input).
 
-import type { InterruptSignal } from '../errors.js';
+import { interruptSignals, type InterruptSignal } from '../errors.js';
 import type { SignalSource } from './shutdown.js';
 
 /** An AbortSignal that aborts at the first SIGINT, SIGTERM or SIGHUP, and which one it was. */
@@ -15,7 +15,7 @@ export interface InterruptListener {
 export function listenForInterrupt(source: SignalSource | undefined): InterruptListener {
   const controller = new AbortController();
   let received: InterruptSignal | undefined;
-  const listeners = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => {
+  const listeners = interruptSignals.map((name) => {
     const listener = (): void => {
       received ??= name;
       controller.abort(new Error(`interrupted by ${name}`));

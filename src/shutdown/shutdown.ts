@@ -1,7 +1,7 @@
 // Signals -> shutdown phases. The first signal stops new jobs; the second terminates running ones.
 
 import { setMaxListeners } from 'node:events';
-import { messageOf, type InterruptSignal } from '../errors.js';
+import { interruptSignals, messageOf, type InterruptSignal } from '../errors.js';
 
 /** The part of `process` shutdown listens to (passed in, so tests can use an EventEmitter). */
 export interface SignalSource {
@@ -9,7 +9,6 @@ export interface SignalSource {
   off(signal: InterruptSignal, listener: () => void): unknown;
 }
 
-const interruptSignals: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
  * Owns the run's two abort phases. `stop`: start no more jobs (queued ones are reported as not

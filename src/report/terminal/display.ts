@@ -1,5 +1,6 @@
 // What a person watching the run sees besides job output: the status line and the stop notices.
 
+import { interruptSignals } from '../../errors.js';
 import { fitToTerminal } from './fit.js';
 import type { Progress, TerminalStream } from '../progress.js';
 import { noProgress, startProgress } from '../progress.js';
@@ -96,5 +97,5 @@ function spoken(ms: number): string {
 }
 
 function isSignal(reason: string): boolean {
-  return reason === 'SIGINT' || reason === 'SIGTERM' || reason === 'SIGHUP';
+  return (interruptSignals as readonly string[]).includes(reason);
 }
