@@ -51,13 +51,13 @@ export async function combineSources(sources: readonly ArgSource[], link: boolea
       replay = () => {
         if (read) throw new Error(`input source ${source.path} was read twice`);
         read = true;
-        return texts(splitRecords('createReadStream' in from ? from.createReadStream({ autoClose: true }) : from, separator));
+        return texts(splitRecords('createReadStream' in from ? from.createReadStream({ autoClose: true }) : from, separator, true));
       };
     } else {
       const path = source.path;
       if (header) names.push(await firstRecord(path, separator));
       replay = () => {
-        const records = texts(splitRecords(createReadStream(path), separator));
+        const records = texts(splitRecords(createReadStream(path), separator, true));
         return header ? withoutFirst(records) : records;
       };
     }
@@ -84,7 +84,7 @@ async function* tuples(groups: readonly { readonly sources: Replayable[]; readon
 
 /** The first record of a file ('' if it has none). */
 async function firstRecord(path: string, separator: RecordSeparator): Promise<string> {
-  for await (const record of splitRecords(createReadStream(path), separator)) return record.text;
+  for await (const record of splitRecords(createReadStream(path), separator, true)) return record.text;
   return '';
 }
 
@@ -178,7 +178,7 @@ export async function countTuples(sources: readonly ArgSource[], link: boolean, 
     let size: number;
     if (source.kind === 'args') size = source.values.length;
     else {
-      const counted = await countFiles([source.path], separator, stop);
+      const counted = await countFiles([source.path], separator, stop, true);
       if (counted === undefined) return undefined;
       size = counted;
     }

@@ -23,7 +23,7 @@ export interface CountedInput {
  * stays flat. The copy holds the user's records: it is removed by `dispose`, when `stop` aborts
  * the counting, and at process exit whatever happens.
  */
-export async function countRecords(sources: InputSource[], stdin: Readable, separator: RecordSeparator, stop: AbortSignal, tempParent: string = tmpdir()): Promise<CountedInput> {
+export async function countRecords(sources: InputSource[], stdin: Readable, separator: RecordSeparator, stop: AbortSignal, tempParent: string = tmpdir(), keepBlank = false): Promise<CountedInput> {
   let dir: string | undefined;
   let forgetExitHook = (): void => undefined;
   const dispose = (): void => {
@@ -52,7 +52,7 @@ export async function countRecords(sources: InputSource[], stdin: Readable, sepa
     for (const source of replayable) {
       if (source.kind !== 'file') continue;
       // Read by path: the handle stays untouched for the run itself.
-      const records = splitRecords(createReadStream(source.path), separator);
+      const records = splitRecords(createReadStream(source.path), separator, keepBlank);
       while (!(await records.next()).done) {
         count++;
         if (stop.aborted) throw stop.reason;
@@ -69,14 +69,14 @@ export async function countRecords(sources: InputSource[], stdin: Readable, sepa
  * Counts the non-blank records of regular files by path, in flat memory, for the progress bar's
  * total while the run goes on. Undefined if `stop` aborts first or a file cannot be read.
  */
-export async function countFiles(paths: readonly string[], separator: RecordSeparator, stop: AbortSignal): Promise<number | undefined> {
+export async function countFiles(paths: readonly string[], separator: RecordSeparator, stop: AbortSignal, keepBlank = false): Promise<number | undefined> {
   let count = 0;
   for (const path of paths) {
     const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
     const onStop = (): void => void stream.destroy();
     stop.addEventListener('abort', onStop, { once: true });
     try {
-      const records = splitRecords(stream, separator);
+      const records = splitRecords(stream, separator, keepBlank);
       while (!(await records.next()).done) {
         count++;
         if (stop.aborted) return undefined;

@@ -74,6 +74,8 @@ export interface PrepareOptions {
   readonly header?: number | undefined;
   /** --shuf: every record is read first, then they run in random order. */
   readonly shuffle?: boolean | undefined;
+  /** A command template is given: a blank record is an empty argument, a job (GNU parallel's way). */
+  readonly keepBlank?: boolean | undefined;
 }
 
 /** Opens every input file up front (an unreadable one is a UsageError before any job starts). */
@@ -112,7 +114,7 @@ async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise
   let total: number | undefined;
   try {
     if (options.count) {
-      const counted = await countRecords(sources, input.stdin, options.separator, options.stop, options.tmpDir);
+      const counted = await countRecords(sources, input.stdin, options.separator, options.stop, options.tmpDir, options.keepBlank);
       ({ sources, dispose } = counted);
       total = counted.count;
     }
@@ -122,7 +124,7 @@ async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise
   }
   const opened = sources;
   const again = total === undefined ? rereadable(opened, input.stdinFile) : undefined;
-  let records: AsyncIterable<InputRecord> = splitRecords(readSources(opened, input.stdin), options.separator);
+  let records: AsyncIterable<InputRecord> = splitRecords(readSources(opened, input.stdin), options.separator, options.keepBlank);
   let header: PreparedInput['header'];
   if (options.header !== undefined) {
     // Outside --pipe the header is the first line, whatever --header says (as GNU parallel).
@@ -136,7 +138,7 @@ async function prepareInOrder(input: RunInput, options: PrepareOptions): Promise
     records,
     header,
     total,
-    countTotal: async (stop) => (total !== undefined ? total : again === undefined ? undefined : countFiles(again, options.separator, stop)),
+    countTotal: async (stop) => (total !== undefined ? total : again === undefined ? undefined : countFiles(again, options.separator, stop, options.keepBlank)),
     close: async () => {
       await closeSources(opened).catch(() => undefined);
       dispose();

@@ -16,11 +16,13 @@ export interface InputRecord {
 
 /**
  * Yields each non-blank (not empty, not only whitespace) record of `chunks` with its number, pulling chunks only as records are
- * wanted, so a slow consumer pauses the reading. At most one partial record is held.
+ * wanted, so a slow consumer pauses the reading. At most one partial record is held. With
+ * `keepBlank`, blank records are yielded too (an empty argument for a command template, as GNU parallel).
  */
 export async function* splitRecords(
   chunks: AsyncIterable<Buffer | string>,
   separator: RecordSeparator,
+  keepBlank = false,
 ): AsyncGenerator<InputRecord> {
   const byte = separator === 'null' ? 0 : 10;
   let partial: Buffer[] = [];
@@ -37,7 +39,7 @@ export async function* splitRecords(
       }
       const text = decode(record, separator);
       line++;
-      if (!isBlank(text)) yield { text, line };
+      if (keepBlank || !isBlank(text)) yield { text, line };
       start = end + 1;
       end = chunk.indexOf(byte, start);
     }
@@ -45,7 +47,7 @@ export async function* splitRecords(
   }
   if (partial.length > 0) {
     const text = decode(Buffer.concat(partial), separator);
-    if (!isBlank(text)) yield { text, line: line + 1 };
+    if (keepBlank || !isBlank(text)) yield { text, line: line + 1 };
   }
 }
 

@@ -2,7 +2,7 @@
 // (testsuite/tests-to-run/parallel-local-0.3s.sh, GNU parallel's source) that use what qrun has
 // (local execution: input sources, replacement strings, -m/-X/-s, -n/-N, --pipe, --pipe-part,
 // --colsep, --header, --halt, --dry-run), each run through qrun and through the real `parallel`.
-// Cases that test what qrun does differently on purpose (blank input lines, -L, -d, --tty, ssh,
+// Cases that test what qrun does differently on purpose (blank shell lines, -L, -d, --tty, ssh,
 // {= perl =}) are left out; the README lists those differences.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ const lines = (from: number, to: number): string => Array.from({ length: to - fr
 writeFileSync(join(scratch, 'seq10'), lines(1, 10));
 writeFileSync(join(scratch, 'seq3'), lines(1, 3));
 writeFileSync(join(scratch, 'seq21-23'), lines(21, 23));
+writeFileSync(join(scratch, 'blanks'), 'a\n\n  \nb\n');
 
 /** [what the suite checks, argv after `parallel`, stdin, GNU parallel's exit status]. */
 const cases: [string, string[], string?, number?][] = [
@@ -66,6 +67,15 @@ const cases: [string, string[], string?, number?][] = [
   ['-X {}-{.} with two sources, -j1', ['-j1', '-X', 'echo', '{}-{.}', ':::', 'a', ':::', 'b']],
   ['-X {}-{.} with two sources, -j2', ['-j2', '-X', 'echo', '{}-{.}', ':::', 'a', 'b', ':::', 'c', 'd']],
   ['-X {}-{.} with two sources of three', ['-j2', '-X', 'echo', '{}-{.}', ':::', 'a', 'b', 'c', ':::', 'd', 'e', 'f']],
+  // A blank input line with a command template is an empty argument (issue: GNU's "echo | parallel echo empty input line").
+  ['an empty input line is an argument of a command template', ['echo', 'empty', 'input', 'line'], '\n'],
+  ['blank and white-space lines as arguments, in order', ['-k', 'echo', 'x{}y'], 'a\n\n  \nb\n'],
+  ['blank lines as arguments with -N2', ['-k', '-N2', 'echo', '{1}-{2}'], 'a\n\nb\n'],
+  ['blank lines as arguments with -X', ['-k', '-j1', '-X', 'echo'], 'a\n\nb\n'],
+  ['blank lines as arguments with --colsep', ['-k', '--colsep', ',', 'echo', '{2}{1}'], 'a,b\n\nc,d\n'],
+  ['blank lines of a :::: file are arguments, combined with :::', ['-k', 'echo', 'x{1}y{2}', '::::', join(scratch, 'blanks'), ':::', '1', '2']],
+  ['blank lines of a -a file with ::: are arguments', ['-k', '-a', join(scratch, 'blanks'), 'echo', '[{1}]', ':::', 'z']],
+  ['blank lines as arguments with {#}', ['-k', 'echo', '{#}:{}'], '\na\n\n'],
   ['bug #36260: {n} with --colsep and empty last fields', ['--colsep', ',', 'echo', '{1}{3}{2}'], 'A,B,,\n'],
   ['bug #48745: :::+ and ::::+', ['echo', ':::', '11', '22', '33', '::::+', join(scratch, 'seq3'), join(scratch, 'seq21-23'), ':::', 'a', 'b', 'c', ':::+', 'aa', 'bb', 'cc']],
   ['bug #48745: :::: two files, :::+', ['echo', '::::', join(scratch, 'seq3'), join(scratch, 'seq21-23'), ':::+', 'a', 'b', 'c', ':::', 'aa', 'bb', 'cc']],

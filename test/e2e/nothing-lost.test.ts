@@ -184,10 +184,13 @@ describe('6. blank input lines keep their Seq numbers, as in GNU parallel', () =
     assert.equal(parallel(['-j1', '--joblog', jl, '--resume'], input).stdout, 'c\n');
   });
 
-  it('{#} and QRUN_SEQ count blank lines too; -k does not wait for them', async () => {
-    const result = await runQrun(['-k', '-q', '-c', '2', 'echo {#} {}'], { input: 'x\n\n  \ny\n' });
-    assert.equal(result.stdout.toString(), '1 x\n4 y\n');
-    assert.equal(parallel(['-k', 'echo {#} {}'], 'x\n\ny\n').stdout.split('\n').filter((l) => l.includes('y'))[0], '3 y');
+  it('{#} and QRUN_SEQ count blank lines too; with a command template a blank line is an argument, as in GNU parallel', async () => {
+    const result = await runQrun(['-k', '-q', '-c', '2', 'echo {#} {} $QRUN_SEQ'], { input: 'x\n\n  \ny\n' });
+    assert.equal(result.stdout.toString(), '1 x 1\n2  2\n3    3\n4 y 4\n');
+    assert.equal(parallel(['-k', 'echo {#} {}'], 'x\n\n  \ny\n').stdout, (await runQrun(['-k', '-q', 'echo {#} {}'], { input: 'x\n\n  \ny\n' })).stdout.toString());
+    // As shell lines, blank ones run nothing (and keep their numbers).
+    const lines = await runQrun(['-k', '-q', '-c', '2'], { input: 'echo $QRUN_SEQ\n\n  \necho $QRUN_SEQ\n' });
+    assert.equal(lines.stdout.toString(), '1\n4\n');
   });
 });
 
