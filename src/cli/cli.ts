@@ -51,7 +51,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
     givenAs = parsed.names;
     const options = withHelpHint(() => parseOptions(parsed.raw, undefined, parsed.names, io.env));
     if (typeof parsed.raw.redis === 'string' && parsed.names.redis === undefined && holdsPassword(parsed.raw.redis)) io.stderr.write(`qrun: ${passwordWarning}\n`);
-    const withSources = options.sources.length > 0;
+    // Several -a files are several input sources, combined like :::: (GNU parallel's meaning);
+    // --pipe and --pipe-part read them one after another, as GNU parallel does.
+    const withSources = options.sources.length > 0 || (options.argFiles.length > 1 && options.pipe === undefined && !options.ndjson);
     // With ::: or :::: sources, stdin is read only when named ("-"), as in GNU parallel.
     const readsStdin = withSources ? options.argFiles.includes('-') || options.sources.some((source) => source.kind === 'file' && source.path === '-') : options.argFiles.length === 0 || options.argFiles.includes('-');
     const fromTerminal = io.stdinTerminal === true && readsStdin;

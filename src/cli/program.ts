@@ -81,7 +81,7 @@ function buildProgram(stdout: Writable): Command {
     .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
     .optionsGroup('Input:')
-    .option('-a, --arg-file <file>', 'read job records from <file> (repeatable, in order; "-" is stdin)', collect)
+    .option('-a, --arg-file <file>', 'read job records from <file> ("-" is stdin); several -a are input sources combined as ::::', collect)
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
     .option('--shuf', 'read every record first, then run the jobs in random order (spilled to disk: flat memory)')
     .option('--link', 'pair the ::: and :::: input sources by position (shorter ones start over) instead of every combination')

@@ -19,14 +19,19 @@ describe('records and jobs', () => {
     assert.equal(result.stderr, '');
   });
 
-  it('reads -a files in order, "-" as stdin, and NUL-separated records with -0', async () => {
+  it('reads an -a file with NUL-separated records (-0); several -a, "-" for stdin, are input sources combined as GNU parallel combines them', async () => {
     const a = join(scratch, 'a.txt');
     const b = join(scratch, 'b.txt');
     writeFileSync(a, 'printf "a\\n"\0printf "multi\\nline\\n"\0');
     writeFileSync(b, 'echo b\0');
-    const result = await runQrun(['-0', '-c', '1', '-q', '-a', a, '-a', '-', '-a', b], { input: 'echo stdin\0' });
-    assert.equal(result.code, 0);
-    assert.equal(result.stdout.toString(), 'a\nmulti\nline\nstdin\nb\n');
+    const one = await runQrun(['-0', '-c', '1', '-q', '-a', a]);
+    assert.equal(one.code, 0);
+    assert.equal(one.stdout.toString(), 'a\nmulti\nline\n');
+    // Each job's command is one value of each source, joined by spaces: `echo a1 echo stdin echo b` and so on.
+    writeFileSync(a, 'echo a1\0echo a2\0');
+    const several = await runQrun(['-0', '-k', '-q', '-a', a, '-a', '-', '-a', b], { input: 'echo stdin\0' });
+    assert.equal(several.code, 0, several.stderr);
+    assert.equal(several.stdout.toString(), 'a1 echo stdin echo b\na2 echo stdin echo b\n');
   });
 
   it('really runs N jobs at once, and never more', async () => {

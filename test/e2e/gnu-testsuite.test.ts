@@ -18,6 +18,9 @@ writeFileSync(join(scratch, 'seq10'), lines(1, 10));
 writeFileSync(join(scratch, 'seq3'), lines(1, 3));
 writeFileSync(join(scratch, 'seq21-23'), lines(21, 23));
 writeFileSync(join(scratch, 'blanks'), 'a\n\n  \nb\n');
+writeFileSync(join(scratch, 'a1'), '6\n7\n');
+writeFileSync(join(scratch, 'a2'), '4\n5\n');
+writeFileSync(join(scratch, 'commands'), 'echo x\necho y\n');
 
 /** [what the suite checks, argv after `parallel`, stdin, GNU parallel's exit status]. */
 const cases: [string, string[], string?, number?][] = [
@@ -75,6 +78,11 @@ const cases: [string, string[], string?, number?][] = [
   ['blank lines as arguments with --colsep', ['-k', '--colsep', ',', 'echo', '{2}{1}'], 'a,b\n\nc,d\n'],
   ['blank lines of a :::: file are arguments, combined with :::', ['-k', 'echo', 'x{1}y{2}', '::::', join(scratch, 'blanks'), ':::', '1', '2']],
   ['blank lines of a -a file with ::: are arguments', ['-k', '-a', join(scratch, 'blanks'), 'echo', '[{1}]', ':::', 'z']],
+  // Several -a are several input sources (issue: GNU's "parallel -k -a a1 -a a2 echo").
+  ['several -a are input sources, combined', ['-k', '-a', join(scratch, 'a1'), '-a', join(scratch, 'a2'), 'echo']],
+  ['several -a with --colsep and {2}-{1}', ['-k', '-a', join(scratch, 'a1'), '-a', join(scratch, 'a2'), '--colsep', ',', 'echo', '{2}-{1}']],
+  ['several -a without a template: the combined arguments are the command', ['-k', '-a', join(scratch, 'commands'), '-a', join(scratch, 'a2')]],
+  ['-a - and -a file: stdin is a source too', ['-k', '-a', '-', '-a', join(scratch, 'a2'), 'echo'], '1\n2\n'],
   ['blank lines as arguments with {#}', ['-k', 'echo', '{#}:{}'], '\na\n\n'],
   ['bug #36260: {n} with --colsep and empty last fields', ['--colsep', ',', 'echo', '{1}{3}{2}'], 'A,B,,\n'],
   ['bug #48745: :::+ and ::::+', ['echo', ':::', '11', '22', '33', '::::+', join(scratch, 'seq3'), join(scratch, 'seq21-23'), ':::', 'a', 'b', 'c', ':::+', 'aa', 'bb', 'cc']],
