@@ -157,7 +157,7 @@ async function runPrepared(options: RunOptions, input: RunInput, io: RunIO, line
       shuffle: options.shuffle,
       // With a command template a blank line is an empty argument (GNU parallel); as a shell line it runs nothing.
       keepBlank: options.command.length > 0 && !options.ndjson,
-      pipe: options.pipe && { ...options.pipe, headerLines: options.header, slots: options.concurrency, warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`) },
+      pipe: options.pipe && { ...options.pipe, headerLines: options.headerPattern ?? options.header, slots: options.concurrency, warn: (text) => void io.stderr.write(`qrun: warning: ${text}\n`) },
     });
   } catch (error) {
     const signal = interrupt.received();

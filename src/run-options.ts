@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly colsep: RegExp | undefined;
   /** --header: this many first lines are a header naming the columns ({name}); with sources, each one's first value. */
   readonly header: number | undefined;
+  /** --header with --pipe given as a regular expression (GNU parallel's): the header is what it matches at the start. */
+  readonly headerPattern?: RegExp | undefined;
   /** --load: start jobs only while the 1-minute load average is below this. */
   readonly maxLoad: number | undefined;
   /** --memfree: start jobs only while this many bytes are free; under half of it, kill the youngest. */

@@ -49,8 +49,12 @@ export function pipeOptions(o: {
 
 /** Linux's limit on one exec argument (MAX_ARG_STRLEN, with its NUL): the whole command line goes to sh -c as one. */
 const argumentLimit = 131_072;
-/** -s by default: that limit, less room for what GNU parallel's reckoning leaves out. */
-const defaultMaxChars = argumentLimit - 4096;
+/**
+ * -s by default, GNU parallel's own on Linux: the longest command line its probe finds (that limit
+ * less 743 bytes of its wrapping: 130,329, `parallel --max-line-length-allowed`), less 3,000 for
+ * wrapping, halved for hexing: 63,664 (`parallel --show-limits`). The same default, the same jobs.
+ */
+export const defaultMaxChars = Math.floor((argumentLimit - 743 - 3000) / 2);
 
 /** -m, -X, --xargs and -s. */
 export function fillOptions(o: { m?: boolean | undefined; X?: boolean | undefined; xargs?: boolean | undefined; maxChars?: number | undefined; maxArgs?: number | undefined; maxReplaceArgs?: number | undefined; pipe?: boolean | undefined; pipePart?: boolean | undefined; ndjson?: boolean | undefined }): FillSettings | undefined {

@@ -7,7 +7,7 @@ import { parseRedisUrl } from '../redis/url.js';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
 import { fillOptions, pipeOptions } from './job-modes.js';
-import { duration, flag, grace, halt, headerLines, loadLimit, oneOf, regex, separator, size, slots, termSeq, text, timeout, wholeNumber, type SlotSpec } from './validators.js';
+import { duration, flag, grace, halt, headerLines, pipeHeaderPattern, loadLimit, oneOf, regex, separator, size, slots, termSeq, text, timeout, wholeNumber, type SlotSpec } from './validators.js';
 import { defaultReconnectMs, queueName } from './fleet-options.js';
 import { mostConcurrency, openFileLimit } from '../runner/fd-budget.js';
 import { killAfterSeq } from '../runner/term-seq.js';
@@ -188,6 +188,7 @@ export function parseOptions(
     // --header without --colsep cuts the records at tabs, as GNU parallel does.
     colsep: o.colsep ?? (o.header !== undefined && (o.sources?.length ?? 0) === 0 ? /\t/ : undefined),
     header: o.header,
+    headerPattern: o.pipe === true || o.pipePart === true ? pipeHeaderPattern(raw.header) : undefined,
     shuffle: o.shuf ?? false,
     fill: fillOptions(o),
     // --load N%: a share of the CPUs, as GNU parallel's -j N% spelling.

@@ -123,7 +123,7 @@ function buildProgram(stdout: Writable): Command {
     .option('-m', 'as many arguments per job as the command line holds; at the end, the last ones spread over the job slots')
     .option('-X', 'as -m, repeating each word that holds {} once per argument (pre-{}-post)')
     .option('--xargs', 'as -m, without spreading the last arguments')
-    .option('-s, --max-chars <n>', 'with -m, -X, --xargs: command lines stay shorter than <n> bytes (default: 126976)')
+    .option('-s, --max-chars <n>', 'with -m, -X, --xargs: command lines stay shorter than <n> bytes (default: 63664, as GNU parallel on Linux)')
     .option('--trim <lr>', 'with --colsep: trim spaces and tabs around columns: n (none), l, r, lr (default: lr, as GNU parallel)')
     .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
     .option('--res <dir>', 'another name for --results')

@@ -2,6 +2,7 @@
 
 import * as z from 'zod/mini';
 import { toDurationMs } from '../duration.js';
+import { UsageError } from '../errors.js';
 import { parseHalt } from '../shutdown/halt.js';
 import { parseTermSeq } from '../runner/term-seq.js';
 
@@ -186,6 +187,20 @@ export function headerLines() {
     ctx.issues.push({ code: 'custom', input: value, message: `--header must be : (the first line names the columns), got ${shown(value)}` });
     return z.NEVER;
   }));
+}
+
+/**
+ * --header with --pipe, as GNU parallel reads it: ":" is the first line, a number that many lines,
+ * anything else a regular expression matched at the input's start ('.*\\n.*\\n' is two lines).
+ * Undefined for the line forms; a pattern that does not compile is a UsageError.
+ */
+export function pipeHeaderPattern(value: unknown): RegExp | undefined {
+  if (typeof value !== 'string' || value === ':' || /^\d+$/.test(value)) return undefined;
+  try {
+    return new RegExp(`^(?:${value})`);
+  } catch (error) {
+    throw new UsageError(`--header '${value}' is not a regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`);
+  }
 }
 
 /** --load: a load average (a number above 0), or N% of the CPUs. */

@@ -105,22 +105,43 @@ export function headerEnd(data: Buffer, lines: number): number {
   return at;
 }
 
+/** --pipe --header: a number of lines, or (GNU parallel's) a regular expression matched at the input's start. */
+export type PipeHeader = number | RegExp;
+
+/** A regular-expression header is matched within the input's first 64 KiB (or all of it, if shorter). */
+const headerWindow = 64 * 1024;
+
 /**
- * --pipe --header: the first `lines` lines are the header, put in front of every block (as GNU
- * parallel does); the blocks are cut from what follows it.
+ * Where the header ends in `data` (the input's start), or -1 while more data is needed; `done`:
+ * `data` is all there is. A pattern that does not match is no header (0), as in GNU parallel.
  */
-export async function* pipeBlocksWithHeader(chunks: AsyncIterable<Buffer | string>, options: BlockOptions, lines: number): AsyncGenerator<Buffer> {
+export function headerOf(data: Buffer, header: PipeHeader, done: boolean): number {
+  if (typeof header === 'number') {
+    const end = headerEnd(data, header);
+    return end === -1 && done ? data.length : end;
+  }
+  if (!done && data.length < headerWindow) return -1;
+  // latin1: one character per byte, so the match's length is its length in bytes.
+  const match = header.exec(data.toString('latin1', 0, Math.min(data.length, headerWindow)));
+  return match === null || match.index !== 0 ? 0 : match[0].length;
+}
+
+/**
+ * --pipe --header: the header (a number of lines, or what a pattern matches at the start) is put
+ * in front of every block (as GNU parallel does); the blocks are cut from what follows it.
+ */
+export async function* pipeBlocksWithHeader(chunks: AsyncIterable<Buffer | string>, options: BlockOptions, spec: PipeHeader): AsyncGenerator<Buffer> {
   const iterator = chunks[Symbol.asyncIterator]();
   let data = Buffer.alloc(0);
-  let end = headerEnd(data, lines);
+  let end = headerOf(data, spec, false);
   while (end === -1) {
     const next = await iterator.next();
     if (next.done === true) {
-      end = data.length;
+      end = headerOf(data, spec, true);
       break;
     }
     data = Buffer.concat([data, typeof next.value === 'string' ? Buffer.from(next.value) : next.value]);
-    end = headerEnd(data, lines);
+    end = headerOf(data, spec, false);
   }
   const header = data.subarray(0, end);
   const rest = data.subarray(end);

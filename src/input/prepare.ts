@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { BlockSpool } from './block-spool.js';
 import type { JobStdin } from './job-stdin.js';
 import { partRanges } from './part-ranges.js';
-import { headerEnd, pipeBlocks, pipeBlocksWithHeader } from './pipe-blocks.js';
+import { headerOf, pipeBlocks, pipeBlocksWithHeader, type PipeHeader } from './pipe-blocks.js';
 import { shuffled } from './shuffle.js';
 
 /** The input of a run: files (`-` or none: stdin), or records given by a library caller. */
@@ -56,8 +56,8 @@ export interface PipeInput {
   readonly records: number | undefined;
   /** Job slots (-j), for a negative --block. */
   readonly slots: number;
-  /** --header: this many first lines go in front of every block. */
-  readonly headerLines?: number | undefined;
+  /** --header: this many first lines (or what a pattern matches at the start) go in front of every block. */
+  readonly headerLines?: PipeHeader | undefined;
   readonly warn: (text: string) => void;
 }
 
@@ -227,15 +227,15 @@ interface PartFile {
   readonly header: number;
 }
 
-/** The length of a file's first `lines` lines (the whole file if it has fewer). */
-async function headerBytes(file: FileHandle, lines: number): Promise<number> {
+/** The length of a file's header: its first `header` lines (the whole file if it has fewer), or what the pattern matches. */
+async function headerBytes(file: FileHandle, header: PipeHeader): Promise<number> {
   let data = Buffer.alloc(0);
   for (;;) {
     const chunk = Buffer.allocUnsafe(64 * 1024);
     const { bytesRead } = await file.read(chunk, 0, chunk.length, data.length);
-    if (bytesRead === 0) return data.length;
+    if (bytesRead === 0) return headerOf(data, header, true);
     data = Buffer.concat([data, chunk.subarray(0, bytesRead)]);
-    const end = headerEnd(data, lines);
+    const end = headerOf(data, header, false);
     if (end !== -1) return end;
   }
 }

@@ -21,6 +21,7 @@ writeFileSync(join(scratch, 'blanks'), 'a\n\n  \nb\n');
 writeFileSync(join(scratch, 'a1'), '6\n7\n');
 writeFileSync(join(scratch, 'a2'), '4\n5\n');
 writeFileSync(join(scratch, 'commands'), 'echo x\necho y\n');
+writeFileSync(join(scratch, 'headed'), 'h1\nh2\na\nb\nc\n');
 
 /** [what the suite checks, argv after `parallel`, stdin, GNU parallel's exit status]. */
 const cases: [string, string[], string?, number?][] = [
@@ -83,6 +84,16 @@ const cases: [string, string[], string?, number?][] = [
   ['several -a with --colsep and {2}-{1}', ['-k', '-a', join(scratch, 'a1'), '-a', join(scratch, 'a2'), '--colsep', ',', 'echo', '{2}-{1}']],
   ['several -a without a template: the combined arguments are the command', ['-k', '-a', join(scratch, 'commands'), '-a', join(scratch, 'a2')]],
   ['-a - and -a file: stdin is a source too', ['-k', '-a', '-', '-a', join(scratch, 'a2'), 'echo'], '1\n2\n'],
+  // -m, -X and --xargs fill jobs to GNU's default line length (issue: "seq 1 60000 | parallel -k -j1 -m echo | md5sum").
+  ['-m fills jobs to the default -s: 60,000 arguments, -j1', ['-j1', '-m', 'echo'], lines(1, 60000)],
+  ['-X fills jobs to the default -s: 60,000 arguments in context, -j2', ['-j2', '-X', 'echo', 'a{}b'], lines(1, 60000)],
+  ['--xargs fills jobs to the default -s: 60,000 arguments', ['--xargs', 'echo'], lines(1, 60000)],
+  // --header as a regular expression with --pipe matches as many lines as it covers (issue: '.*\n.*\n' is two lines).
+  ['--pipe --header .*\\n.*\\n: a two-line header in front of every block', ['--pipe', '--header', '.*\\n.*\\n', '-N1', 'echo ---; cat'], 'h1\nh2\na\nb\n'],
+  ['--pipe --header h.\\n: what the pattern matches', ['--pipe', '--header', 'h.\\n', '-N1', 'echo ---; cat'], 'h1\nh2\na\nb\n'],
+  ['--pipe --header .*: a match without its newline', ['--pipe', '--header', '.*', '-N1', 'echo ---; cat'], 'h1\nh2\na\nb\n'],
+  ['--pipe --header x: no match, no header', ['--pipe', '--header', 'x', '-N1', 'echo ---; cat'], 'h1\nh2\na\nb\n'],
+  ['--pipe-part --header .*\\n.*\\n', ['--pipe-part', '-a', join(scratch, 'headed'), '--block', '3', '--header', '.*\\n.*\\n', 'echo ---; cat']],
   ['blank lines as arguments with {#}', ['-k', 'echo', '{#}:{}'], '\na\n\n'],
   ['bug #36260: {n} with --colsep and empty last fields', ['--colsep', ',', 'echo', '{1}{3}{2}'], 'A,B,,\n'],
   ['bug #48745: :::+ and ::::+', ['echo', ':::', '11', '22', '33', '::::+', join(scratch, 'seq3'), join(scratch, 'seq21-23'), ':::', 'a', 'b', 'c', ':::+', 'aa', 'bb', 'cc']],
