@@ -2,13 +2,10 @@
 
 import { readFileSync, truncateSync } from 'node:fs';
 import { UsageError, messageOf } from '../errors.js';
-import { joblogHeader } from './joblog-header.js';
+import { isJoblogRow, joblogHeader } from './joblog-header.js';
 
 /** resume: skip every job with a row; resume-failed: skip only jobs with a successful row. */
 export type ResumeMode = 'resume' | 'resume-failed';
-
-const integer = /^-?\d+$/;
-const decimal = /^\s*-?\d+(?:\.\d+)?$/;
 
 /** What an earlier run's joblog says: the seqs not to run again, and a cut-off last row, if any. */
 export interface ResumeState {
@@ -48,18 +45,8 @@ export function readResumeSet(path: string, mode: ResumeMode, headerless = false
   }
   for (let i = first; i < lines.length; i++) {
     const fields = (lines[i] as string).split('\t');
-    const [seq, host, start, runtime, send, receive, exitval, signal] = fields;
-    const valid =
-      fields.length >= 9 &&
-      integer.test(seq ?? '') &&
-      Number(seq) >= 1 &&
-      host !== '' &&
-      decimal.test(start ?? '') &&
-      decimal.test(runtime ?? '') &&
-      integer.test(send ?? '') &&
-      integer.test(receive ?? '') &&
-      integer.test(exitval ?? '') &&
-      integer.test(signal ?? '');
+    const [seq, , , , , , exitval, signal] = fields;
+    const valid = isJoblogRow(fields);
     if (!valid) {
       throw new UsageError(`--joblog '${path}' line ${i + 1}: expected 9 tab-separated fields Seq, Host, Starttime, JobRuntime, Send, Receive, Exitval, Signal, Command`);
     }

@@ -5,7 +5,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { joblogHeader } from '../jobs/joblog-header.js';
+import { isJoblogRow, joblogHeader } from '../jobs/joblog-header.js';
 import { delimitedRecords, type DelimitedReader } from './delimited.js';
 
 /** One job as a joblog row records it. */
@@ -49,9 +49,6 @@ export type ReportRecord =
   | { readonly kind: 'metrics'; readonly metrics: MetricsRecord } | { readonly kind: 'run'; readonly run: RunRecord };
 
 type Format = 'joblog' | 'json' | 'csv' | 'tsv' | 'log';
-
-const integer = /^-?\d+$/;
-const decimal = /^\s*-?\d+(?:\.\d+)?$/;
 
 /** The records of one input (`name` for messages: the file's path, or "stdin"). */
 export async function* readReportRecords(stream: Readable, name: string): AsyncGenerator<ReportRecord> {
@@ -130,22 +127,6 @@ function sniff(first: string, name: string): Format {
   if (line.startsWith('Seq,Host,Starttime,JobRuntime,')) return 'csv';
   if (line.startsWith(`${joblogHeader}\t`)) return 'tsv';
   throw new UsageError(`report: ${name} line 1: not a joblog, a --results table (.json, .csv, .tsv) or a --log-file`);
-}
-
-function isJoblogRow(fields: readonly string[]): boolean {
-  const [seq, host, start, runtime, send, receive, exitval, signal] = fields;
-  return (
-    fields.length >= 9 &&
-    integer.test(seq ?? '') &&
-    Number(seq) >= 1 &&
-    host !== '' &&
-    decimal.test(start ?? '') &&
-    decimal.test(runtime ?? '') &&
-    integer.test(send ?? '') &&
-    integer.test(receive ?? '') &&
-    integer.test(exitval ?? '') &&
-    integer.test(signal ?? '')
-  );
 }
 
 function parseLine(format: Format, text: string, name: string, line: number): ReportRecord | undefined {

@@ -47,6 +47,7 @@ describe('options', () => {
       annotate: 'none',
       metricsFile: undefined,
       report: undefined,
+      headerPattern: undefined,
       executor: 'auto',
       fill: undefined,
       sources: [],
