@@ -109,7 +109,8 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
   const progress = { queued: 0, done: 0, failed: 0, total: null as number | null };
   void options.total?.then((total) => (progress.total = total ?? null));
   const startedAt = Date.now();
-  const presence = publish(conn, keys.info, options.runTtlMs, () => ({ run: runId, host: hostname(), pid: process.pid, startedAt, seenAt: Date.now(), ...progress, version }) satisfies RunPresence);
+  const host = hostname();
+  const presence = publish(conn, keys.info, options.runTtlMs, () => ({ run: runId, host, pid: process.pid, startedAt, seenAt: Date.now(), ...progress, version }) satisfies RunPresence);
   const heartbeat = async (): Promise<void> => {
     const beat = conn.multi().set(keys.alive, '1', 'PX', options.runTtlMs);
     if (clientId !== undefined) beat.set(keys.client, clientId, 'PX', options.runTtlMs);

@@ -87,9 +87,10 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   // What `qrun status` shows of this worker: refreshed while it runs, deleted when it stops.
   const tally = { done: 0, failed: 0 };
   const startedAt = Date.now();
+  const host = hostname();
   const presence = publish(conn, workerKey(settings.queue, mark), workerTtlMs, () => ({
     name: settings.name,
-    host: hostname(),
+    host,
     pid: process.pid,
     concurrency: settings.concurrency,
     running: settings.concurrency - slots.length,
