@@ -75,7 +75,11 @@ const noWorkerNoticeMs = 3000;
 /** Each job in flight has its BullMQ state looked up this often, at most `reconcileBatch` a second. */
 const reconcileEveryMs = 5000;
 const reconcileBatch = 100;
-/** How often a job lost from the queue (Redis restarted without its data) is queued again. */
+/**
+ * How often a job lost from the queue with no Redis restart to explain it is queued again. A loss
+ * after a reconnect since it was queued (Redis restarted without its data) is always queued again:
+ * each such resubmission spends one reconnect, so they are as many as the restarts at most.
+ */
 const maxResubmits = 3;
 /** BullMQ's events stream is never read by qrun: it is kept this short (BullMQ's default is 10,000). */
 const eventsMaxLen = 100;
@@ -246,7 +250,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
       const damaged = entry.damaged || (sent !== undefined && (sent[0] !== entry.received[0] || sent[1] !== entry.received[1]));
       if (!damaged) return finish(entry, record.result);
       // A Redis restart since it was queued cut the output: it runs again, from the start.
-      if (reconnects > entry.reconnectsAtQueue && entry.resubmits < maxResubmits) return void queueAgain(entry, 'cut');
+      if (reconnects > entry.reconnectsAtQueue) return void queueAgain(entry, 'cut');
       // Part of the output was refused by Redis (maxmemory): the job fails with the reason, and
       // what is held of its output is not printed as whole.
       entry.output.port.restart?.();
@@ -299,7 +303,7 @@ export async function openRedisExecutor(options: RedisExecutorOptions): Promise<
         // Give the stream a moment: the end record may still be on its way.
         if (++entry.orphanChecks < 3) continue;
         // Gone from the queue with no result (Redis restarted without its data).
-        if (state === 'unknown' && entry.resubmits < maxResubmits) await queueAgain(entry, 'lost');
+        if (state === 'unknown' && (reconnects > entry.reconnectsAtQueue || entry.resubmits < maxResubmits)) await queueAgain(entry, 'lost');
         else finish(entry, failure(state === 'unknown' ? 'lost from the Redis queue' : 'finished on its worker, but its result never arrived', entry.queuedAt));
       }
     }
