@@ -7,7 +7,7 @@ import { UsageError } from './errors.js';
 import { LockedError } from './lock/run-lock.js';
 import { runQrun, type RunSummary } from './main.js';
 import type { RunEvent } from './report/events.js';
-import type { OutputMode } from './report/output/output-sink.js';
+import type { OutputMode } from './output/output-sink.js';
 import type { Annotate, LogLevel } from './run-options.js';
 
 export { UsageError, LockedError };
@@ -15,7 +15,7 @@ export { UsageError, LockedError };
 export type { RunSummary, FailedJob } from './report/run-summary.js';
 export type { RunEvent } from './report/events.js';
 export type { Job, JobResult } from './jobs/job.js';
-export type { OutputMode } from './report/output/output-sink.js';
+export type { OutputMode } from './output/output-sink.js';
 export type { Annotate, LogLevel } from './run-options.js';
 
 /** A duration: a number of seconds, or a string such as "500ms", "30s", "5m", "1h" ("90" is seconds). */

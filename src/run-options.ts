@@ -3,10 +3,10 @@
 import type { ArgSource } from './input/arg-sources.js';
 import type { Trim } from './jobs/columns.js';
 import type { RecordSeparator } from './input/split-records.js';
-import type { ResumeMode } from './jobs/resume.js';
+import type { ResumeMode } from './recording/resume.js';
 import type { RedisTarget } from './redis/url.js';
 import type { TermSeq } from './runner/term-seq.js';
-import type { OutputMode } from './report/output/output-sink.js';
+import type { OutputMode } from './output/output-sink.js';
 import type { HaltSpec } from './shutdown/halt.js';
 
 /** CI annotations: none, GitHub `::error::` lines for failed jobs, or those plus `::group::` around each job's output. */

@@ -2,9 +2,9 @@
 
 import { isFailure, type Job, type JobResult } from '../jobs/job.js';
 import type { EventSink } from '../report/events.js';
-import type { OutputFrame } from '../report/output/frames.js';
-import type { WrittenCallback } from '../report/output/output-sink.js';
-import type { Recorder } from '../report/recorder.js';
+import type { OutputFrame } from '../output/frames.js';
+import type { WrittenCallback } from '../output/output-sink.js';
+import type { Recorder } from '../recording/recorder.js';
 import type { RunJob } from './run-job.js';
 import { sleep, type Pacer } from './pacer.js';
 

@@ -3,7 +3,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { UsageError, messageOf, signalNumbers } from '../errors.js';
-import { StreamWriteError, writeChunk } from './output/serial-writer.js';
+import { StreamWriteError, writeChunk } from '../output/serial-writer.js';
 import type { RunSummary } from './run-summary.js';
 
 /** Where the summary goes, opened before the run so that an unwritable file refuses to start. */

@@ -5,7 +5,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { isJoblogRow, joblogHeader } from '../jobs/joblog-header.js';
+import { isJoblogRow, joblogHeader } from '../recording/joblog-format.js';
 import { delimitedRecords, type DelimitedReader } from './delimited.js';
 
 /** One job as a joblog row records it. */

@@ -6,7 +6,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError, messageOf } from '../errors.js';
 import type { EventSink } from '../report/events.js';
-import { exitColumns } from '../report/joblog.js';
+import { joblogColumns } from '../recording/joblog-format.js';
 import type { MetricsSample, QueueTotals } from '../report/metrics/queue-metrics.js';
 import { loadPageAssets, reportHtml } from './report-html.js';
 import { reportModel } from './report-model.js';
@@ -30,8 +30,8 @@ export function startRunReport(path: string, startedAt: number, title: string): 
     handle: (event) => {
       if (event.kind !== 'job-finished') return;
       const { result } = event;
-      const { exitval, signo } = exitColumns(result);
-      data.addJob({ seq: result.job.seq, host: result.host ?? ':', start: result.startedAt / 1000, runtime: result.durationMs / 1000, exitval, signal: signo, command: result.command });
+      const c = joblogColumns(result);
+      data.addJob({ seq: c.seq, host: c.host, start: result.startedAt / 1000, runtime: result.durationMs / 1000, exitval: c.exitval, signal: c.signo, command: c.command });
     },
     sample: (sample) => data.addSample({ time: startedAt + sample.elapsedMs, queueDepth: sample.queueDepth, running: sample.running, workerWaitMs: sample.workerWaitMs }),
     finish: (end) => {

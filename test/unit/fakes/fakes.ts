@@ -4,10 +4,10 @@
 
 import type { ExecResult, Job, JobResult } from '../../../src/jobs/job.js';
 import type { ExecSignals, Executor, JobSpec, OutputChannel } from '../../../src/runner/executor.js';
-import type { Joblog } from '../../../src/report/joblog.js';
+import type { Joblog } from '../../../src/recording/joblog.js';
 import type { RunEvent } from '../../../src/report/events.js';
 import type { JobOutputControl } from '../../../src/pool/execute.js';
-import type { Results } from '../../../src/report/results.js';
+import type { Results } from '../../../src/recording/results.js';
 
 /** A job of input line `seq`. */
 export function job(seq: number, over: Partial<Job> = {}): Job {

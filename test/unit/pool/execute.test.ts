@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { createExecute, type ExecuteDeps } from '../../../src/pool/execute.js';
 import { Pacer } from '../../../src/pool/pacer.js';
 import { createRunJob } from '../../../src/pool/run-job.js';
-import { createRecorder } from '../../../src/report/recorder.js';
+import { createRecorder } from '../../../src/recording/recorder.js';
 import { gnuTermSeq } from '../../../src/runner/term-seq.js';
 import type { JobResult } from '../../../src/jobs/job.js';
 import { FakeExecutor, FakeOutput, eventLog, fakeJoblog, job, type Scripted } from '../fakes/fakes.js';

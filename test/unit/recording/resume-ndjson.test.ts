@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseNdjsonRecord } from '../../../src/jobs/ndjson.js';
-import { readResumeSet } from '../../../src/jobs/resume.js';
-import { formatJoblogRow, joblogHeader } from '../../../src/report/joblog.js';
+import { readResumeSet } from '../../../src/recording/resume.js';
+import { formatJoblogRow, joblogHeader } from '../../../src/recording/joblog-format.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-unit-resume-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

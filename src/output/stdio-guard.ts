@@ -1,7 +1,7 @@
 // What qrun does when its own stdout or stderr fails: a closed reader, a full disk, a reader that never reads.
 
 import type { Writable } from 'node:stream';
-import { messageOf } from '../../errors.js';
+import { messageOf } from '../errors.js';
 import { StreamWriteError, notRead } from './serial-writer.js';
 import { listen } from './stream-events.js';
 

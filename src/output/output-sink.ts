@@ -1,8 +1,8 @@
 // Job output -> qrun's stdout/stderr, in the chosen mode: group, line or ungroup, optionally in input order.
 
 import type { Writable } from 'node:stream';
-import type { Job } from '../../jobs/job.js';
-import type { OutputChannel } from '../../runner/executor.js';
+import type { Job } from '../jobs/job.js';
+import type { OutputChannel } from '../runner/executor.js';
 import type { CaptureFiles, CapturePair } from './capture-files.js';
 import type { OutputFrame } from './frames.js';
 import { OutputBuffer, type MemoryBudget } from './output-buffer.js';

@@ -2,7 +2,7 @@
 
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PrivateDir } from '../../private-dir.js';
+import type { PrivateDir } from '../private-dir.js';
 
 /** A stretch of the spill file that holds part of one job's output. */
 export interface Segment {

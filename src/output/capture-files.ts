@@ -2,7 +2,7 @@
 
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PrivateDir } from '../../private-dir.js';
+import type { PrivateDir } from '../private-dir.js';
 import { readAt } from './spill-file.js';
 
 /** The stdout and stderr files one job writes into. */

@@ -1,9 +1,9 @@
 // Lines qrun writes around one job's grouped output: GitHub Actions log groups, and a label
 // before a failed job's stderr (so a cron mail says whose error it is).
 
-import { describeEnd, isFailure, type JobResult } from '../../jobs/job.js';
-import { escapeWorkflowData } from '../annotations.js';
-import { oneLine } from '../summary.js';
+import { describeEnd, isFailure, type JobResult } from '../jobs/job.js';
+import { escapeWorkflowData } from '../report/annotations.js';
+import { oneLine } from '../report/summary.js';
 
 /** What goes around a job's output in group mode (each piece a whole line, or absent). */
 export interface OutputFrame {

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { MemoryBudget } from '../../../src/report/output/output-buffer.js';
-import { OutputSink, type OutputMode } from '../../../src/report/output/output-sink.js';
-import { CaptureFiles } from '../../../src/report/output/capture-files.js';
+import { MemoryBudget } from '../../../src/output/output-buffer.js';
+import { OutputSink, type OutputMode } from '../../../src/output/output-sink.js';
+import { CaptureFiles } from '../../../src/output/capture-files.js';
 import { PrivateDir } from '../../../src/private-dir.js';
-import { SpillFile } from '../../../src/report/output/spill-file.js';
-import { LineTagger } from '../../../src/report/output/tagger.js';
+import { SpillFile } from '../../../src/output/spill-file.js';
+import { LineTagger } from '../../../src/output/tagger.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-unit-sink-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 
 import { readFileSync, truncateSync } from 'node:fs';
 import { UsageError, messageOf } from '../errors.js';
-import { isJoblogRow, joblogHeader } from './joblog-header.js';
+import { isJoblogRow, joblogHeader } from './joblog-format.js';
 
 /** resume: skip every job with a row; resume-failed: skip only jobs with a successful row. */
 export type ResumeMode = 'resume' | 'resume-failed';

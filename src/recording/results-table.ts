@@ -6,9 +6,8 @@ import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, messageOf } from '../errors.js';
 import type { Job, JobResult } from '../jobs/job.js';
-import { exitColumns } from './joblog.js';
-import { sentBytes } from '../input/job-stdin.js';
-import { StreamWriteError } from './output/serial-writer.js';
+import { joblogColumnNames, joblogColumns } from './joblog-format.js';
+import { StreamWriteError } from '../output/serial-writer.js';
 import type { PrivateDir } from '../private-dir.js';
 import { outputFiles, type OutputFiles, type ResultFiles, type Results } from './results.js';
 
@@ -106,9 +105,9 @@ export class ResultsTable implements Results {
   }
 
   private async jsonRow(result: JobResult, fds: readonly [number, number]): Promise<void> {
-    const { exitval, signo } = exitColumns(result);
+    const c = joblogColumns(result);
     const values = argsOf(result.job).map((value) => `"${jsonQuoted(value)}"`).join(',');
-    const head = `{ "Seq": ${result.job.seq}, "Host": "${jsonQuoted(result.host ?? ':')}", "Starttime": ${(result.startedAt / 1000).toFixed(3)}, "JobRuntime": ${(result.durationMs / 1000).toFixed(3)}, "Send": ${sentBytes(result.job.stdin)}, "Receive": ${result.stdoutBytes}, "Exitval": ${exitval}, "Signal": ${signo}, "Command": "${jsonQuoted(result.command)}", "V": [ ${values} ], "Stdout": "`;
+    const head = `{ "Seq": ${c.seq}, "Host": "${jsonQuoted(c.host)}", "Starttime": ${c.starttime}, "JobRuntime": ${c.runtime}, "Send": ${c.send}, "Receive": ${c.receive}, "Exitval": ${c.exitval}, "Signal": ${c.signo}, "Command": "${jsonQuoted(c.command)}", "V": [ ${values} ], "Stdout": "`;
     await this.sink(Buffer.from(head));
     await this.copy(fds[0], (text) => jsonQuoted(text));
     await this.sink(Buffer.from('", "Stderr": "'));
@@ -121,11 +120,11 @@ export class ResultsTable implements Results {
     const args = argsOf(result.job);
     if (!this.headerDone) {
       this.headerDone = true;
-      const names = ['Seq', 'Host', 'Starttime', 'JobRuntime', 'Send', 'Receive', 'Exitval', 'Signal', 'Command', ...args.map((_, i) => this.names[i] ?? `V${i + 1}`), 'Stdout', 'Stderr'];
+      const names = [...joblogColumnNames, ...args.map((_, i) => this.names[i] ?? `V${i + 1}`), 'Stdout', 'Stderr'];
       await this.sink(Buffer.from(`${names.map((name) => csvField(name, separator)).join(separator)}\n`));
     }
-    const { exitval, signo } = exitColumns(result);
-    const fields = [result.job.seq, result.host ?? ':', (result.startedAt / 1000).toFixed(3), (result.durationMs / 1000).toFixed(3), sentBytes(result.job.stdin), result.stdoutBytes, exitval, signo, result.command, ...args];
+    const c = joblogColumns(result);
+    const fields = [c.seq, c.host, c.starttime, c.runtime, c.send, c.receive, c.exitval, c.signo, c.command, ...args];
     await this.sink(Buffer.from(`${fields.map((field) => csvField(String(field), separator)).join(separator)}${separator}`));
     await this.csvOutput(fds[0], separator);
     await this.sink(Buffer.from(separator));

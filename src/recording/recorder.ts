@@ -2,9 +2,9 @@
 
 import { messageOf } from '../errors.js';
 import { isFailure, type Job, type JobResult } from '../jobs/job.js';
-import type { EventSink } from './events.js';
+import type { EventSink } from '../report/events.js';
 import type { Joblog } from './joblog.js';
-import type { WrittenCallback } from './output/output-sink.js';
+import type { WrittenCallback } from '../output/output-sink.js';
 import type { Results } from './results.js';
 import type { OutputChannel } from '../runner/executor.js';
 

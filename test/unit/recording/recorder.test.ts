@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRecorder } from '../../../src/report/recorder.js';
+import { createRecorder } from '../../../src/recording/recorder.js';
 import type { OutputChannel } from '../../../src/runner/executor.js';
 import { eventLog, fakeJoblog, fakeResults, job, jobResult } from '../fakes/fakes.js';
 
