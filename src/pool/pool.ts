@@ -11,7 +11,6 @@ import { workerLoop } from './worker.js';
 export interface PoolDeps {
   readonly jobs: AsyncIterable<Job>;
   readonly concurrency: number;
-  readonly queueSize: number;
   readonly stop: AbortSignal;
   readonly execute: (job: Job, slot: number) => Promise<void>;
   readonly onNotStarted: (job: Job) => void;
@@ -20,24 +19,37 @@ export interface PoolDeps {
   readonly waits?: QueueWaits | undefined;
 }
 
-/** A running pool: how many jobs wait in the queue (for progress), and a promise of the end. */
+/**
+ * The pool of a run, made before it runs so that what watches it (progress, metrics) can be
+ * built first: how many jobs wait in its queue, when its input is read, and `run`.
+ */
 export interface Pool {
   readonly queueDepth: () => number;
   /** Resolves when the producer has read all of its input (or stopped reading). */
   readonly inputDone: Promise<void>;
-  /** Resolves when every worker has exited; rejects only if reading the input failed. */
-  readonly done: Promise<void>;
+  /**
+   * Starts the producer and `concurrency` workers (slots 1..N); resolves when every worker has
+   * exited, rejects only if reading the input failed. Called once.
+   */
+  readonly run: (deps: PoolDeps) => Promise<void>;
 }
 
-/** Starts the producer and `concurrency` workers (slots 1..N). */
-export function startPool(deps: PoolDeps): Pool {
-  const queue = new BoundedQueue<QueueItem<Job>>(deps.queueSize);
-  const producing = produce({ ...deps, queue, workers: deps.concurrency });
-  const workers = Array.from({ length: deps.concurrency }, (_, i) => workerLoop(i + 1, { ...deps, queue }));
-  // The producer always queues the sentinels, even when reading fails: workers finish first.
-  const done = Promise.allSettled([producing, ...workers]).then(([produced]) => {
-    if (produced?.status === 'rejected') throw produced.reason;
-  });
-  const inputDone = producing.then(() => undefined, () => undefined);
-  return { queueDepth: () => queue.count((item) => item !== endOfJobs), inputDone, done };
+/** A pool around a queue of `queueSize` jobs. */
+export function createPool(queueSize: number): Pool {
+  const queue = new BoundedQueue<QueueItem<Job>>(queueSize);
+  let inputRead: () => void = () => undefined;
+  const inputDone = new Promise<void>((resolve) => (inputRead = resolve));
+  return {
+    queueDepth: () => queue.count((item) => item !== endOfJobs),
+    inputDone,
+    run: (deps) => {
+      const producing = produce({ ...deps, queue, workers: deps.concurrency });
+      void producing.then(inputRead, inputRead);
+      const workers = Array.from({ length: deps.concurrency }, (_, i) => workerLoop(i + 1, { ...deps, queue }));
+      // The producer always queues the sentinels, even when reading fails: workers finish first.
+      return Promise.allSettled([producing, ...workers]).then(([produced]) => {
+        if (produced?.status === 'rejected') throw produced.reason;
+      });
+    },
+  };
 }

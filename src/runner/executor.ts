@@ -147,3 +147,26 @@ export interface ExecutorContext {
 
 /** Builds a run's executor; the composition root picks one (local by default). */
 export type ExecutorFactory = (context: ExecutorContext) => Executor | Promise<Executor>;
+
+/** What an executor can do, declared beside it, so that the run never asks which one it is. */
+export interface ExecutorTraits {
+  /**
+   * Jobs run on this machine: the shell and the open-file limit are checked before any starts,
+   * -c is how many run at once, and jobs may write straight into qrun's stdio and capture files
+   * (`OutputChannel.local`). Otherwise -c is how many jobs are in flight (queued or running)
+   * at once, output arrives as chunks, and a chunk stream may start over (`OutputPort.restart`,
+   * a remote run that was lost): the sink holds output until it knows.
+   */
+  readonly local: boolean;
+  /** Wants the number of jobs, counted while the run goes on (for the fleet's status view). */
+  readonly wantsTotal: boolean;
+}
+
+/** An executor as the root picks it: what it can do, and how to open it. */
+export interface ExecutorPlan {
+  readonly traits: ExecutorTraits;
+  readonly open: ExecutorFactory;
+}
+
+/** The traits of an executor that runs jobs on this machine. */
+export const localTraits: ExecutorTraits = { local: true, wantsTotal: false };

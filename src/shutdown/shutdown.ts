@@ -9,6 +9,11 @@ export interface SignalSource {
   off(signal: InterruptSignal, listener: () => void): unknown;
 }
 
+/** The two phases: stop taking jobs, then kill the running ones. */
+export type Phase = 'stop' | 'kill';
+
+/** Told of a phase as it begins. */
+export type PhaseListener = (phase: Phase, reason: string) => void;
 
 /**
  * Owns the run's two abort phases. `stop`: start no more jobs (queued ones are reported as not
@@ -26,6 +31,7 @@ export class Shutdown {
   /** When --grace ends after the first signal (Date.now() ms), if it is running. */
   graceEndsAt: number | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  private readonly phaseListeners: PhaseListener[] = [];
 
   /**
    * `graceMs`: after the first signal, running jobs get this long, then are terminated as by a
@@ -33,7 +39,6 @@ export class Shutdown {
    */
   constructor(
     private readonly source: SignalSource | undefined,
-    private readonly onPhase: (phase: 'stop' | 'kill', reason: string) => void = () => undefined,
     private readonly graceMs: number | undefined = undefined,
   ) {
     // Every running job listens to `kill` (and a pacer wait to `stop`): hundreds at -c 256.
@@ -43,6 +48,15 @@ export class Shutdown {
       this.listeners.set(signal, listener);
       source?.on(signal, listener);
     }
+  }
+
+  /** Tells `listener` of each phase as it begins, with its reason (a signal's name, 'halt', 'grace', 'failure'…). */
+  onPhase(listener: PhaseListener): void {
+    this.phaseListeners.push(listener);
+  }
+
+  private entered(phase: Phase, reason: string): void {
+    for (const listener of this.phaseListeners) listener(phase, reason);
   }
 
   get stop(): AbortSignal {
@@ -65,7 +79,7 @@ export class Shutdown {
     this.interruptedBy = signal;
     if (!this.stopping.signal.aborted) {
       this.stopping.abort(signal);
-      this.onPhase('stop', signal);
+      this.entered('stop', signal);
     }
     this.startGrace();
   }
@@ -87,7 +101,7 @@ export class Shutdown {
     if (!this.stopping.signal.aborted) this.stopping.abort(reason);
     if (this.killing.signal.aborted) return;
     this.killing.abort(reason);
-    this.onPhase('kill', reason);
+    this.entered('kill', reason);
   }
 
   /** --halt: "soon" stops taking jobs, "now" also terminates the running ones. Not an interrupt. */
@@ -95,7 +109,7 @@ export class Shutdown {
     if (now) this.terminate('halt');
     else if (!this.stopping.signal.aborted) {
       this.stopping.abort('halt');
-      this.onPhase('stop', 'halt');
+      this.entered('stop', 'halt');
     }
   }
 

@@ -1,7 +1,7 @@
 // What a person watching the run sees besides job output: the status line and the stop notices.
 
 import { interruptSignals } from '../../errors.js';
-import { fitToTerminal } from './fit.js';
+import type { Notices } from './notices.js';
 import type { Progress, TerminalStream } from '../progress.js';
 import { noProgress, startProgress } from '../progress.js';
 import type { RunStats } from '../stats.js';
@@ -17,8 +17,8 @@ export interface DisplayDeps {
   /** Records come from a terminal: no status line until that input ends (typed keys would glue onto it). */
   readonly waitFor: Promise<void> | undefined;
   readonly color: boolean;
-  /** No notices at all (--silent). */
-  readonly silent: boolean;
+  /** Where its notices go (they know --silent); it shows the status line there. */
+  readonly notices: Notices;
   readonly graceMs: number | undefined;
   /** When the grace after the first signal ends, if it is running. */
   readonly graceEndsAt: () => number | undefined;
@@ -26,14 +26,10 @@ export interface DisplayDeps {
 
 /** The display of one run. */
 export interface Display {
-  readonly beforeWrite: () => void;
   /** Told of each shutdown phase, to say at once what happens to the running jobs. */
   readonly onPhase: (phase: 'stop' | 'kill', reason: string) => void;
   readonly stop: () => void;
 }
-
-/** The display before the run has one: shows nothing. */
-export const noDisplay: Display = { beforeWrite: () => undefined, onPhase: () => undefined, stop: () => undefined };
 
 /** Starts the status line (if wanted) and returns the display. */
 export function startDisplay(deps: DisplayDeps): Display {
@@ -47,7 +43,10 @@ export function startDisplay(deps: DisplayDeps): Display {
       .then(() => (ended ? noProgress : startProgress(deps.stderr, state, deps.color)))
       .then((started) => {
         if (ended) started.stop();
-        else progress = started;
+        else {
+          progress = started;
+          deps.notices.showing(started);
+        }
       });
   }
   function state() {
@@ -60,13 +59,8 @@ export function startDisplay(deps: DisplayDeps): Display {
       stopping: stoppedBy === undefined ? undefined : { signal: stoppedBy, killInMs: endsAt === undefined ? undefined : endsAt - Date.now() },
     };
   }
-  const say = (text: string): void => {
-    if (deps.silent) return;
-    progress.beforeWrite();
-    deps.stderr.write(fitToTerminal(`qrun: ${text}\n`, deps.stderr));
-  };
+  const say = deps.notices.say;
   return {
-    beforeWrite: () => progress.beforeWrite(),
     onPhase: (phase, reason) => {
       const running = deps.stats.running;
       const jobs = `${running} running ${running === 1 ? 'job' : 'jobs'}`;
@@ -84,6 +78,7 @@ export function startDisplay(deps: DisplayDeps): Display {
     },
     stop: () => {
       ended = true;
+      deps.notices.showing(undefined);
       progress.stop();
     },
   };

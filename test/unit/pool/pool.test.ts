@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Job } from '../../../src/jobs/job.js';
-import { startPool } from '../../../src/pool/pool.js';
+import { createPool, type PoolDeps } from '../../../src/pool/pool.js';
 
 async function* records(n: number, onRead?: (i: number) => void): AsyncGenerator<Job> {
   for (let i = 1; i <= n; i++) {
@@ -14,6 +14,12 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** Makes a pool and runs it at once. */
+function startPool(deps: PoolDeps & { readonly queueSize: number }) {
+  const pool = createPool(deps.queueSize);
+  return { ...pool, done: pool.run(deps) };
 }
 
 describe('pool', () => {

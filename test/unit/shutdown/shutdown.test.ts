@@ -7,7 +7,8 @@ describe('Shutdown', () => {
   it('first signal stops, second kills; listeners are removed on dispose', () => {
     const signals = new EventEmitter();
     const phases: string[] = [];
-    const shutdown = new Shutdown(signals, (phase, reason) => phases.push(`${phase}:${reason}`));
+    const shutdown = new Shutdown(signals);
+    shutdown.onPhase((phase, reason) => phases.push(`${phase}:${reason}`));
     assert.equal(signals.listenerCount('SIGINT'), 1);
     signals.emit('SIGTERM');
     assert.equal(shutdown.stop.aborted, true);
@@ -40,7 +41,8 @@ describe('Shutdown', () => {
   it('--grace: the first signal starts it; when it ends, running jobs are killed; a second signal ends it early', async () => {
     const signals = new EventEmitter();
     const phases: string[] = [];
-    const shutdown = new Shutdown(signals, (phase, reason) => phases.push(`${phase}:${reason}`), 30);
+    const shutdown = new Shutdown(signals, 30);
+    shutdown.onPhase((phase, reason) => phases.push(`${phase}:${reason}`));
     signals.emit('SIGINT');
     assert.ok(shutdown.graceEndsAt !== undefined);
     assert.equal(shutdown.kill.aborted, false);
@@ -49,7 +51,7 @@ describe('Shutdown', () => {
     assert.equal(shutdown.graceEndsAt, undefined);
     shutdown.dispose();
 
-    const early = new Shutdown(signals, () => undefined, 10_000);
+    const early = new Shutdown(signals, 10_000);
     signals.emit('SIGTERM');
     signals.emit('SIGTERM');
     assert.equal(early.kill.aborted, true);
@@ -58,13 +60,13 @@ describe('Shutdown', () => {
   });
 
   it('--grace 0 terminates at once; no grace (unlimited) never does by itself; --halt soon starts none', () => {
-    const now = new Shutdown(undefined, () => undefined, 0);
+    const now = new Shutdown(undefined, 0);
     now.interrupt('SIGINT');
     assert.equal(now.kill.aborted, true);
-    const patient = new Shutdown(undefined, () => undefined, undefined);
+    const patient = new Shutdown(undefined, undefined);
     patient.interrupt('SIGINT');
     assert.deepEqual([patient.kill.aborted, patient.graceEndsAt], [false, undefined]);
-    const halted = new Shutdown(undefined, () => undefined, 1000);
+    const halted = new Shutdown(undefined, 1000);
     halted.halt(false);
     assert.equal(halted.graceEndsAt, undefined);
     halted.dispose();

@@ -1,0 +1,90 @@
+// From prepared records to jobs and their command lines: the names {name} stands for, the
+// command template, the --tag text, and the job stream (columns, trim, -N, -m/-X, --ndjson, --resume).
+
+import type { PreparedInput } from '../input/prepare.js';
+import type { RunOptions } from '../run-options.js';
+import { columnSplitter, trimmed } from './columns.js';
+import type { Job } from './job.js';
+import { lineMeter } from './line-meter.js';
+import { makeJobs } from './make-jobs.js';
+import { parseTemplate, renderContext, renderPlain, renderTemplate, templateFieldNames, type Template } from './template.js';
+
+/** How a run's jobs become command lines. */
+export interface Commands {
+  /** The names {name} stands for: --ndjson fields a template uses, or --header's. */
+  readonly names: readonly string[];
+  /** The --ndjson fields the template uses (undefined: not --ndjson, or no template). */
+  readonly ndjsonFields: readonly string[] | undefined;
+  readonly template: Template | undefined;
+  /** --tag or --tagstring: the text in front of each output line. */
+  readonly tag: ((job: Job) => string) | undefined;
+  /** A job's command line in worker slot `slot`. */
+  readonly commandFor: (job: Job, slot: number) => string;
+}
+
+/** The run's commands, from its options and the input's header. */
+export function commandsOf(options: RunOptions, header: PreparedInput['header']): Commands {
+  const ndjsonFields = options.ndjson && options.command.length > 0 ? templateFieldNames(options.command) : undefined;
+  const names = ndjsonFields ?? headerNames(header, options);
+  // With --pipe the command gets no arguments: nothing is appended to it (GNU parallel's way).
+  const template = options.command.length > 0 ? parseTemplate(options.command, options.pipe === undefined, names) : undefined;
+  const commandFor =
+    template === undefined
+      ? (job: Job) => job.record
+      : options.contextReplace
+        ? (job: Job, slot: number) => renderContext(template, job.seq, slot, job.args ?? [job.record])
+        : (job: Job, slot: number) => renderTemplate(template, job.record, job.seq, slot, job.args);
+  return { names, ndjsonFields, template, tag: tagOf(options, names), commandFor };
+}
+
+/** What the job stream tells its caller and asks of it. */
+export interface JobStreamDeps {
+  readonly stop: AbortSignal;
+  /** --resume: whether job `seq` is done already. */
+  readonly skip: (seq: number) => boolean;
+  readonly onSkipped: (job: Job) => void;
+  /** A blank shell line: it runs nothing. */
+  readonly onBlank: (job: Job) => void;
+}
+
+/** The run's jobs, made from the prepared records as the pool asks for them. */
+export function jobStream(options: RunOptions, records: PreparedInput['records'], commands: Commands, deps: JobStreamDeps): AsyncIterable<Job> {
+  return makeJobs(records, {
+    // Cut untrimmed: --trim makes the arguments, the --results table shows the columns as cut.
+    columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, 'n'),
+    trim: options.trim === 'n' ? undefined : (text) => trimmed(text, options.trim),
+    perJob: options.perJob,
+    fill: options.fill && {
+      // Without a template the arguments are the command: GNU parallel's `{}`, unquoted.
+      meter: lineMeter(commands.template ?? parseTemplate(['{}']), options.fill.mode === 'context'),
+      maxLength: options.fill.maxChars,
+      spreadOver: options.fill.mode === 'xargs' ? undefined : options.concurrency,
+      maxRecords: options.fill.maxArgs,
+    },
+    ndjson: options.ndjson,
+    ndjsonFields: commands.ndjsonFields,
+    ...deps,
+  });
+}
+
+/** The number of jobs `records` records make: -n/-N group them (-N0 still takes one each). */
+export function jobCount(records: number | undefined, perJob: number | undefined): number | undefined {
+  return records === undefined || perJob === undefined ? records : Math.ceil(records / Math.max(perJob, 1));
+}
+
+/** --tagstring (a template, values as they are) or --tag (the job's arguments, as GNU parallel). */
+function tagOf(options: RunOptions, names: readonly string[]): ((job: Job) => string) | undefined {
+  if (options.tagString !== undefined) {
+    const template = parseTemplate([options.tagString], false, names);
+    return (job) => renderPlain(template, job.record, job.seq, job.args);
+  }
+  return options.tag ? (job) => (job.args ?? [job.record]).join(' ') : undefined;
+}
+
+/** --header: the names {name} stands for: the input sources', or the header line cut into columns. */
+function headerNames(header: PreparedInput['header'], options: RunOptions): readonly string[] {
+  if (header === undefined) return [];
+  // With --colsep, a source's first value is cut into names too.
+  if (header.kind === 'names') return options.colsep === undefined ? header.names : header.names.flatMap((name) => columnSplitter(options.colsep as RegExp, options.trim)(name));
+  return options.colsep === undefined ? [header.text] : columnSplitter(options.colsep, options.trim)(header.text);
+}
