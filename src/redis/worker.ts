@@ -2,27 +2,23 @@
 // sending each job's output and result back through its run's stream.
 
 import { randomBytes } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
-import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatDuration } from '../duration.js';
 import { interruptSignals, messageOf, signalNumbers, type InterruptSignal } from '../errors.js';
-import { jobNumbers, type ExecResult, type Executor } from '../runner/executor.js';
-import { isFailure } from '../jobs/job.js';
 import { localExecutor } from '../runner/local-executor.js';
-import type { SignalSource } from '../shutdown/shutdown.js';
+import { Shutdown, type SignalSource } from '../shutdown/shutdown.js';
 import { connect, watchConnection, within } from './connection.js';
 import { connectionVariables, passwordWarning, type RedisTarget } from './url.js';
 import { fitConcurrency, openFileLimit } from '../runner/fd-budget.js';
-import { prefix, runKeys, workerKey, type RunKeys } from './keys.js';
+import { prefix, workerKey } from './keys.js';
 import { publish, workerTtlMs, type WorkerPresence } from './presence.js';
 import { version } from '../version.js';
 import { RunStates } from './run-states.js';
-import { StreamWriter } from './stream-writer.js';
 import { markVariable, startWatchdog } from './watchdog.js';
-import { attemptKey, parseJobData, type FleetHalt, type JobData } from './wire.js';
+import { workerJobs, type WorkerJobs } from './worker-jobs.js';
 
 /** How a worker is set up (`qrun worker` options). */
 export interface WorkerSettings {
@@ -56,7 +52,11 @@ export interface WorkerOutcome {
 /** How often a worker looks for its runs' cancel and liveness keys. */
 const watchEveryMs = 250;
 
-/** Runs a worker until it is stopped; a Redis that cannot be reached is a UsageError. */
+/**
+ * Runs a worker until it is stopped; a Redis that cannot be reached is a UsageError. Its shutdown
+ * is a run's: the first signal stops taking jobs (running ones finish), the second kills them and
+ * hands them back to the queue, as does a Redis lost for good.
+ */
 export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<WorkerOutcome> {
   const say = (text: string): void => void io.stderr.write(`qrun worker: ${text}\n`);
   if (asked.passwordInArgv === true) say(passwordWarning);
@@ -71,87 +71,12 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   // Jobs get the worker's environment without qrun's own connection settings (a password).
   const jobEnv: NodeJS.ProcessEnv = { ...io.env, [markVariable]: mark };
   for (const name of connectionVariables) delete jobEnv[name];
-  const executor = await localExecutor({ onGroup: (pgid, live) => watchdog.watch(pgid, live) })({
-    env: jobEnv,
-    cwd: io.cwd,
-    fail: () => undefined,
-    notice: () => undefined,
-  });
-  const slots = Array.from({ length: settings.concurrency }, (_, i) => settings.concurrency - i);
+  const executor = await localExecutor({ onGroup: (pgid, live) => watchdog.watch(pgid, live) })({ env: jobEnv, cwd: io.cwd, fail: () => undefined, notice: () => undefined });
+  const shutdown = new Shutdown(io.signals);
   const runs = new RunStates(conn, settings.queue, watchEveryMs);
-  const running = new Map<string, Set<AbortController>>();
-  const handBack = new AbortController();
-  // One listener per running job.
-  setMaxListeners(settings.concurrency + 10, handBack.signal);
-
-  // What `qrun status` shows of this worker: refreshed while it runs, deleted when it stops.
-  const tally = { done: 0, failed: 0 };
-  const startedAt = Date.now();
-  const host = hostname();
-  const presence = publish(conn, workerKey(settings.queue, mark), workerTtlMs, () => ({
-    name: settings.name,
-    host,
-    pid: process.pid,
-    concurrency: settings.concurrency,
-    running: settings.concurrency - slots.length,
-    done: tally.done,
-    failed: tally.failed,
-    startedAt,
-    seenAt: Date.now(),
-    version,
-  }) satisfies WorkerPresence);
-
-  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<void> => {
-    const data = parseJobData(job.data);
-    // Not a job qrun queued: nothing runs (BullMQ completes it).
-    if (data === undefined) return;
-    const keys = runKeys(settings.queue, data.run);
-    // Its submitter is gone (or canceled the run): the job is not run.
-    const wanted = await runs.wanted(data.run, true, { ttl: data.ttl, client: data.client });
-    const writer = new StreamWriter(conn, keys.output, attemptKey(data.seq, data.attempt), randomBytes(6).toString('hex'));
-    // Not started, and said so (a dead submitter's stream is gone: nothing is written then).
-    if (wanted === 'no' || wanted === 'halted') return void (await writer.notStarted().catch(() => undefined));
-    if (wanted === 'unsure') {
-      // The submitter's connection is gone but its liveness key is not: it died (SIGKILL) or is
-      // reconnecting. Started now, the job could run twice (--resume runs it again); so it waits
-      // until the submitter is back or its key expires (then it is dropped above).
-      await job.moveToDelayed(Date.now() + watchEveryMs * 4, token);
-      throw new DelayedError();
-    }
-    writer.start(settings.name);
-    const kill = new AbortController();
-    const killNow = (): void => kill.abort();
-    let jobs = running.get(data.run);
-    if (jobs === undefined) running.set(data.run, (jobs = new Set()));
-    jobs.add(kill);
-    handBack.signal.addEventListener('abort', killNow, { once: true });
-    signal?.addEventListener('abort', killNow, { once: true });
-    const slot = slots.pop() ?? 0;
-    let result: ExecResult;
-    try {
-      result = await runOne(executor, data, slot, writer, kill.signal);
-    } finally {
-      slots.push(slot);
-      jobs.delete(kill);
-      if (jobs.size === 0) running.delete(data.run);
-      handBack.signal.removeEventListener('abort', killNow);
-      signal?.removeEventListener('abort', killNow);
-    }
-    if (handBack.signal.aborted && result.canceled) {
-      // Handed back at once, for another worker: it runs again from the start there.
-      await job.moveToWait(token);
-      throw new WaitingError();
-    }
-    tally.done++;
-    if (isFailure(result)) tally.failed++;
-    // Not awaited: it is queued on the connection ahead of BullMQ's completion of the job; a
-    // failure to write it shows at the submitter as a job that finished without its result.
-    void writer.end({ ...result, host: settings.name }).catch(() => undefined);
-    // --halt: reached here, before this worker takes its next job, so none starts after it.
-    if (data.halt !== undefined) await applyHalt(conn, keys, data.halt, data.attempt < (data.lastAttempt ?? data.attempt), result).catch(() => undefined);
-  };
-
-  const worker = new Worker(settings.queue, processor, {
+  const jobs = workerJobs({ conn, queue: settings.queue, name: settings.name, concurrency: settings.concurrency, executor, runs, recheckMs: watchEveryMs * 4, handBack: shutdown.kill });
+  const presence = publishWorker(conn, settings, mark, jobs);
+  const worker = new Worker(settings.queue, jobs.process, {
     connection: conn,
     prefix,
     concurrency: settings.concurrency,
@@ -163,46 +88,18 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
     removeOnFail: { age: 24 * 3600, count: 1000 },
   });
   worker.on('error', () => undefined);
-
-  // The runs' keys: a cancel (second Ctrl-C of the submitter) or a missing liveness key (a dead
-  // submitter) kills that run's jobs here.
-  const watcher = setInterval(() => {
-    for (const [run, jobs] of running) {
-      void runs.wanted(run, true).then((wanted) => {
-        if (wanted === 'no') for (const kill of jobs) kill.abort();
-      });
-    }
-    runs.forgetOld();
-  }, watchEveryMs);
-
+  const closed = followShutdown(shutdown, worker, say);
   let lostRedis = false;
-  let stopSignal: InterruptSignal | undefined;
-  let handedBack = false;
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   const stopWatching = watchConnection(conn, settings.reconnectMs, () => {
     lostRedis = true;
     say(`lost the connection to Redis at ${settings.target.shown} and could not reconnect within ${formatDuration(settings.reconnectMs)}`);
-    handBack.abort();
-    void within(worker.close(true), 2000).finally(resolveClosed);
+    shutdown.terminate('redis');
   });
-  const onSignal = (signal: InterruptSignal): void => {
-    if (stopSignal === undefined) {
-      stopSignal = signal;
-      say(`stopping (${signal}): no new jobs; running ones finish (${signal} again hands them back)`);
-      void worker.close().then(resolveClosed, resolveClosed);
-      return;
-    }
-    if (handedBack) return;
-    handedBack = true;
-    say(`${signal} again: killing running jobs and handing them back to the queue`);
-    handBack.abort();
-  };
-  const listeners = interruptSignals.map((name) => [name, () => onSignal(name)] as const);
-  for (const [name, listener] of listeners) io.signals?.on(name, listener);
+  // The runs' keys: a cancel (second Ctrl-C of the submitter) or a missing liveness key (a dead submitter) kills that run's jobs here.
+  const watcher = setInterval(jobs.killUnwanted, watchEveryMs);
   // BullMQ workers have been seen to stop taking jobs after a reconnect: start it again if so.
   const keepRunning = setInterval(() => {
-    if (stopSignal === undefined && !lostRedis && !worker.isRunning() && !worker.closing) void worker.run().catch(() => undefined);
+    if (!shutdown.stop.aborted && !worker.isRunning() && !worker.closing) void worker.run().catch(() => undefined);
   }, 5000);
   await worker.waitUntilReady().catch((error: unknown) => say(`cannot start: ${messageOf(error)}`));
   say(`taking jobs from queue '${settings.queue}' on ${settings.target.shown}, ${settings.concurrency} at a time, as ${settings.name}`);
@@ -210,39 +107,38 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   await closed;
   await within(presence.stop(), 2000);
   stopWatching();
-  for (const [name, listener] of listeners) io.signals?.off(name, listener);
+  shutdown.dispose();
   clearInterval(watcher);
   clearInterval(keepRunning);
   await executor.close();
   watchdog.close();
   conn.disconnect();
   if (lostRedis) return { exitCode: 255, reraise: undefined };
-  if (handedBack && stopSignal !== undefined) return { exitCode: 128 + signalNumbers[stopSignal], reraise: stopSignal };
+  const signal = shutdown.interruptedBy;
+  if (shutdown.kill.aborted && signal !== undefined) return { exitCode: 128 + signalNumbers[signal], reraise: signal };
   return { exitCode: 0, reraise: undefined };
 }
 
-/** One attempt on this machine: the job's own settings, this worker's slot. */
-function runOne(executor: Executor, data: JobData, slot: number, writer: StreamWriter, kill: AbortSignal): Promise<ExecResult> {
-  const spec = { ...data.spec, seq: data.seq, attempt: data.attempt, slot, env: { ...data.spec.env, ...jobNumbers(data.seq, slot) } };
-  return Promise.resolve(executor.run(spec, { port: writer.port, local: undefined }, { stop: neverAborted, kill }));
+/** The worker's part in each shutdown phase, said as it happens; resolves when the BullMQ worker has closed. */
+function followShutdown(shutdown: Shutdown, worker: Worker, say: (text: string) => void): Promise<void> {
+  return new Promise<void>((closed) => {
+    shutdown.onPhase((phase, reason) => {
+      const signal = (interruptSignals as readonly string[]).includes(reason) ? reason : undefined;
+      if (phase === 'stop') {
+        say(`stopping (${reason}): no new jobs; running ones finish (${reason} again hands them back)`);
+        void worker.close().then(closed, closed);
+        return;
+      }
+      // Killed (shutdown.kill, the jobs' handBack): the running jobs go back to the queue.
+      if (signal !== undefined) say(`${signal} again: killing running jobs and handing them back to the queue`);
+      else void within(worker.close(true), 2000).finally(closed);
+    });
+  });
 }
 
-const neverAborted = new AbortController().signal;
-
-/** Counts an ended job towards a fleet --halt; once reached, halts the run for every worker (now: kills its jobs too). */
-async function applyHalt(conn: Redis, keys: RunKeys, halt: FleetHalt, retried: boolean, result: ExecResult): Promise<void> {
-  // Jobs killed by a halt or cancel do not count, as locally.
-  if (result.canceled) return;
-  const failed = isFailure(result);
-  // A failure that will be retried has not ended the job.
-  if (failed && retried) return;
-  if (halt.why !== 'done' && (halt.why === 'fail') !== failed) return;
-  const counted = await conn.hincrby(keys.tally, halt.why, 1);
-  const hour = 3600 * 1000;
-  const write = conn.multi().pexpire(keys.tally, hour);
-  if (counted >= halt.count) {
-    write.set(keys.halted, halt.now ? 'now' : 'soon', 'PX', hour);
-    if (halt.now) write.set(keys.cancel, '1', 'PX', hour);
-  }
-  await write.exec();
+/** What `qrun status` shows of this worker: refreshed while it runs, deleted when it stops. */
+function publishWorker(conn: Redis, settings: WorkerSettings, mark: string, jobs: WorkerJobs): { readonly stop: () => Promise<void> } {
+  const startedAt = Date.now();
+  const host = hostname();
+  return publish(conn, workerKey(settings.queue, mark), workerTtlMs, () => ({ name: settings.name, host, pid: process.pid, concurrency: settings.concurrency, ...jobs.tally(), startedAt, seenAt: Date.now(), version }) satisfies WorkerPresence);
 }
