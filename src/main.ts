@@ -12,7 +12,7 @@ import type { Job } from './jobs/job.js';
 import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
 import { commandsOf, jobCount, jobStream } from './jobs/job-source.js';
 import { takeLock, type RunLock } from './lock/run-lock.js';
-import { LineEnds } from './output/output-sink.js';
+import { LineEnds } from './output/line-ends.js';
 import { openOutput } from './output/open-output.js';
 import { StreamWriteError } from './output/serial-writer.js';
 import { StdioGuard } from './output/stdio-guard.js';

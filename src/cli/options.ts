@@ -102,6 +102,9 @@ const rawSchema = z.strictObject({
 /** Options as given before validation (CLI strings, or typed values from the library). */
 export type RawOptions = z.input<typeof rawSchema>;
 
+/** Options as validated, before defaults and other spellings are resolved. */
+type ParsedOptions = z.output<typeof rawSchema>;
+
 /**
  * Validates raw options and fills in defaults; throws UsageError naming the first bad option.
  * `names` gives another name for options that did not come from the command line (QRUN_X).
@@ -123,44 +126,13 @@ export function parseOptions(
   }
   // GNU parallel's other spellings: --pipepart is --pipe-part; -n0 is -N0.
   const o = { ...parsed.data, pipePart: parsed.data.pipePart ?? parsed.data.pipepart, ...(parsed.data.maxArgs === 0 && parsed.data.maxReplaceArgs === undefined ? { maxArgs: undefined, maxReplaceArgs: 0 } : {}) };
-  if (o.resume === true && o.resumeFailed === true) throw new UsageError('--resume and --resume-failed cannot be used together');
-  if ((o.resume === true || o.resumeFailed === true) && o.joblog === undefined) {
-    throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs --joblog <file> (the log of the run to resume)`);
-  }
-  if ((o.resume === true || o.resumeFailed === true) && o.joblog === '-') {
-    throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs a --joblog file to read; --joblog - writes the log to stdout`);
-  }
-  if (o.maxArgs !== undefined && o.maxReplaceArgs !== undefined) throw new UsageError('-n and -N both set how many arguments a job takes; give one');
-  if (o.ndjson === true && (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined)) throw new UsageError('-n and -N group plain records; --ndjson records are one job each');
-  if (o.header !== undefined && o.ndjson === true) throw new UsageError('--header names columns of plain records or input sources; it cannot be used with --ndjson');
-  if (o.shuf === true && (o.pipe === true || o.pipePart === true)) throw new UsageError(`--shuf shuffles jobs; ${o.pipe === true ? '--pipe' : '--pipe-part'} blocks keep the input's order`);
-  if (o.shuf === true && (o.resume === true || o.resumeFailed === true)) {
-    throw new UsageError(`--shuf numbers jobs in a new random order each run, so ${o.resume === true ? '--resume' : '--resume-failed'} could not tell which are done`);
-  }
-  if (o.ndjson === true && o.colsep !== undefined) throw new UsageError('--colsep cuts plain records into columns; --ndjson records have fields');
-  if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
-    throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
-  }
+  refuseConflicts(o);
   const slotsOf = (spec: SlotSpec | undefined): number | undefined => (spec === undefined ? undefined : slotCount(spec, cpus, openFiles));
   const [asConcurrency, asJobs] = [slotsOf(o.concurrency), slotsOf(o.jobs)];
   if (asConcurrency !== undefined && asJobs !== undefined && asConcurrency !== asJobs) {
     throw new UsageError(`--jobs is another name for --concurrency; give one, got ${asConcurrency} and ${asJobs}`);
   }
-  if (o.halt !== undefined && o.haltOnError !== undefined) throw new UsageError('--halt-on-error is another name for --halt; give one');
-  if (o.results !== undefined && o.res !== undefined) throw new UsageError('--res is another name for --results; give one');
   const output = o.output ?? 'group';
-  if (output === 'ungroup' && o.keepOrder === true) {
-    throw new UsageError('--keep-order cannot be used with --output ungroup (ungrouped output has no order to keep)');
-  }
-  if (output === 'ungroup' && o.progress === true) {
-    throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
-  }
-  if (o.termSeq !== undefined && o.killAfter !== undefined) throw new UsageError('--kill-after is a short form of --term-seq TERM,<ms>,KILL; give one');
-  if (o.block !== undefined && o.blockSize !== undefined) throw new UsageError('--block-size is another name for --block; give one');
-  if (o.memfree !== undefined && o.memfree < 0) throw new UsageError(`--memfree must be a size of 1 byte or more, got ${o.memfree}`);
-  if ((o.load !== undefined || o.memfree !== undefined) && o.redis !== undefined) {
-    throw new UsageError(`${o.load !== undefined ? '--load' : '--memfree'} watches this machine; with --redis jobs run on the workers' machines (give it to qrun worker)`);
-  }
   const haltSpec = o.halt ?? o.haltOnError;
   const haltPercent = haltSpec !== undefined && haltSpec.when !== 'never' && haltSpec.percent;
   if (haltPercent && (o.pipe === true || o.pipePart === true || o.m === true || o.X === true || o.xargs === true)) {
@@ -232,6 +204,42 @@ export function parseOptions(
     summaryJson: o.summaryJson,
     redis,
   };
+}
+
+/** Options that cannot be given together, or one without the other it needs: a UsageError naming them. */
+function refuseConflicts(o: ParsedOptions): void {
+  if (o.resume === true && o.resumeFailed === true) throw new UsageError('--resume and --resume-failed cannot be used together');
+  if ((o.resume === true || o.resumeFailed === true) && o.joblog === undefined) {
+    throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs --joblog <file> (the log of the run to resume)`);
+  }
+  if ((o.resume === true || o.resumeFailed === true) && o.joblog === '-') {
+    throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs a --joblog file to read; --joblog - writes the log to stdout`);
+  }
+  if (o.maxArgs !== undefined && o.maxReplaceArgs !== undefined) throw new UsageError('-n and -N both set how many arguments a job takes; give one');
+  if (o.ndjson === true && (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined)) throw new UsageError('-n and -N group plain records; --ndjson records are one job each');
+  if (o.header !== undefined && o.ndjson === true) throw new UsageError('--header names columns of plain records or input sources; it cannot be used with --ndjson');
+  if (o.shuf === true && (o.pipe === true || o.pipePart === true)) throw new UsageError(`--shuf shuffles jobs; ${o.pipe === true ? '--pipe' : '--pipe-part'} blocks keep the input's order`);
+  if (o.shuf === true && (o.resume === true || o.resumeFailed === true)) {
+    throw new UsageError(`--shuf numbers jobs in a new random order each run, so ${o.resume === true ? '--resume' : '--resume-failed'} could not tell which are done`);
+  }
+  if (o.ndjson === true && o.colsep !== undefined) throw new UsageError('--colsep cuts plain records into columns; --ndjson records have fields');
+  if (o.ndjson === true && (o.sources?.length ?? 0) > 0) {
+    throw new UsageError('--ndjson reads records from stdin or -a files; ::: and :::: input sources cannot be used with it');
+  }
+  if (o.halt !== undefined && o.haltOnError !== undefined) throw new UsageError('--halt-on-error is another name for --halt; give one');
+  if (o.results !== undefined && o.res !== undefined) throw new UsageError('--res is another name for --results; give one');
+  if (o.output === 'ungroup' && o.keepOrder === true) {
+    throw new UsageError('--keep-order cannot be used with --output ungroup (ungrouped output has no order to keep)');
+  }
+  if (o.output === 'ungroup' && o.progress === true) {
+    throw new UsageError('--progress cannot be used with --output ungroup (jobs write straight to the terminal)');
+  }
+  if (o.termSeq !== undefined && o.killAfter !== undefined) throw new UsageError('--kill-after is a short form of --term-seq TERM,<ms>,KILL; give one');
+  if (o.block !== undefined && o.blockSize !== undefined) throw new UsageError('--block-size is another name for --block; give one');
+  if (o.memfree !== undefined && o.memfree < 0) throw new UsageError(`--memfree must be a size of 1 byte or more, got ${o.memfree}`);
+  if ((o.load !== undefined || o.memfree !== undefined) && o.redis !== undefined) {
+    throw new UsageError(`${o.load !== undefined ? '--load' : '--memfree'} watches this machine; with --redis jobs run on the workers' machines (give it to qrun worker)`);
+  }
 }
 
 function redisOptions(o: {

@@ -79,7 +79,29 @@ function buildProgram(stdout: Writable): Command {
     .usage('[options] [--] [command template...] [::: args... | :::: files...]')
     .argument('[command...]', 'a command template: each record is substituted into it (default: run each record as a shell line)')
     .version(version, '-V, --version', 'print the version and exit')
-    .helpOption('-h, --help', 'show this help and exit')
+    .helpOption('-h, --help', 'show this help and exit');
+  for (const group of [inputOptions, runningOptions, outputOptions, jobControlOptions, reportingOptions, fleetOptions]) group(program);
+  program
+    .optionsGroup('Other:')
+    // Everything after the first template word belongs to the template: qrun gzip -9.
+    .passThroughOptions();
+  program
+    .addHelpText('after', helpTail(program))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      // Help fits an 80-column terminal, whatever the terminal or pipe it goes to.
+      getOutHelpWidth: () => helpWidth,
+      // Errors become a UsageError below, printed once in qrun's own format.
+      writeErr: () => undefined,
+      outputError: () => undefined,
+    });
+  return program;
+}
+
+/** The options of help's 'Input' group. */
+function inputOptions(program: Command): Command {
+  return program
     .optionsGroup('Input:')
     .option('-a, --arg-file <file>', 'read job records from <file> ("-" is stdin); several -a are input sources combined as ::::', collect)
     .option('-0, --null', 'records are separated by NUL bytes instead of newlines')
@@ -94,7 +116,12 @@ function buildProgram(stdout: Writable): Command {
     .option('--block-size <size>', 'another name for --block')
     .option('--recend <text>', 'with --pipe: a record ends with <text> (default: \\n; escapes \\n \\t \\0 work)')
     .option('--recstart <text>', 'with --pipe: a record starts with <text>; blocks are cut only between records')
-    .option('--queue-size <n>', 'jobs read ahead into the bounded queue (default: 2 x concurrency)')
+    .option('--queue-size <n>', 'jobs read ahead into the bounded queue (default: 2 x concurrency)');
+}
+
+/** The options of help's 'Running' group. */
+function runningOptions(program: Command): Command {
+  return program
     .optionsGroup('Running:')
     .option('-c, --concurrency <n>', 'how many jobs run at once (default: number of CPUs)')
     .option('-j, --jobs <n>', 'another name for --concurrency')
@@ -110,7 +137,12 @@ function buildProgram(stdout: Writable): Command {
     .option('--dryrun', 'another name for --dry-run')
     .option('--executor <kind>', 'how jobs start: helper (a small spawn helper, fastest), execa, or auto: the helper where it can run (default: auto)')
     .option('--lock <file>', 'refuse to start (exit 254) while another qrun holds this lock file (cron)')
-    .option('--lock-wait <duration>', 'with --lock: wait this long for the lock before refusing (default: 0)')
+    .option('--lock-wait <duration>', 'with --lock: wait this long for the lock before refusing (default: 0)');
+}
+
+/** The options of help's 'Output' group. */
+function outputOptions(program: Command): Command {
+  return program
     .optionsGroup('Output:')
     .addOption(new Option('--output <mode>', 'group: whole job output at once; line: whole lines; ungroup: as is (default: group)'))
     .option('-k, --keep-order', 'write job output in input order (group and line modes)')
@@ -127,7 +159,12 @@ function buildProgram(stdout: Writable): Command {
     .option('--trim <lr>', 'with --colsep: trim spaces and tabs around columns: n (none), l, r, lr (default: lr, as GNU parallel)')
     .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
     .option('--res <dir>', 'another name for --results')
-    .option('--annotate <kind>', 'github: a ::error:: line per failed job; github-group: also ::group:: around job output; none (default: github when GITHUB_ACTIONS=true)')
+    .option('--annotate <kind>', 'github: a ::error:: line per failed job; github-group: also ::group:: around job output; none (default: github when GITHUB_ACTIONS=true)');
+}
+
+/** The options of help's 'Job control' group. */
+function jobControlOptions(program: Command): Command {
+  return program
     .optionsGroup('Job control:')
     .option('--joblog <file>', "write GNU parallel's job log to <file> (\"-\": stdout)")
     .option('--resume', 'skip jobs the --joblog shows as run; append to it')
@@ -135,7 +172,12 @@ function buildProgram(stdout: Writable): Command {
     .option('--retries <n>', 'run a failed job up to n more times (default: 0)')
     .option('--retry-delay <duration>', 'wait this long before the first retry, doubling each time (default: 0)')
     .option('--halt <spec>', 'stop early: never, now|soon,fail|success|done=N or =N% (default: never)')
-    .option('--halt-on-error <spec>', 'another name for --halt')
+    .option('--halt-on-error <spec>', 'another name for --halt');
+}
+
+/** The options of help's 'Progress, summary and logging' group. */
+function reportingOptions(program: Command): Command {
+  return program
     .optionsGroup('Progress, summary and logging:')
     .option('--progress', 'show a live status line on stderr (default: when stderr is a terminal and CI is unset)')
     .option('--no-progress', 'never show the status line')
@@ -145,29 +187,19 @@ function buildProgram(stdout: Writable): Command {
     .option('--metrics-file <path>', 'write queue metrics to <path> as OpenMetrics text (node_exporter textfile)')
     .option('--report <file.html>', 'write an HTML report of the run (timeline, failures, run times) when it ends, however it ends')
     .option('--log-file <path>', 'append a structured NDJSON log of the run to <path>')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (nothing logged) (default: info)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (nothing logged) (default: info)');
+}
+
+/** The options of help's 'Fleet (jobs run on `qrun worker`s through Redis)' group. */
+function fleetOptions(program: Command): Command {
+  return program
     .optionsGroup('Fleet (jobs run on `qrun worker`s through Redis):')
     .option('--redis <url>', 'send jobs to `qrun worker`s through this Redis (redis://, rediss://)')
     .option('--queue <name>', 'the queue the workers take jobs from (default: qrun)')
     .option('--wait-workers <duration>', 'exit 255 if no worker takes a job for this long (default: wait)')
     .option('--run-ttl <duration>', "workers stop this run's jobs when qrun has been gone this long (default: 10s)")
     .option('--reconnect-timeout <duration>', 'a lost Redis connection that is not back after this long fails the run (default: 15s)')
-    .option('--redis-password-file <file>', "the Redis password, read from the file's first line (or REDISCLI_AUTH): kept out of ps, unlike one in the URL")
-    .optionsGroup('Other:')
-    // Everything after the first template word belongs to the template: qrun gzip -9.
-    .passThroughOptions();
-  program
-    .addHelpText('after', helpTail(program))
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => stdout.write(text),
-      // Help fits an 80-column terminal, whatever the terminal or pipe it goes to.
-      getOutHelpWidth: () => helpWidth,
-      // Errors become a UsageError below, printed once in qrun's own format.
-      writeErr: () => undefined,
-      outputError: () => undefined,
-    });
-  return program;
+    .option('--redis-password-file <file>', "the Redis password, read from the file's first line (or REDISCLI_AUTH): kept out of ps, unlike one in the URL");
 }
 
 /** One option as help, the man page and shell completions describe it. */

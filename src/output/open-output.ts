@@ -8,7 +8,8 @@ import type { PrivateDir } from '../private-dir.js';
 import type { RunOptions } from '../run-options.js';
 import { CaptureFiles } from './capture-files.js';
 import { MemoryBudget } from './output-buffer.js';
-import { OutputSink, type LineEnds } from './output-sink.js';
+import type { LineEnds } from './line-ends.js';
+import { OutputSink } from './output-sink.js';
 import { SpillFile } from './spill-file.js';
 import type { StdioGuard } from './stdio-guard.js';
 

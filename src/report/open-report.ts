@@ -5,7 +5,7 @@
 import { ExitCode, messageOf } from '../errors.js';
 import type { Disposals } from '../disposals.js';
 import type { Job } from '../jobs/job.js';
-import type { LineEnds } from '../output/output-sink.js';
+import type { LineEnds } from '../output/line-ends.js';
 import type { RunOptions } from '../run-options.js';
 import type { QueueWaits } from '../pool/queue-waits.js';
 import type { Shutdown } from '../shutdown/shutdown.js';

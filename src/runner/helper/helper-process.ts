@@ -20,6 +20,51 @@ interface Waiting {
   ended?: (end: HelperEnd) => void;
 }
 
+/** The jobs sent to the helper that wait for its word: their start, then their end. */
+class Waiters {
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+
+  /** The id of the next job. */
+  newId(): number {
+    return ++this.nextId;
+  }
+
+  /** Sends job `id` and waits for its start. */
+  wait(id: number, send: () => void): Promise<HelperStart> {
+    return new Promise<HelperStart>((resolve) => {
+      this.waiting.set(id, { started: resolve });
+      send();
+    });
+  }
+
+  /** The helper's word about a job. */
+  dispatch(event: HelperEvent): void {
+    const entry = this.waiting.get(event.id);
+    if (entry === undefined) return;
+    if (event.kind === 'started') {
+      const ended = new Promise<HelperEnd>((resolve) => (entry.ended = resolve));
+      entry.started?.({ kind: 'started', pid: event.pid, ended });
+      entry.started = undefined;
+    } else if (event.kind === 'failed') {
+      this.waiting.delete(event.id);
+      entry.started?.({ kind: 'failed', errno: event.errno });
+    } else {
+      this.waiting.delete(event.id);
+      entry.ended?.({ kind: 'ended', status: event.status, groupEmpty: event.groupEmpty });
+    }
+  }
+
+  /** The helper is gone: every job still waiting is told it was lost. */
+  loseAll(): void {
+    for (const entry of this.waiting.values()) {
+      entry.started?.({ kind: 'lost' });
+      entry.ended?.({ kind: 'lost' });
+    }
+    this.waiting.clear();
+  }
+}
+
 /** A live helper. */
 export interface SpawnHelper {
   /** Starts a job; throws if a field holds a NUL byte. */
@@ -52,40 +97,20 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   }
   const input = subprocess.stdin as Writable;
   const events = subprocess.stdio[3] as Readable;
-  const waiting = new Map<number, Waiting>();
+  const waiters = new Waiters();
   const decoder = new EventDecoder();
-  let nextId = 0;
   let dead = false;
   let closing = false;
 
   const die = (reason: string): void => {
     if (dead) return;
     dead = true;
-    for (const entry of waiting.values()) {
-      entry.started?.({ kind: 'lost' });
-      entry.ended?.({ kind: 'lost' });
-    }
-    waiting.clear();
+    waiters.loseAll();
     onDeath(reason);
-  };
-  const dispatch = (event: HelperEvent): void => {
-    const entry = waiting.get(event.id);
-    if (entry === undefined) return;
-    if (event.kind === 'started') {
-      const ended = new Promise<HelperEnd>((resolve) => (entry.ended = resolve));
-      entry.started?.({ kind: 'started', pid: event.pid, ended });
-      entry.started = undefined;
-    } else if (event.kind === 'failed') {
-      waiting.delete(event.id);
-      entry.started?.({ kind: 'failed', errno: event.errno });
-    } else {
-      waiting.delete(event.id);
-      entry.ended?.({ kind: 'ended', status: event.status, groupEmpty: event.groupEmpty });
-    }
   };
   events.on('data', (chunk: Buffer) => {
     try {
-      for (const event of decoder.push(chunk)) dispatch(event);
+      for (const event of decoder.push(chunk)) waiters.dispatch(event);
     } catch (error) {
       subprocess.kill('SIGKILL');
       die((error as Error).message);
@@ -106,12 +131,9 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
     helper: {
       start: (job) => {
         if (dead || closing) return Promise.resolve({ kind: 'lost' });
-        const id = ++nextId;
+        const id = waiters.newId();
         const bytes = encodeJob({ ...job, id });
-        return new Promise<HelperStart>((resolve) => {
-          waiting.set(id, { started: resolve });
-          input.write(bytes);
-        });
+        return waiters.wait(id, () => input.write(bytes));
       },
       dead: () => dead || closing,
       close: async () => {
