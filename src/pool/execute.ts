@@ -6,7 +6,8 @@ import type { OutputFrame } from '../output/frames.js';
 import type { WrittenCallback } from '../output/output-sink.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { RunJob } from './run-job.js';
-import { sleep, type Pacer } from './pacer.js';
+import { sleep } from '../clock.js';
+import type { Pacer } from './pacer.js';
 
 /** The part of the output sink a worker drives. */
 export interface JobOutputControl {

@@ -1,20 +1,7 @@
 // --delay: keeps job starts at least a given time apart, across all workers.
 
+import { sleep, systemClock, type Clock } from '../clock.js';
 import { unlessAborted } from './abortable.js';
-
-/** Sleeps `ms`, or less if `signal` aborts first. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Called once the job has started (or will not start after all): the next one may take its turn. */
 export type Started = () => void;
@@ -30,7 +17,7 @@ export class Pacer {
 
   constructor(
     private readonly delayMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Waits for this start's turn; undefined if `signal` aborted meanwhile (start nothing). */
@@ -41,15 +28,15 @@ export class Pacer {
     this.turn = new Promise((resolve) => (release = resolve));
     await unlessAborted(previous, signal, undefined);
     // A timer may fire a little early by the wall clock: wait until the delay has really passed.
-    for (let left = this.lastStart + this.delayMs - this.now(); left > 0 && !signal.aborted; left = this.lastStart + this.delayMs - this.now()) {
-      await sleep(left, signal);
+    for (let left = this.lastStart + this.delayMs - this.clock.now(); left > 0 && !signal.aborted; left = this.lastStart + this.delayMs - this.clock.now()) {
+      await sleep(left, signal, this.clock);
     }
     if (signal.aborted) {
       release();
       return undefined;
     }
     return () => {
-      this.lastStart = this.now();
+      this.lastStart = this.clock.now();
       release();
     };
   }

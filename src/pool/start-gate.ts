@@ -1,6 +1,6 @@
 // --load and --memfree: a job starts only while the machine has room for it.
 
-import { sleep } from './pacer.js';
+import { sleep, systemClock, type Clock } from '../clock.js';
 import type { SystemReadings } from './system-load.js';
 
 /** The limits a start waits for. */
@@ -38,6 +38,7 @@ export class StartGate {
     /** Told once when starts are first held back (a line on stderr). */
     private readonly notice: (why: string) => void,
     private readonly intervalMs = 500,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Resolves true when a job may start, false if `signal` aborted first. */
@@ -48,7 +49,7 @@ export class StartGate {
         this.told = true;
         this.notice(`waiting to start jobs: ${why}`);
       }
-      await sleep(this.intervalMs, signal);
+      await sleep(this.intervalMs, signal, this.clock);
     }
     return !signal.aborted;
   }

@@ -1,6 +1,7 @@
 // Signals -> shutdown phases. The first signal stops new jobs; the second terminates running ones.
 
 import { setMaxListeners } from 'node:events';
+import { systemClock, type Clock } from '../clock.js';
 import { interruptSignals, messageOf, type InterruptSignal } from '../errors.js';
 
 /** The part of `process` shutdown listens to (passed in, so tests can use an EventEmitter). */
@@ -30,7 +31,7 @@ export class Shutdown {
   failure: string | undefined;
   /** When --grace ends after the first signal (Date.now() ms), if it is running. */
   graceEndsAt: number | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
+  private graceTimer: unknown;
   private readonly phaseListeners: PhaseListener[] = [];
 
   /**
@@ -40,6 +41,7 @@ export class Shutdown {
   constructor(
     private readonly source: SignalSource | undefined,
     private readonly graceMs: number | undefined = undefined,
+    private readonly clock: Clock = systemClock,
   ) {
     // Every running job listens to `kill` (and a pacer wait to `stop`): hundreds at -c 256.
     setMaxListeners(Infinity, this.stopping.signal, this.killing.signal);
@@ -90,13 +92,13 @@ export class Shutdown {
       this.terminate('grace');
       return;
     }
-    this.graceEndsAt = Date.now() + this.graceMs;
-    this.graceTimer = setTimeout(() => this.terminate('grace'), this.graceMs);
+    this.graceEndsAt = this.clock.now() + this.graceMs;
+    this.graceTimer = this.clock.setTimeout(() => this.terminate('grace'), this.graceMs);
   }
 
   /** Stops taking jobs and terminates the running ones at once. */
   terminate(reason: string): void {
-    clearTimeout(this.graceTimer);
+    this.clock.clearTimeout(this.graceTimer);
     this.graceEndsAt = undefined;
     if (!this.stopping.signal.aborted) this.stopping.abort(reason);
     if (this.killing.signal.aborted) return;
@@ -129,7 +131,7 @@ export class Shutdown {
 
   /** Removes the signal listeners; call on every exit path. */
   dispose(): void {
-    clearTimeout(this.graceTimer);
+    this.clock.clearTimeout(this.graceTimer);
     for (const [signal, listener] of this.listeners) this.source?.off(signal, listener);
     this.listeners.clear();
   }

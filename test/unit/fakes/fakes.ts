@@ -112,3 +112,40 @@ export function eventLog(): { readonly emit: (event: RunEvent) => void; readonly
   const events: RunEvent[] = [];
   return { emit: (event) => void events.push(event), events, kinds: () => events.map((event) => event.kind) };
 }
+
+/** A clock the test moves by hand: timers fire, in time order, only within `advance`. */
+export class ManualClock {
+  private time = 1_700_000_000_000;
+  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+  private nextId = 0;
+
+  readonly now = (): number => this.time;
+
+  readonly setTimeout = (callback: () => void, ms: number): unknown => {
+    const id = ++this.nextId;
+    this.timers.set(id, { at: this.time + ms, callback });
+    return id;
+  };
+
+  readonly clearTimeout = (timer: unknown): void => void this.timers.delete(timer as number);
+
+  /** Timers still waiting. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Moves time on by `ms`, firing each timer due on the way (and letting promises settle after each). */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const due = [...this.timers.entries()].filter(([, timer]) => timer.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (due === undefined) break;
+      this.timers.delete(due[0]);
+      this.time = Math.max(this.time, due[1].at);
+      due[1].callback();
+    }
+    this.time = end;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

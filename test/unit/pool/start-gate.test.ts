@@ -11,6 +11,7 @@ import { parseOptions } from '../../../src/cli/options.js';
 import { runQrun } from '../../../src/main.js';
 import { Evictions, watchMemory } from '../../../src/pool/memory-watch.js';
 import { StartGate, heldBack } from '../../../src/pool/start-gate.js';
+import { ManualClock } from '../fakes/fakes.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-unit-gate-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -30,10 +31,15 @@ describe('StartGate (--load, --memfree)', () => {
     assert.equal(heldBack({ maxLoad: undefined, memFree: gb }, { load: () => 0, freeBytes: () => gb / 2 }), '512 MB of memory is free, --memfree is 1024 MB');
     assert.equal(heldBack({ maxLoad: undefined, memFree: gb }, { load: () => 0, freeBytes: () => gb }), undefined);
     const stop = new AbortController();
-    const gate = new StartGate({ maxLoad: undefined, memFree: gb }, { load: () => 0, freeBytes: () => 0 }, () => undefined, 1);
+    const clock = new ManualClock();
+    let checks = 0;
+    const gate = new StartGate({ maxLoad: undefined, memFree: gb }, { load: () => 0, freeBytes: () => (checks++, 0) }, () => undefined, 100, clock);
     const waiting = gate.wait(stop.signal);
-    setTimeout(() => stop.abort(), 20);
+    await clock.advance(1000);
+    assert.equal(checks, 11, 'checked again every 100 ms');
+    stop.abort();
     assert.equal(await waiting, false);
+    assert.equal(clock.pending, 0);
   });
 });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { Shutdown } from '../../../src/shutdown/shutdown.js';
+import { ManualClock } from '../fakes/fakes.js';
 
 describe('Shutdown', () => {
   it('first signal stops, second kills; listeners are removed on dispose', () => {
@@ -41,21 +42,24 @@ describe('Shutdown', () => {
   it('--grace: the first signal starts it; when it ends, running jobs are killed; a second signal ends it early', async () => {
     const signals = new EventEmitter();
     const phases: string[] = [];
-    const shutdown = new Shutdown(signals, 30);
+    const clock = new ManualClock();
+    const shutdown = new Shutdown(signals, 30, clock);
     shutdown.onPhase((phase, reason) => phases.push(`${phase}:${reason}`));
     signals.emit('SIGINT');
-    assert.ok(shutdown.graceEndsAt !== undefined);
+    assert.equal(shutdown.graceEndsAt, clock.now() + 30);
+    await clock.advance(29);
     assert.equal(shutdown.kill.aborted, false);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await clock.advance(1);
     assert.deepEqual(phases, ['stop:SIGINT', 'kill:grace']);
     assert.equal(shutdown.graceEndsAt, undefined);
     shutdown.dispose();
 
-    const early = new Shutdown(signals, 10_000);
+    const early = new Shutdown(signals, 10_000, clock);
     signals.emit('SIGTERM');
     signals.emit('SIGTERM');
     assert.equal(early.kill.aborted, true);
     assert.equal(early.graceEndsAt, undefined, 'the timer is cleared');
+    assert.equal(clock.pending, 0);
     early.dispose();
   });
 
