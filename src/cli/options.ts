@@ -237,6 +237,9 @@ function refuseConflicts(o: ParsedOptions): void {
   if (o.termSeq !== undefined && o.killAfter !== undefined) throw new UsageError('--kill-after is a short form of --term-seq TERM,<ms>,KILL; give one');
   if (o.block !== undefined && o.blockSize !== undefined) throw new UsageError('--block-size is another name for --block; give one');
   if (o.memfree !== undefined && o.memfree < 0) throw new UsageError(`--memfree must be a size of 1 byte or more, got ${o.memfree}`);
+  if ((o.concurrency !== undefined || o.jobs !== undefined) && o.redis !== undefined) {
+    throw new UsageError(`${o.concurrency !== undefined ? '--concurrency' : '--jobs'} sets how many jobs run at once on this machine; with --redis each worker sets its own (qrun worker -c N), and --queue-size how many jobs are in flight`);
+  }
   if ((o.load !== undefined || o.memfree !== undefined) && o.redis !== undefined) {
     throw new UsageError(`${o.load !== undefined ? '--load' : '--memfree'} watches this machine; with --redis jobs run on the workers' machines (give it to qrun worker)`);
   }

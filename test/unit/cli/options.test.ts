@@ -172,8 +172,10 @@ describe('options', () => {
 });
 
 describe('fleet options', () => {
-  it('--redis: the window is --queue-size (default 1000), not -c; defaults for the queue and timeouts', () => {
-    const options = fromArgv('--redis', 'redis://:pw@h:1', '-c', '3');
+  it('--redis: the window is --queue-size (default 1000); -c is refused (each worker has its own); defaults for the queue and timeouts', () => {
+    assert.throws(() => fromArgv('--redis', 'redis://h:1', '-c', '3'), /^UsageError: --concurrency sets how many jobs run at once on this machine; with --redis each worker sets its own \(qrun worker -c N\), and --queue-size how many jobs are in flight$/);
+    assert.throws(() => fromArgv('--redis', 'redis://h:1', '-j', '3'), /^UsageError: --jobs sets how many jobs run at once on this machine; with --redis/);
+    const options = fromArgv('--redis', 'redis://:pw@h:1');
     assert.equal(options.concurrency, 1000);
     assert.equal(options.queueSize, 1000);
     assert.deepEqual(options.redis, { target: { url: 'redis://:pw@h:1', shown: 'redis://:***@h:1' }, queue: 'qrun', waitWorkersMs: undefined, runTtlMs: 10_000, reconnectMs: 15_000 });
