@@ -79,8 +79,10 @@ export interface RunParams {
   halt?: HaltSpecText;
   delay?: Duration;
   dryRun?: boolean;
-  /** A results directory, or one table: `<file>.json`, `.csv` or `.tsv` (GNU parallel's format; `-.json`: `stdout`). */
+  /** A results directory in GNU parallel's layout (`<dir>/1/<value>/{seq,stdout,stderr}`; job output then goes there only), or one table: `<file>.json`, `.csv` or `.tsv` (`-.json`: `stdout`). */
   results?: string;
+  /** A results directory by job number: `<dir>/<seq>/{stdout,stderr,result.json}`; job output is printed too. */
+  resultsSeq?: string;
   /** Start a job only while the 1-minute load average is below this (a number, or `"80%"` of the CPUs). */
   load?: number | `${number}%`;
   /** Start a job only while this much memory is free (`"2G"`); under half of it the youngest job is killed (and retried if `retries` allows). */

@@ -96,7 +96,10 @@ export interface RunOptions {
   readonly halt: HaltSpec;
   readonly delayMs: number;
   readonly dryRun: boolean;
+  /** --results: a table (.json/.csv/.tsv), or a directory (GNU's layout, or qrun's by job number with `resultsBySeq`). */
   readonly results: string | undefined;
+  /** --results-seq: the directory holds <seq>/{stdout,stderr,result.json}, and job output is printed too. */
+  readonly resultsBySeq: boolean;
   /** Where the summary goes as JSON ("-": stdout), if anywhere. */
   readonly summaryJson: string | undefined;
   /** Fleet mode: jobs go to workers through this Redis (undefined: run them here). */

@@ -90,6 +90,7 @@ const rawSchema = z.strictObject({
   xapply: z.optional(flag('--xapply')),
   results: z.optional(text('--results')),
   res: z.optional(text('--res')),
+  resultsSeq: z.optional(text('--results-seq')),
   summaryJson: z.optional(text('--summary-json')),
   redis: z.optional(text('--redis')),
   queue: z.optional(text('--queue')),
@@ -127,6 +128,11 @@ export function parseOptions(
   // GNU parallel's other spellings: --pipepart is --pipe-part; -n0 is -N0.
   const o = { ...parsed.data, pipePart: parsed.data.pipePart ?? parsed.data.pipepart, ...(parsed.data.maxArgs === 0 && parsed.data.maxReplaceArgs === undefined ? { maxArgs: undefined, maxReplaceArgs: 0 } : {}) };
   refuseConflicts(o);
+  // -c given to a submitter would not say how many run; QRUN_CONCURRENCY is the workers' (the same environment may serve both).
+  const slotsGiven = (['concurrency', 'jobs'] as const).find((key) => o[key] !== undefined && names[key] === undefined);
+  if (slotsGiven !== undefined && o.redis !== undefined) {
+    throw new UsageError(`--${slotsGiven} sets how many jobs run at once on this machine; with --redis each worker sets its own (qrun worker -c N), and --queue-size how many jobs are in flight`);
+  }
   const slotsOf = (spec: SlotSpec | undefined): number | undefined => (spec === undefined ? undefined : slotCount(spec, cpus, openFiles));
   const [asConcurrency, asJobs] = [slotsOf(o.concurrency), slotsOf(o.jobs)];
   if (asConcurrency !== undefined && asJobs !== undefined && asConcurrency !== asJobs) {
@@ -200,7 +206,8 @@ export function parseOptions(
     dryRun: o.dryRun ?? o.dryrun ?? false,
     // -X, and -N as GNU parallel has it: a word holding {} is repeated per argument.
     contextReplace: o.X === true || (o.maxReplaceArgs !== undefined && o.m !== true && o.xargs !== true),
-    results: o.results ?? o.res,
+    results: o.results ?? o.res ?? o.resultsSeq,
+    resultsBySeq: o.resultsSeq !== undefined,
     summaryJson: o.summaryJson,
     redis,
   };
@@ -228,6 +235,8 @@ function refuseConflicts(o: ParsedOptions): void {
   }
   if (o.halt !== undefined && o.haltOnError !== undefined) throw new UsageError('--halt-on-error is another name for --halt; give one');
   if (o.results !== undefined && o.res !== undefined) throw new UsageError('--res is another name for --results; give one');
+  if (o.resultsSeq !== undefined && (o.results ?? o.res) !== undefined) throw new UsageError('--results-seq and --results both say where results go; give one');
+  if (o.resultsSeq !== undefined && /\.(json|csv|tsv)$/i.test(o.resultsSeq)) throw new UsageError(`--results-seq takes a directory; for a table give --results ${o.resultsSeq}`);
   if (o.output === 'ungroup' && o.keepOrder === true) {
     throw new UsageError('--keep-order cannot be used with --output ungroup (ungrouped output has no order to keep)');
   }
@@ -237,9 +246,6 @@ function refuseConflicts(o: ParsedOptions): void {
   if (o.termSeq !== undefined && o.killAfter !== undefined) throw new UsageError('--kill-after is a short form of --term-seq TERM,<ms>,KILL; give one');
   if (o.block !== undefined && o.blockSize !== undefined) throw new UsageError('--block-size is another name for --block; give one');
   if (o.memfree !== undefined && o.memfree < 0) throw new UsageError(`--memfree must be a size of 1 byte or more, got ${o.memfree}`);
-  if ((o.concurrency !== undefined || o.jobs !== undefined) && o.redis !== undefined) {
-    throw new UsageError(`${o.concurrency !== undefined ? '--concurrency' : '--jobs'} sets how many jobs run at once on this machine; with --redis each worker sets its own (qrun worker -c N), and --queue-size how many jobs are in flight`);
-  }
   if ((o.load !== undefined || o.memfree !== undefined) && o.redis !== undefined) {
     throw new UsageError(`${o.load !== undefined ? '--load' : '--memfree'} watches this machine; with --redis jobs run on the workers' machines (give it to qrun worker)`);
   }

@@ -157,7 +157,8 @@ function outputOptions(program: Command): Command {
     .option('--xargs', 'as -m, without spreading the last arguments')
     .option('-s, --max-chars <n>', 'with -m, -X, --xargs: command lines stay shorter than <n> bytes (default: 63664, as GNU parallel on Linux)')
     .option('--trim <lr>', 'with --colsep: trim spaces and tabs around columns: n (none), l, r, lr (default: lr, as GNU parallel)')
-    .option('--results <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/")
+    .option('--results <dir>', "save each job's output in <dir>/1/<value>/…/{seq,stdout,stderr} (GNU's layout; replacement strings make the path), or as rows of <dir>.json/.csv/.tsv; not printed")
+    .option('--results-seq <dir>', "save each job's stdout, stderr and result.json in <dir>/<seq>/, and print its output too")
     .option('--res <dir>', 'another name for --results')
     .option('--annotate <kind>', 'github: a ::error:: line per failed job; github-group: also ::group:: around job output; none (default: github when GITHUB_ACTIONS=true)');
 }

@@ -10,6 +10,7 @@ import { StreamWriteError, writeChunk } from '../output/serial-writer.js';
 import type { StdioGuard } from '../output/stdio-guard.js';
 import { Joblog } from './joblog.js';
 import { cutJoblog, readResumeSet, type ResumeState } from './resume.js';
+import { GnuResults } from './gnu-results.js';
 import { ResultsWriter, type Results } from './results.js';
 import { isStdoutTable, ResultsTable, resultsFile, tableFormat } from './results-table.js';
 
@@ -42,7 +43,7 @@ export async function openRecording(options: RunOptions, deps: RecordingDeps, di
   const table = options.results === undefined ? undefined : tableFormat(options.results);
   // A --results file is opened (truncated) before any job runs; `-.json` etc. go to stdout.
   const tableFile = table !== undefined && options.results !== undefined && !isStdoutTable(options.results) ? disposals.add(resultsFile(options.results), (file) => file.close()) : undefined;
-  const dirResults = options.results !== undefined && table === undefined ? new ResultsWriter(options.results) : undefined;
+  const dirResults = options.results === undefined || table !== undefined ? undefined : options.resultsBySeq ? new ResultsWriter(options.results) : new GnuResults(options.results, deps.names);
   const joblog = await openJoblog(options, deps);
   if (joblog !== undefined) disposals.defer(() => joblog.close());
   const results: Results | undefined =

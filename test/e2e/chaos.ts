@@ -122,7 +122,12 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
         const result = await submitter.done;
         printed.push(result.stdout);
         said.push(result.stderr);
+        const runsBefore = new Set(aliveRuns(redis));
         submitter = submit(true);
+        // The next fault strikes once the new submitter is connected: qrun refuses to start (255) when
+        // Redis cannot be reached at its start, so a Redis restart must not land on its first connect.
+        const restarted = submitter;
+        await until(() => restarted.child.exitCode !== null || aliveRuns(redis).some((key) => !runsBefore.has(key)), 'the new submitter to connect', 60_000);
       } else if (kind === 'redis') {
         await redis.restart(Math.floor(200 + next() * 800));
       } else {
@@ -172,4 +177,9 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
     await stopWorkers(workers);
     redis.stop();
   }
+}
+
+/** The liveness keys of the runs Redis holds now. */
+function aliveRuns(redis: TestRedis): string[] {
+  return redis.cli('--raw', 'keys', '{qrun}:*:run:*:alive').split('\n').filter(Boolean);
 }

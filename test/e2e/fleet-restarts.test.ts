@@ -104,12 +104,13 @@ describe('fleet: --halt as locally', { skip }, () => {
         const last = (marks: string): string => `touch ${marks}/ending; sleep 0.5; ${halt.includes('fail') ? 'exit 1' : 'true'}`;
         const first = (marks: string): string[] => (halt.includes('fail') ? [last(marks)] : ['sleep 0.1', last(marks)]);
         const input = (marks: string): string => [...first(marks), ...Array.from({ length: 5 }, (_, i) => `touch ${marks}/${i + 1}; echo ran ${i + 1}`)].join('\n');
-        const args = ['-c', '1', '--halt', halt, '--joblog'];
+        // -c 1 locally; in the fleet the one worker's -c 1 (the submitter takes no -c).
+        const args = ['--halt', halt, '--joblog'];
         const localMarks = mkdtempSync(join(scratch, 'halt-local-'));
         const fleetMarks = mkdtempSync(join(scratch, 'halt-fleet-'));
         const localLog = `${localMarks}.jl`;
         const fleetLog = `${fleetMarks}.jl`;
-        const local = await runQrun([...args, localLog], { input: input(localMarks) });
+        const local = await runQrun(['-c', '1', ...args, localLog], { input: input(localMarks) });
         const submitter = new Qrun(['--redis', redis.url, ...args, fleetLog], { input: input(fleetMarks) });
         await until(() => existsSync(join(fleetMarks, 'ending')), 'the job that reaches the halt');
         submitter.kill('SIGSTOP');

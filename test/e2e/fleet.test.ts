@@ -52,8 +52,8 @@ describe('fleet: the same job list through workers as locally', { skip }, () => 
     try {
       const [localLog, fleetLog] = [join(scratch, 'local.jl'), join(scratch, 'fleet.jl')];
       const [localResults, fleetResults] = [join(scratch, 'local-results'), join(scratch, 'fleet-results')];
-      const local = await runQrun(['-k', '-c', '4', '--joblog', localLog, '--results', localResults], { input: jobs });
-      const fleet = await runQrun(['--redis', redis.url, '-k', '--joblog', fleetLog, '--results', fleetResults], { input: jobs });
+      const local = await runQrun(['-k', '-c', '4', '--joblog', localLog, '--results-seq', localResults], { input: jobs });
+      const fleet = await runQrun(['--redis', redis.url, '-k', '--joblog', fleetLog, '--results-seq', fleetResults], { input: jobs });
       assert.equal(fleet.code, local.code);
       assert.equal(fleet.code, 2);
       assert.ok(fleet.stdout.equals(local.stdout), 'the same stdout bytes');
@@ -201,7 +201,7 @@ describe('fleet: faults', { skip }, () => {
     const first = await startWorker(redis, ['-c', '2', '--lock-duration', '1s', '--name', 'doomed']);
     // The first run of each job prints a line, then hangs; the run after it prints another and ends.
     const input = ['1', '2'].map(() => `if [ -e ${marks}/$QRUN_SEQ ]; then echo rerun $QRUN_SEQ; else touch ${marks}/$QRUN_SEQ; echo lost $QRUN_SEQ; sleep ${sleep} & wait; fi`).join('\n');
-    const submitter = new Qrun(['--redis', redis.url, '-k', '--results', results], { input });
+    const submitter = new Qrun(['--redis', redis.url, '-k', '--results-seq', results], { input });
     let second: Qrun | undefined;
     try {
       // The lost runs' lines have reached the submitter (its results files hold them).

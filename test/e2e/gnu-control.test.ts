@@ -101,8 +101,8 @@ describe("GNU parallel's other spellings", () => {
     const dir = join(scratch, 'res');
     const result = await runQrun(['-q', '--res', dir, 'echo', ':::', 'x']);
     assert.equal(result.code, 0);
-    assert.ok(existsSync(join(dir, '1', 'stdout')));
-    assert.equal(readFileSync(join(dir, '1', 'stdout'), 'utf8'), 'x\n');
+    assert.equal(result.stdout.toString(), '');
+    assert.equal(readFileSync(join(dir, '1', 'x', 'stdout'), 'utf8'), 'x\n');
     const twice = await runQrun(['--res', dir, '--results', dir, 'true']);
     assert.equal(twice.code, 255);
     assert.equal(twice.stderr, 'qrun: --res is another name for --results; give one; see qrun --help\n');

@@ -264,9 +264,9 @@ describe('NDJSON records', () => {
 });
 
 describe('results', () => {
-  it('saves stdout, stderr and result.json per job, readable only by the user', async () => {
+  it('--results-seq saves stdout, stderr and result.json per job, readable only by the user, and prints the output too', async () => {
     const dir = join(scratch, 'results');
-    const result = await runQrun(['-q', '--results', dir, '--output', 'ungroup'], { input: 'echo out; echo err >&2\nexit 4\n' });
+    const result = await runQrun(['-q', '--results-seq', dir, '--output', 'ungroup'], { input: 'echo out; echo err >&2\nexit 4\n' });
     assert.equal(result.code, 1);
     assert.equal(result.stdout.toString(), 'out\n');
     assert.equal(readFileSync(join(dir, '1', 'stdout'), 'utf8'), 'out\n');
@@ -283,7 +283,7 @@ describe('results in every output mode', () => {
   for (const mode of ['group', 'line', 'ungroup']) {
     it(`--output ${mode}: the results files hold what the job printed`, async () => {
       const dir = join(scratch, `results-${mode}`);
-      const result = await runQrun(['-q', '--results', dir, '--output', mode], { input: 'echo out; echo err >&2\n' });
+      const result = await runQrun(['-q', '--results-seq', dir, '--output', mode], { input: 'echo out; echo err >&2\n' });
       assert.equal(result.code, 0);
       assert.equal(result.stdout.toString(), 'out\n');
       assert.equal(readFileSync(join(dir, '1', 'stdout'), 'utf8'), 'out\n');

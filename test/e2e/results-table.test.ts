@@ -2,7 +2,7 @@
 // through the real `parallel`, compared byte for byte but for the start times and runtimes.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -94,5 +94,65 @@ describe('--results <file>.json/.csv/.tsv, compared with GNU parallel', { concur
     assert.equal(result.code, 255);
     assert.match(result.stderr, /^qrun: --results '\/nonexistent\/dir\/out.json' cannot be written: ENOENT.*\n$/);
     assert.equal(result.stdout.length, 0);
+  });
+});
+
+/** Every file under `dir` with its content, sorted by path ("path: content"). */
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (at: string, rel: string): void => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      const name = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(path, name);
+      else out.push(`${name}: ${JSON.stringify(readFileSync(path, 'utf8'))}`);
+    }
+  };
+  if (existsSync(dir)) walk(dir, '');
+  return out.sort();
+}
+
+let dirRuns = 0;
+/** Both tools with `--results <name>` in directories of their own: the same tree, stdout and status. */
+async function sameTree(name: string, args: readonly string[], input = ''): Promise<string[]> {
+  dirRuns++;
+  const run = async (tool: 'qrun' | 'gnu') => {
+    const cwd = join(scratch, `tree-${tool}-${dirRuns}`);
+    mkdirSync(cwd);
+    const r = tool === 'qrun' ? await ran(process.execPath, [qrunBin, '-k', '--results', name, ...args], input, cwd) : await ran('parallel', ['--will-cite', '-k', '--results', name, ...args], input, cwd);
+    return { tree: tree(cwd), stdout: r.stdout, status: r.status };
+  };
+  const [qrun, gnu] = await Promise.all([run('qrun'), run('gnu')]);
+  assert.deepEqual(qrun.tree, gnu.tree, `qrun --results ${name} ${args.join(' ')}`);
+  assert.equal(qrun.stdout, gnu.stdout);
+  assert.equal(qrun.status, gnu.status);
+  return qrun.tree;
+}
+
+describe("--results DIR in GNU parallel's layout, compared with GNU parallel", { concurrency: 3 }, () => {
+  it('DIR/1/<value>/2/<value>/{seq,stdout,stderr} per job, nothing on stdout', async () => {
+    const files = await sameTree('out', ['echo {1} {2}; echo e{1} >&2', ':::', 'I', 'II', ':::', 'III', 'IIII']);
+    assert.ok(files.includes('out/1/I/2/III/stdout: "I III\\n"'));
+    assert.ok(files.includes('out/1/II/2/IIII/seq: "4"'));
+  });
+
+  it('--header names the levels; a slash in a value is written \\_; input lines and failing jobs too', async () => {
+    await sameTree('out', ['--header', ':', 'echo {a}', ':::', 'a', '1', '2']);
+    await sameTree('out', ['echo', ':::', 'a/b', 'x%y']);
+    await sameTree('res', ['echo {}; exit 2'], 'l1\nl2\n');
+  });
+
+  it('replacement strings make the path: a file with .err and .seq beside it, or a directory when it ends in /', async () => {
+    await sameTree('out/{1}/{2}', ['echo {1}{2}', ':::', 'I', 'II', ':::', 'III']);
+    await sameTree('out/{1}/', ['echo {}', ':::', 'a', 'b']);
+  });
+
+  it("a value that would lead out of the results directory is qrun's one-line error (255), nothing written outside", async () => {
+    const cwd = join(scratch, 'escape');
+    mkdirSync(join(cwd, 'res'), { recursive: true });
+    const result = await runQrun(['--results', 'res/{}', 'echo', ':::', '../../outside'], { cwd });
+    assert.equal(result.code, 255);
+    assert.match(result.stderr, /qrun: cannot write results in 'res\/\{\}': the path 'res\/\.\.\/\.\.\/outside' made from the job's values leads out of '.*\/res'\n/);
+    assert.ok(!existsSync(join(scratch, 'outside')) && !existsSync(join(scratch, 'outside.err')));
   });
 });

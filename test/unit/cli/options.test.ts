@@ -68,6 +68,7 @@ describe('options', () => {
       delayMs: 0,
       dryRun: false,
       results: undefined,
+      resultsBySeq: false,
       summaryJson: undefined,
       redis: undefined,
     });
@@ -175,6 +176,8 @@ describe('fleet options', () => {
   it('--redis: the window is --queue-size (default 1000); -c is refused (each worker has its own); defaults for the queue and timeouts', () => {
     assert.throws(() => fromArgv('--redis', 'redis://h:1', '-c', '3'), /^UsageError: --concurrency sets how many jobs run at once on this machine; with --redis each worker sets its own \(qrun worker -c N\), and --queue-size how many jobs are in flight$/);
     assert.throws(() => fromArgv('--redis', 'redis://h:1', '-j', '3'), /^UsageError: --jobs sets how many jobs run at once on this machine; with --redis/);
+    // QRUN_CONCURRENCY is the workers' (one environment may serve both): not refused, not used.
+    assert.equal(fromArgvEnv(['--redis', 'redis://h:1'], { QRUN_CONCURRENCY: '3' }).concurrency, 1000);
     const options = fromArgv('--redis', 'redis://:pw@h:1');
     assert.equal(options.concurrency, 1000);
     assert.equal(options.queueSize, 1000);
