@@ -30,6 +30,8 @@ import { appendStepSummary } from './report/step-summary.js';
 import { openSummaryJson, writeSummaryJsonOf } from './report/summary-json.js';
 import { Notices } from './report/terminal/notices.js';
 import type { ExecutorFactory, ExecutorPlan } from './runner/executor.js';
+import { copiedEnv } from './runner/job-env.js';
+import { connectionVariables } from './redis/url.js';
 import { termSeqMs } from './runner/term-seq.js';
 import { startRunReport } from './run-report/run-report.js';
 import { listenForInterrupt } from './shutdown/interrupt.js';
@@ -192,7 +194,7 @@ async function runJobs(options: RunOptions, input: PreparedInput, fromTerminal: 
     };
     const execute = openExecution(
       options,
-      { executor, sink, recorder, emit: report.emit, stop: shutdown.stop, kill: shutdown.kill, stdio, notices, log: log.log, readings: io.readings ?? thisMachine, commandFor: commands.commandFor, tag: commands.tag, timeLimit: report.timeLimit, notStarted, dropCanceledOutput: recording.joblog !== undefined },
+      { executor, sink, recorder, emit: report.emit, stop: shutdown.stop, kill: shutdown.kill, stdio, notices, log: log.log, readings: io.readings ?? thisMachine, commandFor: commands.commandFor, tag: commands.tag, timeLimit: report.timeLimit, notStarted, copiedEnv: copiedEnv(options.envNames, io.env, connectionVariables), dropCanceledOutput: recording.joblog !== undefined },
       disposals,
     );
     const jobs = jobStream(options, input.records, commands, {

@@ -29,6 +29,10 @@ export interface RunOptions {
   readonly termSeq: TermSeq;
   readonly shell: string;
   readonly output: OutputMode;
+  /** --nice: jobs run at this niceness (undefined: qrun's own). */
+  readonly nice: number | undefined;
+  /** --env: environment variables copied into each job's environment by name (`_`: all), which matters when jobs run elsewhere (--redis). */
+  readonly envNames: readonly string[];
   readonly keepOrder: boolean;
   /** --tag: each output line starts with the job's arguments and a tab. */
   readonly tag: boolean;

@@ -213,3 +213,24 @@ export function loadLimit() {
     return z.NEVER;
   }));
 }
+
+/** --nice: a niceness as nice(1) takes it, a whole number (nice keeps it within -20 to 19). */
+export function niceness() {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (Number.isSafeInteger(n)) return n;
+    ctx.issues.push({ code: 'custom', input: value, message: `--nice must be a whole number (a niceness, -20 to 19), got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
+/** --env: names of environment variables (a name, or `_` for all), given one per --env. */
+export function envNames() {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const names = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [value];
+    const bad = names.find((name) => typeof name !== 'string' || !/^(_|[A-Za-z_][A-Za-z0-9_]*)$/.test(name));
+    if (bad === undefined) return names as string[];
+    ctx.issues.push({ code: 'custom', input: value, message: `--env takes the name of an environment variable (or _ for all of them), got ${shown(bad)}` });
+    return z.NEVER;
+  }));
+}

@@ -38,6 +38,8 @@ export interface ExecutionDeps {
   readonly timeLimit: (() => number | undefined) | undefined;
   /** A job that will never run: reported, its output place given up. */
   readonly notStarted: (job: Job) => void;
+  /** --env: the variables copied into every job's environment. */
+  readonly copiedEnv: Readonly<Record<string, string>>;
   /** A joblog is kept: output of a job qrun killed is not printed (it runs again with --resume). */
   readonly dropCanceledOutput: boolean;
 }
@@ -58,7 +60,7 @@ export function openExecution(options: RunOptions, deps: ExecutionDeps, disposal
   const runJob = createRunJob({
     evictions,
     executor: deps.executor,
-    defaults: { shell: options.shell, timeoutMs: deps.timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries, pid: process.pid },
+    defaults: { shell: options.shell, timeoutMs: deps.timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries, pid: process.pid, nice: options.nice, env: deps.copiedEnv },
     output: (job) => deps.recorder.output(job, sink.target(job)),
     signals: { stop: deps.stop, kill: deps.kill, timeLimit: deps.timeLimit },
   });

@@ -3,6 +3,7 @@
 import type { ExecResult, Job } from '../jobs/job.js';
 import type { TermSeq } from './term-seq.js';
 import type { JobStdin } from '../input/job-stdin.js';
+import { shellQuote } from '../jobs/template.js';
 
 export type { ExecResult };
 
@@ -22,6 +23,10 @@ export interface RunDefaults {
   readonly retries: number;
   /** qrun's own pid: the jobs' $PARALLEL_PID, as GNU parallel gives its own. */
   readonly pid: number;
+  /** --nice: the niceness jobs run at (undefined: the executor's own). */
+  readonly nice?: number | undefined;
+  /** --env: variables copied into every job's environment (they travel with the job to a worker). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -62,11 +67,12 @@ export function resolveSpec(job: Job, command: string, slot: number, attempt: nu
     attempt,
     lastAttempt: (job.retries ?? defaults.retries) + 1,
     slot,
-    command,
+    // --nice as GNU parallel runs it: the job's shell under nice(1), exec'd, so the job keeps its pid and group.
+    command: defaults.nice === undefined ? command : `exec nice -n ${defaults.nice} ${shellQuote(defaults.shell)} -c ${shellQuote(command)}`,
     shell: defaults.shell,
     timeoutMs: job.timeoutMs ?? defaults.timeoutMs(),
     termSeq: defaults.termSeq,
-    env: { ...job.env, ...jobNumbers(job.seq, slot), PARALLEL_PID: String(defaults.pid) },
+    env: { ...defaults.env, ...job.env, ...jobNumbers(job.seq, slot), PARALLEL_PID: String(defaults.pid) },
     cwd: job.cwd,
     stdin: job.stdin,
   };

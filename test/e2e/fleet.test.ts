@@ -71,7 +71,7 @@ describe('fleet: the same job list through workers as locally', { skip }, () => 
     }
   });
 
-  it('line and ungroup output, templates, NDJSON env and cwd, retries: as a local run', async () => {
+  it('line and ungroup output, templates, NDJSON env and cwd, --env, retries: as a local run', async () => {
     const redis = await new TestRedis().start();
     const workers = [await startWorker(redis, ['-c', '2']), await startWorker(redis, ['-c', '2'])];
     try {
@@ -89,6 +89,9 @@ describe('fleet: the same job list through workers as locally', { skip }, () => 
       const ndjson = `{"cmd":"echo $GREETING; pwd","env":{"GREETING":"hi"},"cwd":"${dir}"}\n`;
       const sent = await runQrun(['-q', '--ndjson', '--redis', redis.url], { input: ndjson });
       assert.equal(sent.stdout.toString(), `hi\n${dir}\n`);
+      // --env: the submitter's variable travels with the job to the worker (whose environment lacks it); its Redis settings never do.
+      const copied = await runQrun(['-q', '--redis', redis.url, '--env', 'ONLY_HERE', '--env', 'QRUN_REDIS', 'echo "$ONLY_HERE ${QRUN_REDIS-none}"', ':::', 'x'], { env: { ONLY_HERE: 'from the submitter', QRUN_REDIS: redis.url } });
+      assert.equal(copied.stdout.toString(), 'from the submitter none x\n', copied.stderr);
       const counter = join(scratch, 'retry-counter');
       const retried = await runQrun(['--redis', redis.url, '--retries', '2'], { input: `echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 3 ] && echo third\n` });
       assert.equal(retried.code, 0, retried.stderr);

@@ -268,3 +268,48 @@ describe('-j in GNU parallel forms', () => {
     assert.equal(highest(all.stdout.toString()), count);
   });
 });
+
+describe("GNU parallel's spellings", { concurrency: 4 }, () => {
+  it('-u/--ungroup, --line-buffer/--lb, --group: the output modes, as GNU', async () => {
+    for (const mode of [['-u'], ['--ungroup'], ['--line-buffer'], ['--lb'], ['--group']]) await same([...mode, 'echo {}; echo e{} >&2', ':::', 'a', 'b', 'c']);
+    const clash = await runQrun(['-u', '--lb', 'true']);
+    assert.equal(clash.code, 255);
+    assert.equal(clash.stderr, 'qrun: --ungroup and --lb ask for different output modes; give one; see qrun --help\n');
+  });
+
+  it('--nice N: jobs run at that niceness (nice clamps it to 19), as GNU', async () => {
+    await same(['--nice', '17', 'nice; echo {}', ':::', 'x']);
+    await same(['--nice', '30', 'nice; echo {}', ':::', 'x']);
+    const bad = await runQrun(['--nice', 'high', 'true']);
+    assert.equal(bad.stderr, "qrun: --nice must be a whole number (a niceness, -20 to 19), got 'high'; see qrun --help\n");
+  });
+
+  it('--env NAME: the variable reaches the job (a name not set is left out), as GNU; --bar and --eta are --progress', async () => {
+    const cwd = mkdtempSync(join(scratch, 'env-'));
+    await same(['--env', 'HOME', '--env', 'NOT_SET_HERE', 'echo "$HOME:${NOT_SET_HERE-unset}"', ':::', 'x'], '', cwd);
+    for (const progress of ['--bar', '--eta']) {
+      const result = await runQrun([progress, 'echo', ':::', 'x']);
+      assert.equal(result.code, 0);
+      assert.equal(result.stdout.toString(), 'x\n');
+    }
+  });
+
+  it('options qrun does not build are refused with the reason, never silently taken', async () => {
+    for (const [args, reason] of [
+      [['--ctag'], '--ctag (a coloured tag) is not built; --tag and --tagstring tag without colour'],
+      [['--ctagstring', 'x'], '--ctagstring (a coloured tag) is not built; --tag and --tagstring tag without colour'],
+      [['--plus'], "--plus (GNU parallel's extra replacement strings {+/} {+.} {..} {##}…) is not built"],
+      [['--rpl', '{..} s/x//'], '--rpl (replacement strings defined in Perl) is not built'],
+      [['--semaphore'], "--semaphore (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time"],
+      [['--fg'], "--fg (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time"],
+    ] as const) {
+      const result = await runQrun([...args, 'echo', ':::', 'x']);
+      assert.equal(result.code, 255, args.join(' '));
+      assert.equal(result.stderr, `qrun: ${reason}; see qrun --help\n`);
+      assert.equal(result.stdout.toString(), '');
+    }
+    const perl = await runQrun(['echo', '{= $_ .= "x" =}', ':::', 'a']);
+    assert.equal(perl.code, 255);
+    assert.equal(perl.stderr, `qrun: {= perl expression =} is not built (GNU parallel runs it in Perl), in '{= $_ .= "x" =}'; see qrun --help\n`);
+  });
+});

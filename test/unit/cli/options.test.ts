@@ -27,6 +27,8 @@ describe('options', () => {
       timeoutPercent: undefined,
       termSeq: [{ signal: 'SIGTERM', waitMs: 2000 }, { signal: 'SIGKILL', waitMs: 0 }],
       shell: '/bin/sh',
+      nice: undefined,
+      envNames: [],
       shuffle: false,
       output: 'group',
       keepOrder: false,

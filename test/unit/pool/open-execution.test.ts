@@ -45,7 +45,7 @@ function stages(args: Record<string, unknown>, script: ConstructorParameters<typ
   const executor = new FakeExecutor(script);
   const execute = openExecution(
     options,
-    { executor, sink, recorder, emit: events.emit, stop: stop.signal, kill: kill.signal, stdio, notices, log: noLog, readings: { load: () => 0, freeBytes: () => 1e12 }, commandFor: (j, slot) => `run ${j.record} in ${slot}`, tag: undefined, timeLimit: undefined, notStarted: () => undefined, dropCanceledOutput: true },
+    { executor, sink, recorder, emit: events.emit, stop: stop.signal, kill: kill.signal, stdio, notices, log: noLog, readings: { load: () => 0, freeBytes: () => 1e12 }, commandFor: (j, slot) => `run ${j.record} in ${slot}`, tag: undefined, timeLimit: undefined, notStarted: () => undefined, copiedEnv: {}, dropCanceledOutput: true },
     disposals,
   );
   return { execute, sink, executor, events, rows, disposals, output: () => ({ out, err }) };

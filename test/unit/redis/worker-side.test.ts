@@ -18,6 +18,10 @@ import { parseRedisUrl } from '../../../src/redis/url.js';
 import { markVariable, startWatchdog } from '../../../src/redis/watchdog.js';
 import { runWorker } from '../../../src/redis/worker.js';
 import { runKeys } from '../../../src/redis/keys.js';
+import { StreamWriter } from '../../../src/redis/stream-writer.js';
+import { decodeRecord } from '../../../src/redis/wire.js';
+import { applyHalt } from '../../../src/redis/worker-jobs.js';
+import { execResult } from '../fakes/fakes.js';
 import type { ExecResult, JobSpec } from '../../../src/runner/executor.js';
 import { killAfterSeq } from '../../../src/runner/term-seq.js';
 import { TestRedis, haveRedis, until } from '../../e2e/fleet-helpers.js';
@@ -68,6 +72,49 @@ describe('the worker side against redis-server', { skip: !haveRedis && 'redis-se
     assert.deepEqual((await readFleetStatus(conn, 'unit')).workers, []);
     conn.disconnect();
     assert.deepEqual(notices, []);
+  });
+
+  it('the stream writer: a start, chunks with their offsets, and an end with the bytes sent, in order, only into an existing stream', async () => {
+    const conn = await connect(parseRedisUrl(redis.url), 'test');
+    try {
+      await conn.xadd('unit:stream', '*', 'k', 'init');
+      const writer = new StreamWriter(conn, 'unit:stream', '3.1', 'exec1');
+      writer.start('host1');
+      await writer.port.onStdout(Buffer.from('ab'));
+      await writer.port.onStdout(Buffer.from('c'));
+      await writer.port.onStderr(Buffer.from('e'));
+      await writer.end(execResult({ exitCode: 2 }));
+      const entries = (await conn.xrangeBuffer('unit:stream', '-', '+')) as [Buffer, Buffer[]][];
+      const records = entries.map(([, fields]) => decodeRecord(fields)).filter((record) => record !== undefined);
+      assert.deepEqual(
+        records.map((record) => (record.kind === 'start' ? `start ${record.host}` : record.kind === 'end' ? `end ${record.result.exitCode} sent ${record.sent?.join('+')}` : `${record.kind} ${record.data.toString()} at ${record.at}`)),
+        ['start host1', 'stdout ab at 0', 'stdout c at 2', 'stderr e at 0', 'end 2 sent 3+1'],
+      );
+      // A dead submitter's stream is gone: nothing is made again (NOMKSTREAM).
+      await new StreamWriter(conn, 'unit:gone', '1.1', 'x').notStarted().catch(() => undefined);
+      assert.equal(await conn.exists('unit:gone'), 0);
+    } finally {
+      conn.disconnect();
+    }
+  });
+
+  it('a fleet --halt counts ended jobs once reached halts the run (now: cancels it too); retried failures and killed jobs do not count', async () => {
+    const conn = await connect(parseRedisUrl(redis.url), 'test');
+    try {
+      const keys = runKeys('unit', 'halting');
+      const halt = { now: true, why: 'fail' as const, count: 2 };
+      await applyHalt(conn, keys, halt, false, execResult({ exitCode: 1 }));
+      await applyHalt(conn, keys, halt, true, execResult({ exitCode: 1 }));
+      await applyHalt(conn, keys, halt, false, execResult({ exitCode: null, canceled: true, signal: 'SIGTERM' }));
+      await applyHalt(conn, keys, halt, false, execResult());
+      assert.equal(await conn.exists(keys.halted), 0);
+      await applyHalt(conn, keys, halt, false, execResult({ exitCode: 3 }));
+      assert.equal(await conn.get(keys.halted), 'now');
+      assert.equal(await conn.get(keys.cancel), '1');
+      assert.ok((await conn.pttl(keys.tally)) > 0, 'the tally expires');
+    } finally {
+      conn.disconnect();
+    }
   });
 
   it("run states: a live submitter's run is wanted, a canceled or halted one not, one whose key expired is not", async () => {
