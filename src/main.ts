@@ -172,7 +172,7 @@ async function runJobs(options: RunOptions, input: PreparedInput, fromTerminal: 
     const log = await openRunLog(options, shutdown);
     const stdio = disposals.add(new StdioGuard({ stdout: io.stdout, stderr: io.stderr, terminate: (reason) => shutdown.terminate(reason), fail: (error) => shutdown.fail(error), kill: shutdown.kill, graceMs: termSeqMs(options.termSeq) }), (guard) => guard.dispose());
     const tempDir = disposals.add(new PrivateDir(io.tmpDir), (dir) => dir.dispose());
-    const commands = commandsOf(options, input.header);
+    const commands = commandsOf(options, input.header, io.env);
     const recording = await openRecording(options, { stdout: io.stdout, stdio, tempDir, names: commands.names, warn: notices.warn }, disposals);
     // --results needs every byte to pass through qrun (no inherited fds, no capture files).
     const direct = plan.traits.local && recording.results === undefined;

@@ -28,8 +28,11 @@ export function refuseNotBuilt(o: ParsedOptions): void {
     [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time`],
   ];
   // A Perl expression would otherwise be run as text: `{= s/a/b/ =}`, `{=2 uc =}`.
-  const perl = [...(o.command ?? []), o.tagstring ?? '', o.results ?? o.res ?? ''].find((word) => /\{=[^]*=\}/.test(word));
-  reasons.push([perl, `{= perl expression =} is not built (GNU parallel runs it in Perl), in '${perl ?? ''}'`]);
+  const perl = [o.tagstring ?? '', o.results ?? o.res ?? ''].find((word) => /\{=[^]*=\}/.test(word));
+  reasons.push([perl, `{= perl expression =} works in the command, not in --tagstring or --results (got '${perl ?? ''}')`]);
+  const measured = o.m === true || o.X === true || o.xargs === true;
+  const perlFill = measured && (o.command ?? []).some((word) => /\{=[^]*=\}/.test(word));
+  reasons.push([perlFill || undefined, '{= perl expression =} with -m, -X or --xargs is not built (the line length is known only once Perl has run)']);
   const refused = reasons.find(([given]) => given !== undefined && given !== false);
   if (refused !== undefined) throw new UsageError(refused[1]);
 }

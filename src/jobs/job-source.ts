@@ -7,6 +7,7 @@ import { columnSplitter, trimmed } from './columns.js';
 import type { Job } from './job.js';
 import { lineMeter } from './line-meter.js';
 import { makeJobs } from './make-jobs.js';
+import { checkPerl, evaluatePerl, perlCodes } from './perl-eval.js';
 import { parseTemplate, renderContext, renderPlain, renderTemplate, templateFieldNames, type Template } from './template.js';
 
 /** How a run's jobs become command lines. */
@@ -23,17 +24,21 @@ export interface Commands {
 }
 
 /** The run's commands, from its options and the input's header. */
-export function commandsOf(options: RunOptions, header: PreparedInput['header']): Commands {
+export function commandsOf(options: RunOptions, header: PreparedInput['header'], env: NodeJS.ProcessEnv = {}): Commands {
   const ndjsonFields = options.ndjson && options.command.length > 0 ? templateFieldNames(options.command) : undefined;
   const names = ndjsonFields ?? headerNames(header, options);
   // With --pipe the command gets no arguments: nothing is appended to it (GNU parallel's way).
   const template = options.command.length > 0 ? parseTemplate(options.command, options.pipe === undefined, names) : undefined;
+  // {= perl =}: checked now (perl there, each expression compiles), evaluated per job by one perl process.
+  const codes = template === undefined ? [] : perlCodes(template);
+  checkPerl(codes, env.PATH);
+  const perlFor = (job: Job, slot: number) => (codes.length === 0 || template === undefined ? undefined : evaluatePerl(template, job.args ?? [job.record], job.seq, slot));
   const commandFor =
     template === undefined
       ? (job: Job) => job.record
       : options.contextReplace
-        ? (job: Job, slot: number) => renderContext(template, job.seq, slot, job.args ?? [job.record])
-        : (job: Job, slot: number) => renderTemplate(template, job.record, job.seq, slot, job.args);
+        ? (job: Job, slot: number) => renderContext(template, job.seq, slot, job.args ?? [job.record], perlFor(job, slot))
+        : (job: Job, slot: number) => renderTemplate(template, job.record, job.seq, slot, job.args, perlFor(job, slot));
   return { names, ndjsonFields, template, tag: tagOf(options, names), commandFor };
 }
 

@@ -5,14 +5,17 @@ export type Template = readonly TemplatePart[];
 export type TemplatePart = { readonly text: string } | { readonly field: Field; readonly quoting: Quoting };
 /** A replacement string: a value ({} all arguments, {n} the n-th, {-n} the n-th from the end) with a path modifier, or {#}, {%}. */
 export type Field = { readonly kind: 'value'; readonly position: number | undefined; readonly modifier: Modifier } | { readonly kind: 'seq' } | { readonly kind: 'slot' };
-type Modifier = '' | '.' | '/' | '//' | '/.';
+/** A path modifier ({.} {/} {//} {/.}), or a Perl expression ({= … =}) that changes `$_`. */
+type Modifier = '' | '.' | '/' | '//' | '/.' | { readonly perl: string };
+/** The values of the Perl expressions of one job, looked up by expression and value (see perl-eval.ts). */
+export type PerlValues = (code: string, value: string) => string;
 /**
  * Where a replacement string stands in the shell line: outside quotes, inside '…' or inside "…";
  * or `raw`: the template's first word holds a replacement string, so the values are (part of) the
  * command itself and are not quoted at all, as GNU parallel does (`qrun {} ::: 'echo a b'`).
  */
 type Quoting = 'bare' | 'single' | 'double' | 'raw';
-const fieldPattern = /\{(?:(-?[1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}/g;
+const fieldPattern = /\{(?:(-?[1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}|\{=(?<perlAt>-?[1-9]\d*)?(?<perl>[^]*?)=\}/g;
 
 /**
  * The argument at `position`: {n} counts from 1, {-n} from the end. As GNU parallel (Perl's
@@ -26,8 +29,11 @@ export function argAt(args: readonly string[], position: number): string | undef
 function fieldOf(match: RegExpMatchArray, names: readonly string[]): Field {
   if (match[0] === '{#}') return { kind: 'seq' };
   if (match[0] === '{%}') return { kind: 'slot' };
+  // {= perl =} and {=N perl =}: the value ({} or the N-th), changed by the expression.
+  const perl = match.groups?.perl;
+  if (perl !== undefined) return { kind: 'value', position: match.groups?.perlAt === undefined ? undefined : Number(match.groups.perlAt), modifier: { perl } };
   // --header: {name} is the column (or input source) of that name.
-  if (match[3] !== undefined) return { kind: 'value', position: names.indexOf(match[3]) + 1, modifier: (match[4] ?? '') as Modifier };
+  if (match[5] !== undefined) return { kind: 'value', position: names.indexOf(match[5]) + 1, modifier: (match[6] ?? '') as Modifier };
   return { kind: 'value', position: match[1] === undefined ? undefined : Number(match[1]), modifier: (match[2] ?? '') as Modifier };
 }
 
@@ -76,7 +82,7 @@ export function parseTemplate(words: readonly string[], appendRecord = true, nam
  * `args` are the job's arguments from input sources (`{1}`, `{2}`…; `{}` is all of them, each
  * quoted, joined by spaces); a plain record is the one argument.
  */
-export function renderTemplate(template: Template, record: string, seq: number, slot: number, args: readonly string[] = [record]): string {
+export function renderTemplate(template: Template, record: string, seq: number, slot: number, args: readonly string[] = [record], perl?: PerlValues): string {
   let out = '';
   for (const part of template) {
     if ('text' in part) {
@@ -89,9 +95,9 @@ export function renderTemplate(template: Template, record: string, seq: number, 
     else if (field.position !== undefined) {
       // A position past the job's arguments is replaced by nothing at all, as GNU parallel does.
       const value = argAt(args, field.position);
-      if (value !== undefined) out += quoteFor(quoting, modify(value, field.modifier));
+      if (value !== undefined) out += quoteFor(quoting, modify(value, field.modifier, perl));
     }
-    else out += args.map((arg) => quoteFor(quoting, modify(arg, field.modifier))).join(' ');
+    else out += args.map((arg) => quoteFor(quoting, modify(arg, field.modifier, perl))).join(' ');
   }
   return out;
 }
@@ -110,7 +116,11 @@ export function renderPlain(template: Template, record: string, seq: number, arg
   return out;
 }
 
-function modify(value: string, modifier: Modifier): string {
+function modify(value: string, modifier: Modifier, perl?: PerlValues): string {
+  if (typeof modifier === 'object') {
+    if (perl === undefined) throw new Error('a {= perl =} replacement string needs its values evaluated first');
+    return perl(modifier.perl, value);
+  }
   switch (modifier) {
     case '':
       return value;
@@ -198,8 +208,8 @@ export function templateFieldNames(words: readonly string[]): string[] {
 }
 
 /** One value as a replacement string puts it in the command line: modified, then quoted for where it stands. */
-export function valueFor(part: Extract<TemplatePart, { field: Field }>, value: string): string {
-  return part.field.kind === 'value' ? quoteFor(part.quoting, modify(value, part.field.modifier)) : quoteFor(part.quoting, value);
+export function valueFor(part: Extract<TemplatePart, { field: Field }>, value: string, perl?: PerlValues): string {
+  return part.field.kind === 'value' ? quoteFor(part.quoting, modify(value, part.field.modifier, perl)) : quoteFor(part.quoting, value);
 }
 
 /**
@@ -207,7 +217,7 @@ export function valueFor(part: Extract<TemplatePart, { field: Field }>, value: s
  * argument, space-separated (`pre-{}-post` -> `pre-a-post pre-b-post`); a word with only
  * positional strings, `{#}` or `{%}` is written once.
  */
-export function renderContext(template: Template, seq: number, slot: number, args: readonly string[]): string {
+export function renderContext(template: Template, seq: number, slot: number, args: readonly string[], perl?: PerlValues): string {
   // The template as words (runs of non-space characters) and the spaces between them.
   const pieces: (TemplatePart | ' ' | '\t')[] = [];
   for (const part of template) {
@@ -218,7 +228,7 @@ export function renderContext(template: Template, seq: number, slot: number, arg
   let word: TemplatePart[] = [];
   const flush = (): void => {
     const perArg = word.some((part) => 'field' in part && part.field.kind === 'value' && part.field.position === undefined);
-    const copies = perArg ? args.map((arg) => renderWord(word, seq, slot, args, arg)) : [renderWord(word, seq, slot, args, args[0])];
+    const copies = perArg ? args.map((arg) => renderWord(word, seq, slot, args, arg, perl)) : [renderWord(word, seq, slot, args, args[0], perl)];
     out += copies.join(' ');
     word = [];
   };
@@ -232,7 +242,7 @@ export function renderContext(template: Template, seq: number, slot: number, arg
   return out;
 }
 
-function renderWord(word: readonly TemplatePart[], seq: number, slot: number, args: readonly string[], arg: string | undefined): string {
+function renderWord(word: readonly TemplatePart[], seq: number, slot: number, args: readonly string[], arg: string | undefined, perl?: PerlValues): string {
   let out = '';
   for (const part of word) {
     if ('text' in part) out += part.text;
@@ -240,8 +250,8 @@ function renderWord(word: readonly TemplatePart[], seq: number, slot: number, ar
     else if (part.field.kind === 'slot') out += valueFor(part, String(slot));
     else if (part.field.position !== undefined) {
       const value = argAt(args, part.field.position);
-      if (value !== undefined) out += valueFor(part, value);
-    } else if (arg !== undefined) out += valueFor(part, arg);
+      if (value !== undefined) out += valueFor(part, value, perl);
+    } else if (arg !== undefined) out += valueFor(part, arg, perl);
   }
   return out;
 }

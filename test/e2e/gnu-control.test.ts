@@ -308,8 +308,24 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
       assert.equal(result.stderr, `qrun: ${reason}; see qrun --help\n`);
       assert.equal(result.stdout.toString(), '');
     }
-    const perl = await runQrun(['echo', '{= $_ .= "x" =}', ':::', 'a']);
+    const perl = await runQrun(['--tagstring', '{= uc =}', 'echo', ':::', 'a']);
     assert.equal(perl.code, 255);
-    assert.equal(perl.stderr, `qrun: {= perl expression =} is not built (GNU parallel runs it in Perl), in '{= $_ .= "x" =}'; see qrun --help\n`);
+    assert.equal(perl.stderr, "qrun: {= perl expression =} works in the command, not in --tagstring or --results (got '{= uc =}'); see qrun --help\n");
+  });
+
+  it('{= perl expression =} and {=N perl =}: run by the system perl, the result quoted, per argument; seq(), slot(), Q(), as GNU', async () => {
+    await same(['echo', '{= $_ .= "x" =}', ':::', 'a', 'b c']);
+    await same(['echo', '{= $_ = seq() =}-{}', ':::', 'a', 'b']);
+    await same(['echo', '{=2 $_=uc($_) =}', ':::', 'a', ':::', 'b']);
+    await same(['-N2', 'echo', '{= s/a/A/ =}', ':::', 'a', 'b', 'a', 'b']);
+    await same(['echo', '{= $_ = Q($_) =}', ':::', 'a b', "it's"]);
+    await same(['echo {= s/\\.[^.]+$// =} {}', ':::', 'x.tar.gz', 'noext']);
+  });
+
+  it("{= … =} that perl cannot compile is qrun's one-line error before any job (255), as GNU refuses it", async () => {
+    const result = await runQrun(['echo', '{= $_ +=( =}', ':::', 'a']);
+    assert.equal(result.code, 255);
+    assert.match(result.stderr, /^qrun: \{= \$_ \+=\( =\}: perl cannot compile it: syntax error at \(eval 1\) line \d+, at EOF\n$/);
+    assert.equal(result.stdout.toString(), '');
   });
 });
