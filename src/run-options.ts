@@ -29,6 +29,8 @@ export interface RunOptions {
   readonly termSeq: TermSeq;
   readonly shell: string;
   readonly output: OutputMode;
+  /** -j <file>: the number of jobs at once is read from the file (first `initial`), and again when it changes. */
+  readonly slotsFile: { readonly path: string; readonly initial: number } | undefined;
   /** --nice: jobs run at this niceness (undefined: qrun's own). */
   readonly nice: number | undefined;
   /** --env: environment variables copied into each job's environment by name (`_`: all), which matters when jobs run elsewhere (--redis). */

@@ -5,7 +5,9 @@ import { UsageError } from '../errors.js';
 import { parseRedisUrl } from '../redis/url.js';
 import type { LogLevel, RedisOptions, RunOptions } from '../run-options.js';
 import { fillOptions, pipeOptions } from './job-modes.js';
-import { pipeHeaderPattern, type SlotSpec } from './validators.js';
+import { pipeHeaderPattern, type SlotOption } from './validators.js';
+import { slotCount } from '../pool/slot-spec.js';
+import { slotsInFile } from '../pool/slot-file.js';
 import { rawSchema, type ParsedOptions, type RawOptions } from './option-schema.js';
 import { outputMode, refuseConflicts, refuseNotBuilt } from './option-rules.js';
 import { defaultReconnectMs, queueName } from './fleet-options.js';
@@ -14,6 +16,7 @@ import { killAfterSeq } from '../runner/term-seq.js';
 
 export type { LogLevel, RawOptions, RedisOptions, RunOptions };
 export { annotations, executors, logLevels, outputModes, trims } from './option-schema.js';
+export { slotCount };
 
 /** Jobs in flight through Redis at once, unless --queue-size says otherwise. */
 const redisWindow = 1000;
@@ -33,7 +36,9 @@ export function parseOptions(
   openFiles: () => number | undefined = openFileLimit,
 ): RunOptions {
   const o = validated(raw, names);
-  const slotsOf = (spec: SlotSpec | undefined): number | undefined => (spec === undefined ? undefined : slotCount(spec, cpus, openFiles));
+  // -j <file>: as many workers as the machine allows; the file's number limits how many run (slotsFile).
+  const slotsFile = [o.concurrency, o.jobs].find((given) => given?.kind === 'file') as { readonly path: string } | undefined;
+  const slotsOf = (given: SlotOption | undefined): number | undefined => (given === undefined ? undefined : given.kind === 'file' ? mostConcurrency(openFiles()) : slotCount(given, cpus, openFiles));
   const [asConcurrency, asJobs] = [slotsOf(o.concurrency), slotsOf(o.jobs)];
   if (asConcurrency !== undefined && asJobs !== undefined && asConcurrency !== asJobs) {
     throw new UsageError(`--jobs is another name for --concurrency; give one, got ${asConcurrency} and ${asJobs}`);
@@ -76,6 +81,7 @@ export function parseOptions(
     trim: o.trim ?? (o.colsep !== undefined ? 'lr' : 'n'),
     progress: o.progress ?? (o.bar === true || o.eta === true ? true : undefined),
     nice: o.nice,
+    slotsFile: slotsFile === undefined ? undefined : { path: slotsFile.path, initial: slotsInFile(slotsFile.path, cpus, openFiles) },
     envNames: o.env ?? [],
     logFile: o.logFile,
     logLevel: o.logLevel ?? 'info',
@@ -153,20 +159,4 @@ function redisOptions(o: {
   }
   const queue = queueName(o.queue);
   return { target: parseRedisUrl(o.redis, { file: o.redisPasswordFile, env }), queue, waitWorkersMs: o.waitWorkers, runTtlMs: o.runTtl ?? 10_000, reconnectMs: o.reconnectTimeout ?? defaultReconnectMs };
-}
-
-/** The number of jobs at once a --jobs form stands for, on `cpus` CPUs (at least 1); the open-file limit is read only for 0. */
-export function slotCount(spec: SlotSpec, cpus: number, openFiles: () => number | undefined): number {
-  switch (spec.kind) {
-    case 'count':
-      return spec.n;
-    case 'plus':
-      return cpus + spec.n;
-    case 'minus':
-      return Math.max(1, cpus - spec.n);
-    case 'percent':
-      return Math.max(1, Math.floor((cpus * spec.n) / 100));
-    case 'most':
-      return mostConcurrency(openFiles());
-  }
 }

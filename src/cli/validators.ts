@@ -1,6 +1,10 @@
 // Validators of raw option values (CLI strings, QRUN_* variables or library values), each naming its option.
 
+import { statSync } from 'node:fs';
 import * as z from 'zod/mini';
+import { parseSlotSpec, slotForms, type SlotSpec } from '../pool/slot-spec.js';
+
+export type { SlotSpec };
 import { toDurationMs } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { parseHalt } from '../shutdown/halt.js';
@@ -21,28 +25,25 @@ export function wholeNumber(flag: string, least = 1) {
   }));
 }
 
-/**
- * How many jobs at once, in GNU parallel's forms: N, +N or -N (CPUs plus or minus N), N% (of the
- * CPUs), or 0 (as many as the open-file limit allows).
- */
-export type SlotSpec = { readonly kind: 'count' | 'plus' | 'minus' | 'percent'; readonly n: number } | { readonly kind: 'most' };
+/** A -j value: one of GNU parallel's forms, or a file that holds one (read again as it changes). */
+export type SlotOption = SlotSpec | { readonly kind: 'file'; readonly path: string };
 
 export function slots(flag: string) {
-  return z.pipe(z.unknown(), z.transform((value, ctx): SlotSpec => {
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return { kind: 'count', n: value };
-    const match = typeof value === 'string' ? /^\s*([+-]?)(\d+)(%?)\s*$/.exec(value) : null;
-    const n = Number(match?.[2]);
-    if (match !== null && Number.isSafeInteger(n)) {
-      const [, sign, , percent] = match;
-      if (percent === '%' && sign === '' && n >= 1) return { kind: 'percent', n };
-      if (percent === '' && sign === '+') return { kind: 'plus', n };
-      if (percent === '' && sign === '-') return { kind: 'minus', n };
-      if (percent === '' && n === 0) return { kind: 'most' };
-      if (percent === '' && n >= 1) return { kind: 'count', n };
-    }
-    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got ${shown(value)}` });
+  return z.pipe(z.unknown(), z.transform((value, ctx): SlotOption => {
+    const spec = parseSlotSpec(value);
+    if (spec !== undefined) return spec;
+    if (typeof value === 'string' && isFile(value)) return { kind: 'file', path: value };
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be ${slotForms}, or a file holding one, got ${shown(value)}` });
     return z.NEVER;
   }));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** A duration ("500ms", "30s", "5m", "1h", bare number = seconds) in milliseconds. */

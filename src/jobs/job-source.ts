@@ -63,7 +63,7 @@ export function jobStream(options: RunOptions, records: PreparedInput['records']
       // Without a template the arguments are the command: GNU parallel's `{}`, unquoted.
       meter: lineMeter(commands.template ?? parseTemplate(['{}']), options.fill.mode === 'context'),
       maxLength: options.fill.maxChars,
-      spreadOver: options.fill.mode === 'xargs' ? undefined : options.concurrency,
+      spreadOver: options.fill.mode === 'xargs' ? undefined : (options.slotsFile?.initial ?? options.concurrency),
       maxRecords: options.fill.maxArgs,
     },
     ndjson: options.ndjson,

@@ -18,6 +18,10 @@ import { Evictions, watchMemory } from './memory-watch.js';
 import { Pacer } from './pacer.js';
 import { createRunJob } from './run-job.js';
 import { StartGate } from './start-gate.js';
+import { SlotLimit } from './slot-limit.js';
+import { slotFileWatcher } from './slot-file.js';
+import { openFileLimit } from '../runner/fd-budget.js';
+import { availableParallelism } from 'node:os';
 import type { SystemReadings } from './system-load.js';
 
 /** What the execution stage is given. */
@@ -64,7 +68,7 @@ export function openExecution(options: RunOptions, deps: ExecutionDeps, disposal
     output: (job) => deps.recorder.output(job, sink.target(job)),
     signals: { stop: deps.stop, kill: deps.kill, timeLimit: deps.timeLimit },
   });
-  return createExecute({
+  const execute = createExecute({
     runJob,
     commandFor: deps.commandFor,
     retries: options.retries,
@@ -98,4 +102,16 @@ export function openExecution(options: RunOptions, deps: ExecutionDeps, disposal
     onNotStarted: deps.notStarted,
     gate: options.maxLoad === undefined && options.memFree === undefined ? undefined : new StartGate({ maxLoad: options.maxLoad, memFree: options.memFree }, deps.readings, notices.say),
   });
+  if (options.slotsFile === undefined) return execute;
+  // -j <file>: a job takes one of the slots 1..limit before it starts; the file is read again as jobs complete.
+  const limit = new SlotLimit(options.slotsFile.initial, slotFileWatcher(options.slotsFile.path, availableParallelism(), openFileLimit, notices.warn));
+  return async (job) => {
+    const slot = await limit.take(deps.stop);
+    if (slot === undefined) return deps.notStarted(job);
+    try {
+      await execute(job, slot);
+    } finally {
+      limit.give(slot);
+    }
+  };
 }

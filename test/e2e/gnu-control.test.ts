@@ -329,3 +329,33 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
     assert.equal(result.stdout.toString(), '');
   });
 });
+
+describe('-j <file>', () => {
+  it('the number of jobs at once is read from the file, as GNU; read again when it changes, as jobs complete', async () => {
+    const dir = mkdtempSync(join(scratch, 'procfile-'));
+    const procs = join(dir, 'procs');
+    writeFileSync(procs, '2\n');
+    await same(['-j', procs, 'echo {}', ':::', 'a', 'b', 'c']);
+    // One at a time, until the file says three: then the jobs take slots 1 to 3.
+    writeFileSync(procs, '1\n');
+    const slots = join(dir, 'slots');
+    const run = new Qrun(['-j', procs, `echo {%} >> ${slots}; sleep 0.2; true`, ':::', ...Array.from({ length: 10 }, (_, i) => String(i + 1))]);
+    const lines = (): string[] => (existsSync(slots) ? readFileSync(slots, 'utf8').trim().split('\n') : []);
+    while (lines().length < 2 && run.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(procs, '3\n');
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+    const used = lines();
+    assert.equal(used.length, 10);
+    assert.deepEqual(used.slice(0, 2), ['1', '1'], 'one at a time while the file said 1');
+    assert.ok(used.includes('3') && used.every((slot) => ['1', '2', '3'].includes(slot)), used.join(','));
+  });
+
+  it('a file that holds no -j form is refused before any job, naming it', async () => {
+    const path = join(scratch, 'bad-procs');
+    writeFileSync(path, 'lots\n');
+    const result = await runQrun(['-j', path, 'echo', ':::', 'x']);
+    assert.equal(result.code, 255);
+    assert.equal(result.stderr, `qrun: -j '${path}' must hold a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got 'lots'; see qrun --help\n`);
+  });
+});

@@ -301,7 +301,7 @@ describe('environment variables', () => {
     const overridden = await runQrun(['-c', '1'], { input, env: { QRUN_CONCURRENCY: 'abc' } });
     assert.equal(overridden.code, 0, 'the command line value wins over a bad variable');
     const bad = await runQrun([], { input, env: { QRUN_CONCURRENCY: 'abc' } });
-    assert.equal(bad.stderr, "qrun: QRUN_CONCURRENCY must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got 'abc'; see qrun --help\n");
+    assert.equal(bad.stderr, "qrun: QRUN_CONCURRENCY must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), or a file holding one, got 'abc'; see qrun --help\n");
     const help = await runQrun(['--help']);
     assert.match(help.stdout.toString(), /QRUN_CONCURRENCY[\s\S]*QRUN_KEEP_ORDER/);
   });

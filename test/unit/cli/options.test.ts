@@ -29,6 +29,7 @@ describe('options', () => {
       shell: '/bin/sh',
       nice: undefined,
       envNames: [],
+      slotsFile: undefined,
       shuffle: false,
       output: 'group',
       keepOrder: false,
@@ -119,8 +120,8 @@ describe('options', () => {
 
   it('names the option and the value in errors', () => {
     const cases: [string[], string][] = [
-      [['-c', 'abc'], "--concurrency must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got 'abc'"],
-      [['-c', '2.5'], "--concurrency must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got '2.5'"],
+      [['-c', 'abc'], "--concurrency must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), or a file holding one, got 'abc'"],
+      [['-c', '2.5'], "--concurrency must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), or a file holding one, got '2.5'"],
       [['-t', '0'], "--timeout must be a duration greater than 0 like 500ms, 30s, 5m or 1h (at most 24 days), or a percentage of the median runtime like 200%, got '0'"],
       [['--term-seq', 'TERM,1x'], "--term-seq must be signals and waits in ms like TERM,200,TERM,100,KILL,25, got 'TERM,1x'"],
       [['--halt-on-error', 'x'], "--halt-on-error must be never, or now|soon,fail|success|done=N or =N% (e.g. now,fail=1), got 'x'"],
@@ -162,7 +163,7 @@ describe('options', () => {
     assert.deepEqual([o.concurrency, o.keepOrder, o.tag, o.timeoutMs, o.output, o.argFiles], [3, true, false, 5000, 'line', ['jobs.txt']]);
     assert.equal(fromArgvEnv(['-c', '5'], env).concurrency, 5);
     assert.equal(fromArgvEnv(['--no-progress'], { QRUN_PROGRESS: '1' }).progress, false);
-    assert.throws(() => fromArgvEnv([], { QRUN_CONCURRENCY: 'lots' }), { message: "QRUN_CONCURRENCY must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), got 'lots'" });
+    assert.throws(() => fromArgvEnv([], { QRUN_CONCURRENCY: 'lots' }), { message: "QRUN_CONCURRENCY must be a whole number of 1 or more, +N or -N (the CPUs plus or minus N), N% (of the CPUs) or 0 (as many as possible), or a file holding one, got 'lots'" });
     assert.throws(() => fromArgvEnv([], { QRUN_QUIET: 'maybe' }), { message: "QRUN_QUIET must be 1/true/yes/on or 0/false/no/off, got 'maybe'" });
   });
 
