@@ -4,6 +4,7 @@
  *
  * Protocol (all integers little-endian, as on every supported CPU).
  *   qrun -> helper, on fd 0: messages of  u32 length, then `length` bytes:
+ *     'V' u32 version: qrun's protocol version, sent first; the helper answers with 'H'.
  *     'E' then NUL-terminated "NAME=value" strings: the base environment of every job.
  *     'J' u32 id, u8 stdout kind, u8 stderr kind (0: inherit the helper's, 1: open a path),
  *         u8 stdin kind (0: /dev/null, 1: byte ranges of a file, through a pipe),
@@ -20,8 +21,11 @@
  *     'X' id status   the job's shell ended; status is waitpid's, exactly; the fourth
  *                     integer is 1 when nothing was left in its process group
  *     'F' id errno    the job could not start (fork, open, chdir or exec failed)
- * No record, path or environment has a size limit. The helper exits when fd 0 ends or qrun
- * dies (parent-death signal). Timeouts and kills stay in qrun: it signals the groups itself.
+ *     'H' 0 version   the helper's protocol version (qrun refuses a helper that speaks another)
+ * No record, path or environment has a size limit. The helper exits when fd 0 ends. Timeouts and
+ * kills stay in qrun: it signals the groups itself. But when qrun dies (SIGKILL: it cannot clean
+ * up; the parent-death signal, or fd 0 ending with qrun gone, says so), the helper ends every
+ * process group it started (SIGTERM, then SIGKILL 2 s later), so that no job outlives qrun.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,13 +43,20 @@
 
 extern char **environ;
 
-static int wake[2]; /* self-pipe: SIGCHLD -> main loop */
+#define PROTOCOL 2
+
+static int wake[2]; /* self-pipe: SIGCHLD, parent death -> main loop */
+static volatile sig_atomic_t orphaned; /* qrun died */
+static pid_t parent;
 static char **base_env;
 static size_t base_count;
 
 struct running { pid_t pid; uint32_t id; };
 static struct running *table;
 static size_t table_len, table_cap;
+/* Every process group started whose members may still run (its leader ended or not). */
+static pid_t *groups;
+static size_t groups_len, groups_cap;
 
 static void die(void) { _exit(70); }
 
@@ -76,6 +87,15 @@ static void emit4(int32_t kind, uint32_t id, int32_t value, int32_t extra) {
 static void emit(int32_t kind, uint32_t id, int32_t value) {
   int32_t rec[4] = { kind, (int32_t)id, value, 0 };
   write_all(3, rec, sizeof rec);
+}
+
+static void on_parent_death(int sig) {
+  (void)sig;
+  orphaned = 1;
+  int saved = errno;
+  char c = 0;
+  (void)!write(wake[1], &c, 1);
+  errno = saved;
 }
 
 static void on_child(int sig) {
@@ -275,13 +295,27 @@ static void start_job(char *p, char *end) {
     table = grow(table, table_cap * sizeof *table);
   }
   table[table_len++] = (struct running){ pid, id };
+  if (groups_len == groups_cap) {
+    groups_cap = groups_cap * 2 + 16;
+    groups = grow(groups, groups_cap * sizeof *groups);
+  }
+  groups[groups_len++] = pid;
   emit('S', id, pid);
 done:
   free(envp);
   free(s);
 }
 
+/* Forgets the groups nothing is left in. */
+static void prune_groups(void) {
+  for (size_t i = 0; i < groups_len;) {
+    if (kill(-groups[i], 0) < 0 && errno == ESRCH) groups[i] = groups[--groups_len];
+    else i++;
+  }
+}
+
 static void reap(void) {
+  if (groups_len > 64) prune_groups();
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -297,10 +331,29 @@ static void reap(void) {
   }
 }
 
+/* qrun is gone and cannot end its jobs: every group still holding a process gets SIGTERM, then
+   SIGKILL after 2 s (qrun's default --kill-after), and the helper exits. */
+static void end_orphaned_jobs(void) {
+  prune_groups();
+  for (size_t i = 0; i < groups_len; i++) kill(-groups[i], SIGTERM);
+  for (int waited = 0; waited < 20 && groups_len > 0; waited++) {
+    usleep(100 * 1000);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    prune_groups();
+  }
+  for (size_t i = 0; i < groups_len; i++) kill(-groups[i], SIGKILL);
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
+  _exit(0);
+}
+
 int main(void) {
-  pid_t parent = getppid();
-  /* Dies with qrun. */
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  parent = getppid();
+  /* Told when qrun dies (it cannot end its jobs then: the helper does). */
+  struct sigaction death;
+  memset(&death, 0, sizeof death);
+  death.sa_handler = on_parent_death;
+  sigaction(SIGUSR1, &death, NULL);
+  prctl(PR_SET_PDEATHSIG, SIGUSR1);
   if (getppid() != parent) return 0;
   /* --pipe-part feeders are orphaned on purpose (not the job's children): they come back here
      to be reaped (the main loop reaps pids it does not know), not to a PID 1 that may not reap. */
@@ -335,6 +388,7 @@ int main(void) {
       while (read(wake[0], drain, sizeof drain) > 0) {}
       reap();
     }
+    if (orphaned) end_orphaned_jobs();
     if (!fds[0].revents) continue;
     if (cap - len < 65536) {
       cap = cap * 2 + 65536;
@@ -342,7 +396,11 @@ int main(void) {
     }
     ssize_t got = read(0, buf + len, cap - len);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return 0; /* qrun closed the pipe: done */
+    if (got <= 0) {
+      /* qrun closed the pipe: done. If it died instead, its jobs are ended first. */
+      if (getppid() != parent) end_orphaned_jobs();
+      return 0;
+    }
     len += (size_t)got;
     size_t at = 0;
     while (len - at >= 4) {
@@ -361,7 +419,8 @@ int main(void) {
       }
       char *msg = buf + at + 4, *end = msg + size;
       if (size < 1) die();
-      if (msg[0] == 'E') set_base_env(msg + 1, end);
+      if (msg[0] == 'V') emit('H', 0, PROTOCOL);
+      else if (msg[0] == 'E') set_base_env(msg + 1, end);
       else if (msg[0] == 'J') start_job(msg + 1, end);
       else die();
       at += 4 + size;

@@ -100,7 +100,7 @@ describe('exit status (GNU parallel convention)', () => {
 
 describe('bad calls: one line, exit 255, no stack trace, no job started', () => {
   const cases: [string[], RegExp][] = [
-    [['-c', 'abc'], /^qrun: --concurrency must be a whole number of 1 or more, \+N or -N \(the CPUs plus or minus N\), N% \(of the CPUs\) or 0 \(as many as possible\), got 'abc'; see qrun --help\n$/],
+    [['-c', 'abc'], /^qrun: --concurrency must be a whole number of 1 or more, \+N or -N \(the CPUs plus or minus N\), N% \(of the CPUs\) or 0 \(as many as possible\), or a file holding one, got 'abc'; see qrun --help\n$/],
     [['-j', '0%'], /^qrun: --jobs must be a whole number of 1 or more, .* got '0%'; see qrun --help\n$/],
     [['-c', '2', '-j', '3'], /^qrun: --jobs is another name for --concurrency; give one, got 2 and 3; see qrun --help\n$/],
     [['--queue-size', '1.5'], /^qrun: --queue-size must be a whole number of 1 or more, got '1.5'; see qrun --help\n$/],

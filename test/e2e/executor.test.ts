@@ -37,7 +37,7 @@ describe('which executor starts a job', { skip: noHelper }, () => {
     assert.match(await parentOf([]), /native\/bin\/qrun-spawn-linux-/);
     assert.match(await parentOf(['--output', 'ungroup']), /qrun-spawn-linux-/);
     assert.equal(await parentOf(['--output', 'line']), 'qrun');
-    assert.equal(await parentOf(['--results', join(scratch, 'results')]), 'qrun');
+    assert.equal(await parentOf(['--results-seq', join(scratch, 'results')]), 'qrun');
     assert.equal(await parentOf(['--executor', 'execa']), 'qrun');
     assert.match(await parentOf(['--executor', 'helper']), /qrun-spawn-linux-/);
   });
@@ -71,17 +71,22 @@ describe('which executor starts a job', { skip: noHelper }, () => {
     assert.deepEqual(liveProcesses(sleep), []);
   });
 
-  it('the helper dies with qrun (parent-death signal)', async () => {
+  it('qrun SIGKILLed: the helper ends the process groups it started (SIGTERM, then SIGKILL for a job that ignores it), then exits', async () => {
     const sleep = uniqueSleep();
-    const qrun = new Qrun(['-c', '1', '--executor', 'helper'], { input: `sleep ${sleep}\n`, limitMs: 20_000 });
-    await qrun.waitFor(() => liveProcesses('qrun-spawn-linux-').some((pid) => childOf(pid, qrun.child.pid)), 'the helper');
+    const stubborn = uniqueSleep();
+    const qrun = new Qrun(['-c', '2', '--executor', 'helper'], { input: `sleep ${sleep}\ntrap '' TERM; sleep ${stubborn} & wait\n`, limitMs: 20_000 });
+    await qrun.waitFor(() => liveProcesses(sleep).length > 0 && liveProcesses(stubborn).length > 0, 'both jobs');
     const pid = liveProcesses('qrun-spawn-linux-').find((p) => childOf(p, qrun.child.pid)) as number;
     qrun.kill('SIGKILL');
     await qrun.done;
-    for (let i = 0; i < 100 && cmdline(pid).includes('qrun-spawn'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(cmdline(pid).includes('qrun-spawn'), false);
-    // A SIGKILLed qrun cannot stop its job (documented): tidy up.
-    for (const job of liveProcesses(sleep)) process.kill(job, 'SIGKILL');
+    try {
+      for (let i = 0; i < 250 && (cmdline(pid).includes('qrun-spawn') || liveProcesses(sleep).length + liveProcesses(stubborn).length > 0); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(liveProcesses(sleep), [], 'the job SIGTERM ends');
+      assert.deepEqual(liveProcesses(stubborn), [], 'the job that ignores SIGTERM, by SIGKILL');
+      assert.equal(cmdline(pid).includes('qrun-spawn'), false, 'the helper is gone too');
+    } finally {
+      for (const job of [...liveProcesses(sleep), ...liveProcesses(stubborn)]) process.kill(job, 'SIGKILL');
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { evictedError, notStartedResult, type Executor, type ExecutorFactory, ty
 import { ProcessGroups } from '../process-groups.js';
 import { supervise } from '../supervise.js';
 import { startSpawnHelper, type SpawnHelper } from './helper-process.js';
-import { decodeStatus, type HelperStdio } from './protocol.js';
+import { decodeStatus, helperProtocol, type HelperStdio } from './protocol.js';
 
 /** How the helper executor is chosen and told things. */
 export interface HelperExecutorOptions {
@@ -41,7 +41,15 @@ export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory 
       if (!closing) options.debug(`the spawn helper stopped (${reason}): the next jobs start through execa`);
     });
     if ('reason' in started) return unavailable(started.reason);
-    options.debug(`jobs start through the spawn helper ${options.binary.path}`);
+    // The helper and qrun speak the same protocol, or the helper is not used (a stale build in a checkout).
+    const hello = await started.helper.ready;
+    const refused = 'reason' in hello ? hello.reason : hello.version === helperProtocol ? undefined : `${options.binary.path} speaks protocol ${hello.version}, this qrun ${helperProtocol} (a stale build: npm run build makes it again)`;
+    if (refused !== undefined) {
+      closing = true;
+      await started.helper.close();
+      return unavailable(refused);
+    }
+    options.debug(`jobs start through the spawn helper ${options.binary.path} (protocol ${helperProtocol})`);
     const groups = new ProcessGroups();
     const forgetExitHook = atProcessExit(() => groups.killAll());
     // The execa executor is made only when a job needs it (not loaded at all otherwise).

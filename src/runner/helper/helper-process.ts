@@ -3,7 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { EventDecoder, encodeBaseEnv, encodeJob, type HelperEvent, type HelperJob } from './protocol.js';
+import { EventDecoder, encodeBaseEnv, encodeJob, encodeVersion, type HelperEvent, type HelperJob } from './protocol.js';
 
 /** How a job's start went. */
 export type HelperStart =
@@ -39,7 +39,7 @@ class Waiters {
   }
 
   /** The helper's word about a job. */
-  dispatch(event: HelperEvent): void {
+  dispatch(event: Exclude<HelperEvent, { kind: 'hello' }>): void {
     const entry = this.waiting.get(event.id);
     if (entry === undefined) return;
     if (event.kind === 'started') {
@@ -71,6 +71,8 @@ export interface SpawnHelper {
   start(job: Omit<HelperJob, 'id'>): Promise<HelperStart>;
   /** The helper has died or is closing: jobs must go another way. */
   readonly dead: () => boolean;
+  /** Its protocol version once it has said it, or why it could not (it died first). */
+  readonly ready: Promise<{ readonly version: number } | { readonly reason: string }>;
   /** Lets the helper exit (its running jobs are qrun's to kill); resolves once it has. */
   close(): Promise<void>;
 }
@@ -100,17 +102,23 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   const waiters = new Waiters();
   const decoder = new EventDecoder();
   let dead = false;
+  let said: (answer: { version: number } | { reason: string }) => void = () => undefined;
+  const ready = new Promise<{ version: number } | { reason: string }>((resolve) => (said = resolve));
   let closing = false;
 
   const die = (reason: string): void => {
     if (dead) return;
     dead = true;
     waiters.loseAll();
+    said({ reason: `${reason} before it said its protocol version (a helper from another qrun? npm run build makes it again)` });
     onDeath(reason);
   };
   events.on('data', (chunk: Buffer) => {
     try {
-      for (const event of decoder.push(chunk)) waiters.dispatch(event);
+      for (const event of decoder.push(chunk)) {
+        if (event.kind === 'hello') said({ version: event.version });
+        else waiters.dispatch(event);
+      }
     } catch (error) {
       subprocess.kill('SIGKILL');
       die((error as Error).message);
@@ -125,6 +133,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
       resolve();
     });
   });
+  input.write(encodeVersion());
   input.write(encodeBaseEnv(env));
 
   return {
@@ -136,6 +145,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
         return waiters.wait(id, () => input.write(bytes));
       },
       dead: () => dead || closing,
+      ready,
       close: async () => {
         // Not `dead`: a job still waiting when the helper exits is then told it was lost.
         closing = true;

@@ -1,6 +1,6 @@
 // Where the prebuilt spawn helper for this machine is, if there is one.
 
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,15 +16,17 @@ export function helperName(arch: string): string {
  * The helper for this platform: `native/bin/qrun-spawn-linux-<arch>` in qrun's package (found by
  * walking up from this module: it runs from dist/bundle/ or dist/src/…), or why there is none.
  */
-export function locateHelper(platform: string = process.platform, arch: string = process.arch): { path: string } | { reason: string } {
+export function locateHelper(platform: string = process.platform, arch: string = process.arch, from: string = dirname(fileURLToPath(import.meta.url))): { path: string } | { reason: string } {
   if (platform !== 'linux' || !supported.has(arch)) return { reason: `no helper is built for ${platform}-${arch}` };
-  let dir = dirname(fileURLToPath(import.meta.url));
+  let dir = from;
   for (let up = 0; up < 6; up++) {
     const path = join(dir, 'native', 'bin', helperName(arch));
     try {
       accessSync(path, constants.X_OK);
       return { path };
-    } catch {
+    } catch (error) {
+      // There, but not runnable: say why (a noexec mount refuses X_OK too), rather than "not built".
+      if (existsSync(path)) return { reason: `${path} cannot be run here: ${(error as NodeJS.ErrnoException).code ?? 'EACCES'} (a file system mounted noexec, or no execute permission)` };
       dir = dirname(dir);
     }
   }

@@ -28,7 +28,7 @@ function field(name: string, value: string): string {
 }
 
 /** `type` then the fields, after a u32 length: one string, encoded once (a message per job). */
-function message(type: 'E' | 'J', head: string, fields: string): Buffer {
+function message(type: 'E' | 'J' | 'V', head: string, fields: string): Buffer {
   const size = Buffer.byteLength(fields);
   const bytes = Buffer.allocUnsafe(5 + head.length + size);
   bytes.writeUInt32LE(1 + head.length + size);
@@ -47,6 +47,15 @@ function envFields(env: Readonly<Record<string, string | undefined>>): string {
     text += `${name}=${value}\0`;
   }
   return text;
+}
+
+/** The protocol this qrun speaks; the helper says its own ('H'), and another is refused. */
+export const helperProtocol = 2;
+
+/** qrun's protocol version, the first message: the helper answers with its own. */
+export function encodeVersion(version: number = helperProtocol): Buffer {
+  const head = String.fromCharCode(version & 0xff, (version >>> 8) & 0xff, (version >>> 16) & 0xff, (version >>> 24) & 0xff);
+  return message('V', head, '');
 }
 
 /** The base environment every job starts from. */
@@ -74,7 +83,8 @@ export function encodeJob(job: HelperJob): Buffer {
 export type HelperEvent =
   | { readonly kind: 'started'; readonly id: number; readonly pid: number }
   | { readonly kind: 'ended'; readonly id: number; readonly status: number; /** nothing was left in the job's group */ readonly groupEmpty: boolean }
-  | { readonly kind: 'failed'; readonly id: number; readonly errno: number };
+  | { readonly kind: 'failed'; readonly id: number; readonly errno: number }
+  | { readonly kind: 'hello'; readonly version: number };
 
 const recordSize = 16;
 
@@ -93,6 +103,7 @@ export class EventDecoder {
       if (kind === 0x53) events.push({ kind: 'started', id, pid: value });
       else if (kind === 0x58) events.push({ kind: 'ended', id, status: value, groupEmpty: data.readInt32LE(at + 12) === 1 });
       else if (kind === 0x46) events.push({ kind: 'failed', id, errno: value });
+      else if (kind === 0x48) events.push({ kind: 'hello', version: value });
       else throw new Error(`the spawn helper sent an unknown record (${kind})`);
     }
     this.pending = data.subarray(at);

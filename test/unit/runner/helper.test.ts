@@ -2,7 +2,7 @@
 // exactly its command and environment, whatever bytes they hold.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { startSpawnHelper, type SpawnHelper } from '../../../src/runner/helper/helper-process.js';
 import { locateHelper } from '../../../src/runner/helper/locate.js';
-import { EventDecoder, decodeStatus, encodeBaseEnv, encodeJob } from '../../../src/runner/helper/protocol.js';
+import { EventDecoder, decodeStatus, encodeBaseEnv, encodeJob, helperProtocol } from '../../../src/runner/helper/protocol.js';
+import { helperExecutor } from '../../../src/runner/helper/helper-executor.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-unit-helper-'));
@@ -99,5 +100,35 @@ describe('spawn helper binary (property test)', { skip: 'reason' in binary ? bin
     const badCwd = await started.helper.start({ shell: '/bin/sh', command: 'true', cwd: '/no/such/dir', stdout: { kind: 'inherit' }, stderr: { kind: 'inherit' }, env: {} });
     assert.deepEqual(badCwd, { kind: 'failed', errno: 2 });
     started.helper.close();
+  });
+});
+
+describe('spawn helper: protocol version and reasons', { skip: 'reason' in binary ? binary.reason : false }, () => {
+  it('says its protocol version first; qrun speaks the same one', async () => {
+    const started = startSpawnHelper((binary as { path: string }).path, { PATH: '/usr/bin:/bin' }, scratch, () => undefined);
+    assert.ok('helper' in started);
+    assert.deepEqual(await started.helper.ready, { version: helperProtocol });
+    await started.helper.close();
+  });
+
+  it('a helper that never says it (a stale build, or another program) is not used: why, at once', async () => {
+    const stale = join(scratch, 'stale-helper');
+    writeFileSync(stale, '#!/bin/sh\nexit 70\n', { mode: 0o755 });
+    const started = startSpawnHelper(stale, { PATH: '/usr/bin:/bin' }, scratch, () => undefined);
+    assert.ok('helper' in started);
+    const ready = await started.helper.ready;
+    assert.ok('reason' in ready);
+    assert.match(ready.reason, /^it exited with status 70 before it said its protocol version \(a helper from another qrun\? npm run build makes it again\)$/);
+    const required = helperExecutor({ binary: { path: stale }, required: true, fallback: () => assert.fail('not with --executor helper'), debug: () => undefined });
+    await assert.rejects(Promise.resolve(required({ env: {}, cwd: scratch, fail: () => undefined, notice: () => undefined })), /^UsageError: --executor helper cannot be used: it exited with status 70 before it said its protocol version/);
+  });
+
+  it('a helper that is there but cannot run (no execute permission, a noexec mount) says so, not "not built"', () => {
+    const dir = join(scratch, 'install');
+    mkdirSync(join(dir, 'native', 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'native', 'bin', 'qrun-spawn-linux-x64'), 'x', { mode: 0o644 });
+    const found = locateHelper('linux', 'x64', join(dir, 'dist', 'bundle'));
+    assert.ok('reason' in found);
+    assert.match(found.reason, /qrun-spawn-linux-x64 cannot be run here: EACCES \(a file system mounted noexec, or no execute permission\)$/);
   });
 });
