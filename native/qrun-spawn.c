@@ -5,6 +5,7 @@
  * Protocol (all integers little-endian, as on every supported CPU).
  *   qrun -> helper, on fd 0: messages of  u32 length, then `length` bytes:
  *     'V' u32 version: qrun's protocol version, sent first; the helper answers with 'H'.
+ *     'Q' (nothing else): qrun is closing on purpose; fd 0 ends next.
  *     'E' then NUL-terminated "NAME=value" strings: the base environment of every job.
  *     'J' u32 id, u8 stdout kind, u8 stderr kind (0: inherit the helper's, 1: open a path),
  *         u8 stdin kind (0: /dev/null, 1: byte ranges of a file, through a pipe),
@@ -24,7 +25,7 @@
  *     'H' 0 version   the helper's protocol version (qrun refuses a helper that speaks another)
  * No record, path or environment has a size limit. The helper exits when fd 0 ends. Timeouts and
  * kills stay in qrun: it signals the groups itself. But when qrun dies (SIGKILL: it cannot clean
- * up; the parent-death signal, or fd 0 ending with qrun gone, says so), the helper ends every
+ * up; the parent-death signal, or fd 0 ending without 'Q', says so), the helper ends every
  * process group it started (SIGTERM, then SIGKILL 2 s later), so that no job outlives qrun.
  */
 #define _GNU_SOURCE
@@ -47,6 +48,7 @@ extern char **environ;
 
 static int wake[2]; /* self-pipe: SIGCHLD, parent death -> main loop */
 static volatile sig_atomic_t orphaned; /* qrun died */
+static int closing; /* qrun said it closes on purpose ('Q') */
 static pid_t parent;
 static char **base_env;
 static size_t base_count;
@@ -388,7 +390,7 @@ int main(void) {
       while (read(wake[0], drain, sizeof drain) > 0) {}
       reap();
     }
-    if (orphaned) end_orphaned_jobs();
+    if (orphaned && !closing) end_orphaned_jobs();
     if (!fds[0].revents) continue;
     if (cap - len < 65536) {
       cap = cap * 2 + 65536;
@@ -397,8 +399,8 @@ int main(void) {
     ssize_t got = read(0, buf + len, cap - len);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
-      /* qrun closed the pipe: done. If it died instead, its jobs are ended first. */
-      if (getppid() != parent) end_orphaned_jobs();
+      /* qrun closed the pipe: done. Without its 'Q' first, it died: its jobs are ended first. */
+      if (!closing) end_orphaned_jobs();
       return 0;
     }
     len += (size_t)got;
@@ -420,6 +422,7 @@ int main(void) {
       char *msg = buf + at + 4, *end = msg + size;
       if (size < 1) die();
       if (msg[0] == 'V') emit('H', 0, PROTOCOL);
+      else if (msg[0] == 'Q') closing = 1;
       else if (msg[0] == 'E') set_base_env(msg + 1, end);
       else if (msg[0] == 'J') start_job(msg + 1, end);
       else die();

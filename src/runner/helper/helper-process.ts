@@ -3,7 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { EventDecoder, encodeBaseEnv, encodeJob, encodeVersion, type HelperEvent, type HelperJob } from './protocol.js';
+import { EventDecoder, encodeBaseEnv, encodeBye, encodeJob, encodeVersion, type HelperEvent, type HelperJob } from './protocol.js';
 
 /** How a job's start went. */
 export type HelperStart =
@@ -149,7 +149,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
       close: async () => {
         // Not `dead`: a job still waiting when the helper exits is then told it was lost.
         closing = true;
-        input.end();
+        input.end(encodeBye());
         // It exits at the end of its input; one that does not within a second is killed.
         const stuck = setTimeout(() => subprocess.kill('SIGKILL'), 1000);
         await exited;

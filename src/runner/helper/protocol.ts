@@ -28,7 +28,7 @@ function field(name: string, value: string): string {
 }
 
 /** `type` then the fields, after a u32 length: one string, encoded once (a message per job). */
-function message(type: 'E' | 'J' | 'V', head: string, fields: string): Buffer {
+function message(type: 'E' | 'J' | 'V' | 'Q', head: string, fields: string): Buffer {
   const size = Buffer.byteLength(fields);
   const bytes = Buffer.allocUnsafe(5 + head.length + size);
   bytes.writeUInt32LE(1 + head.length + size);
@@ -56,6 +56,11 @@ export const helperProtocol = 2;
 export function encodeVersion(version: number = helperProtocol): Buffer {
   const head = String.fromCharCode(version & 0xff, (version >>> 8) & 0xff, (version >>> 16) & 0xff, (version >>> 24) & 0xff);
   return message('V', head, '');
+}
+
+/** qrun closes the helper on purpose (its input ends next): the helper leaves the jobs to qrun. Input ending without it means qrun died. */
+export function encodeBye(): Buffer {
+  return message('Q', '', '');
 }
 
 /** The base environment every job starts from. */
