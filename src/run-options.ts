@@ -5,6 +5,7 @@ import type { Trim } from './jobs/columns.js';
 import type { RecordSeparator } from './input/split-records.js';
 import type { ResumeMode } from './recording/resume.js';
 import type { RedisTarget } from './redis/url.js';
+import type { Replacement } from './jobs/user-replacements.js';
 import type { TermSeq } from './runner/term-seq.js';
 import type { OutputMode } from './output/output-sink.js';
 import type { HaltSpec } from './shutdown/halt.js';
@@ -31,6 +32,8 @@ export interface RunOptions {
   readonly output: OutputMode;
   /** -j <file>: the number of jobs at once is read from the file (first `initial`), and again when it changes. */
   readonly slotsFile: { readonly path: string; readonly initial: number } | undefined;
+  /** --plus and --rpl: replacement strings defined in Perl (the later of two with one tag wins). */
+  readonly replacements: readonly Replacement[];
   /** --nice: jobs run at this niceness (undefined: qrun's own). */
   readonly nice: number | undefined;
   /** --env: environment variables copied into each job's environment by name (`_`: all), which matters when jobs run elsewhere (--redis). */

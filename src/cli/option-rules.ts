@@ -23,16 +23,15 @@ export function outputMode(o: ParsedOptions): OutputMode {
 export function refuseNotBuilt(o: ParsedOptions): void {
   const reasons: [unknown, string][] = [
     [o.ctag ?? o.ctagstring, `--${o.ctag !== undefined ? 'ctag' : 'ctagstring'} (a coloured tag) is not built; --tag and --tagstring tag without colour`],
-    [o.plus, "--plus (GNU parallel's extra replacement strings {+/} {+.} {..} {##}…) is not built"],
-    [o.rpl, '--rpl (replacement strings defined in Perl) is not built'],
+    [o.plus === true && (o.command ?? []).some((word) => word.includes('{##}')) ? true : undefined, "{##} (--plus: the number of jobs) is not built"],
     [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time`],
   ];
   // A Perl expression would otherwise be run as text: `{= s/a/b/ =}`, `{=2 uc =}`.
   const perl = [o.tagstring ?? '', o.results ?? o.res ?? ''].find((word) => /\{=[^]*=\}/.test(word));
   reasons.push([perl, `{= perl expression =} works in the command, not in --tagstring or --results (got '${perl ?? ''}')`]);
   const measured = o.m === true || o.X === true || o.xargs === true;
-  const perlFill = measured && (o.command ?? []).some((word) => /\{=[^]*=\}/.test(word));
-  reasons.push([perlFill || undefined, '{= perl expression =} with -m, -X or --xargs is not built (the line length is known only once Perl has run)']);
+  const perlFill = measured && (o.plus === true || o.rpl !== undefined || (o.command ?? []).some((word) => /\{=[^]*=\}/.test(word)));
+  reasons.push([perlFill || undefined, '{= perl expression =} (and --plus, --rpl) with -m, -X or --xargs is not built (the line length is known only once Perl has run)']);
   const refused = reasons.find(([given]) => given !== undefined && given !== false);
   if (refused !== undefined) throw new UsageError(refused[1]);
 }

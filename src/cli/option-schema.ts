@@ -38,8 +38,8 @@ export const rawSchema = z.strictObject({
   // GNU parallel's options qrun does not build: refused with the reason.
   ctag: z.optional(z.unknown()),
   ctagstring: z.optional(z.unknown()),
-  plus: z.optional(z.unknown()),
-  rpl: z.optional(z.unknown()),
+  plus: z.optional(flag('--plus')),
+  rpl: z.optional(z.union([z.string(), z.array(z.string())])),
   fg: z.optional(z.unknown()),
   semaphore: z.optional(z.unknown()),
   colsep: z.optional(regex('--colsep')),

@@ -13,6 +13,7 @@ import { outputMode, refuseConflicts, refuseNotBuilt } from './option-rules.js';
 import { defaultReconnectMs, queueName } from './fleet-options.js';
 import { mostConcurrency, openFileLimit } from '../runner/fd-budget.js';
 import { killAfterSeq } from '../runner/term-seq.js';
+import { parseReplacement, plusReplacements } from '../jobs/user-replacements.js';
 
 export type { LogLevel, RawOptions, RedisOptions, RunOptions };
 export { annotations, executors, logLevels, outputModes, trims } from './option-schema.js';
@@ -81,6 +82,7 @@ export function parseOptions(
     trim: o.trim ?? (o.colsep !== undefined ? 'lr' : 'n'),
     progress: o.progress ?? (o.bar === true || o.eta === true ? true : undefined),
     nice: o.nice,
+    replacements: [...(o.plus === true ? plusReplacements : []), ...(o.rpl === undefined ? [] : Array.isArray(o.rpl) ? o.rpl : [o.rpl]).map(parseReplacement)],
     slotsFile: slotsFile === undefined ? undefined : { path: slotsFile.path, initial: slotsInFile(slotsFile.path, cpus, openFiles) },
     envNames: o.env ?? [],
     logFile: o.logFile,

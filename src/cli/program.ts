@@ -68,7 +68,7 @@ function helpTail(program: Command): string {
 
 
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['ungroup', 'lineBuffer', 'lb', 'group', 'bar', 'eta', 'pipepart', 'xapply', 'dryrun', 'm', 'X', 'xargs', 'shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['plus', 'ungroup', 'lineBuffer', 'lb', 'group', 'bar', 'eta', 'pipepart', 'xapply', 'dryrun', 'm', 'X', 'xargs', 'shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {

@@ -8,6 +8,7 @@ import type { Job } from './job.js';
 import { lineMeter } from './line-meter.js';
 import { makeJobs } from './make-jobs.js';
 import { checkPerl, evaluatePerl, perlCodes } from './perl-eval.js';
+import { rewriteReplacements } from './user-replacements.js';
 import { parseTemplate, renderContext, renderPlain, renderTemplate, templateFieldNames, type Template } from './template.js';
 
 /** How a run's jobs become command lines. */
@@ -25,10 +26,12 @@ export interface Commands {
 
 /** The run's commands, from its options and the input's header. */
 export function commandsOf(options: RunOptions, header: PreparedInput['header'], env: NodeJS.ProcessEnv = {}): Commands {
-  const ndjsonFields = options.ndjson && options.command.length > 0 ? templateFieldNames(options.command) : undefined;
+  // --plus and --rpl strings become {= perl =} fields first.
+  const words = rewriteReplacements(options.command, options.replacements);
+  const ndjsonFields = options.ndjson && words.length > 0 ? templateFieldNames(words) : undefined;
   const names = ndjsonFields ?? headerNames(header, options);
   // With --pipe the command gets no arguments: nothing is appended to it (GNU parallel's way).
-  const template = options.command.length > 0 ? parseTemplate(options.command, options.pipe === undefined, names) : undefined;
+  const template = words.length > 0 ? parseTemplate(words, options.pipe === undefined, names) : undefined;
   // {= perl =}: checked now (perl there, each expression compiles), evaluated per job by one perl process.
   const codes = template === undefined ? [] : perlCodes(template);
   checkPerl(codes, env.PATH);

@@ -298,8 +298,6 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
     for (const [args, reason] of [
       [['--ctag'], '--ctag (a coloured tag) is not built; --tag and --tagstring tag without colour'],
       [['--ctagstring', 'x'], '--ctagstring (a coloured tag) is not built; --tag and --tagstring tag without colour'],
-      [['--plus'], "--plus (GNU parallel's extra replacement strings {+/} {+.} {..} {##}…) is not built"],
-      [['--rpl', '{..} s/x//'], '--rpl (replacement strings defined in Perl) is not built'],
       [['--semaphore'], "--semaphore (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time"],
       [['--fg'], "--fg (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time"],
     ] as const) {
@@ -311,6 +309,17 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
     const perl = await runQrun(['--tagstring', '{= uc =}', 'echo', ':::', 'a']);
     assert.equal(perl.code, 255);
     assert.equal(perl.stderr, "qrun: {= perl expression =} works in the command, not in --tagstring or --results (got '{= uc =}'); see qrun --help\n");
+  });
+
+  it('--plus strings and --rpl: replacement strings in Perl, positional too, as GNU', async () => {
+    const values = ['a/b/c.tar.gz', 'c.tar.gz', '/x/y.z', 'noext', 'dir/noext', 'a.b.c.d', '.hidden', 'a.b/c', 'sp ace.txt'];
+    await same(['--plus', 'echo', '{+/},{+.},{+..},{+...},{..},{...},{/..},{/...}', ':::', ...values]);
+    await same(['--plus', 'echo', '{2+.} {1..}', ':::', 'a.b.c', ':::', 'x.y']);
+    await same(['--rpl', '{u} $_=uc($_)', '--rpl', '{r} $_ = reverse $_', 'echo', '{u} {2u} {1r}', ':::', 'ab', ':::', 'cd']);
+    const hash = await runQrun(['--plus', 'echo', '{##}', ':::', 'a']);
+    assert.equal(hash.stderr, 'qrun: {##} (--plus: the number of jobs) is not built; see qrun --help\n');
+    const bad = await runQrun(['--rpl', 'nobraces $_', 'echo', ':::', 'a']);
+    assert.equal(bad.stderr, "qrun: --rpl takes a tag such as {..} and a Perl expression, got 'nobraces $_'; see qrun --help\n");
   });
 
   it('{= perl expression =} and {=N perl =}: run by the system perl, the result quoted, per argument; seq(), slot(), Q(), as GNU', async () => {

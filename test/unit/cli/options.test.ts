@@ -30,6 +30,7 @@ describe('options', () => {
       nice: undefined,
       envNames: [],
       slotsFile: undefined,
+      replacements: [],
       shuffle: false,
       output: 'group',
       keepOrder: false,
