@@ -316,8 +316,16 @@ static void prune_groups(void) {
   }
 }
 
+/* Forgets one group (its leader ended and nothing is left in it). */
+static void forget_group(pid_t pgid) {
+  for (size_t i = 0; i < groups_len; i++) {
+    if (groups[i] != pgid) continue;
+    groups[i] = groups[--groups_len];
+    return;
+  }
+}
+
 static void reap(void) {
-  if (groups_len > 64) prune_groups();
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -327,6 +335,7 @@ static void reap(void) {
       /* Whether the shell left anything in its group: qrun then need not signal it. */
       int empty = kill(-pid, 0) < 0 && errno == ESRCH;
       emit4('X', table[i].id, status, empty);
+      if (empty) forget_group(pid);
       table[i] = table[--table_len];
       break;
     }

@@ -1,7 +1,7 @@
 // -j <file>: the number of jobs at once a file holds, in any -j form; read at the start (a bad
 // one refuses the run) and again when it changes while the run goes on.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UsageError, messageOf } from '../errors.js';
 import { parseSlotSpec, slotCount, slotForms } from './slot-spec.js';
 
@@ -9,7 +9,15 @@ import { parseSlotSpec, slotCount, slotForms } from './slot-spec.js';
 export function slotsInFile(path: string, cpus: number, openFiles: () => number | undefined): number {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A regular file only (a FIFO would block the run's every job completion), and its start only.
+    if (!statSync(path).isFile()) throw new Error('not a regular file');
+    const fd = openSync(path, 'r');
+    try {
+      const start = Buffer.alloc(64);
+      text = start.subarray(0, readSync(fd, start, 0, start.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     throw new UsageError(`-j '${path}' cannot be read: ${messageOf(error)}`);
   }

@@ -80,7 +80,7 @@ describe('which executor starts a job', { skip: noHelper }, () => {
     qrun.kill('SIGKILL');
     await qrun.done;
     try {
-      for (let i = 0; i < 250 && (cmdline(pid).includes('qrun-spawn') || liveProcesses(sleep).length + liveProcesses(stubborn).length > 0); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 750 && (cmdline(pid).includes('qrun-spawn') || liveProcesses(sleep).length + liveProcesses(stubborn).length > 0); i++) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.deepEqual(liveProcesses(sleep), [], 'the job SIGTERM ends');
       assert.deepEqual(liveProcesses(stubborn), [], 'the job that ignores SIGTERM, by SIGKILL');
       assert.equal(cmdline(pid).includes('qrun-spawn'), false, 'the helper is gone too');

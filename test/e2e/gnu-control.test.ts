@@ -345,19 +345,31 @@ describe('-j <file>', () => {
     const procs = join(dir, 'procs');
     writeFileSync(procs, '2\n');
     await same(['-j', procs, 'echo {}', ':::', 'a', 'b', 'c']);
-    // One at a time, until the file says three: then the jobs take slots 1 to 3.
+    // One at a time while the file says 1; once it says 3, as job 1 completes, three run in slots 1 to 3.
+    // Each job waits for its own go file (or all): the test, not the machine's speed, decides when jobs end.
     writeFileSync(procs, '1\n');
     const slots = join(dir, 'slots');
-    const run = new Qrun(['-j', procs, `echo {%} >> ${slots}; sleep 0.2; true`, ':::', ...Array.from({ length: 10 }, (_, i) => String(i + 1))]);
+    const go = (name: string): void => writeFileSync(join(dir, `go-${name}`), '');
+    const run = new Qrun(['-j', procs, `echo {%} >> ${slots}; until [ -e ${dir}/go-{} ] || [ -e ${dir}/go-all ]; do sleep 0.02; done; true`, ':::', ...Array.from({ length: 6 }, (_, i) => String(i + 1))]);
     const lines = (): string[] => (existsSync(slots) ? readFileSync(slots, 'utf8').trim().split('\n') : []);
-    while (lines().length < 2 && run.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
-    writeFileSync(procs, '3\n');
-    const result = await run.done;
-    assert.equal(result.code, 0, result.stderr);
-    const used = lines();
-    assert.equal(used.length, 10);
-    assert.deepEqual(used.slice(0, 2), ['1', '1'], 'one at a time while the file said 1');
-    assert.ok(used.includes('3') && used.every((slot) => ['1', '2', '3'].includes(slot)), used.join(','));
+    const until = async (n: number): Promise<void> => {
+      while (lines().length < n && run.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    try {
+      await until(1);
+      writeFileSync(procs, '3\n');
+      go('1');
+      await until(4);
+      go('all');
+      const result = await run.done;
+      assert.equal(result.code, 0, result.stderr);
+      const used = lines();
+      assert.equal(used.length, 6);
+      assert.equal(used[0], '1', 'job 1 alone while the file said 1');
+      assert.deepEqual(used.slice(1, 4).sort(), ['1', '2', '3'], 'three at once once it said 3');
+    } finally {
+      go('all');
+    }
   });
 
   it('a file that holds no -j form is refused before any job, naming it', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,10 @@ describe('-j <file>: the file', () => {
     writeFileSync(path, 'many');
     assert.throws(() => slotsInFile(path, 4, () => 1024), (error: unknown) => error instanceof UsageError && /^-j '.*procs' must hold a whole number of 1 or more/.test(error.message));
     assert.throws(() => slotsInFile(join(dir, 'missing'), 4, () => 1024), /cannot be read: ENOENT/);
+    // A FIFO is never opened (it would block until a writer came); a directory is refused too.
+    spawnSync('mkfifo', [join(dir, 'fifo')]);
+    assert.throws(() => slotsInFile(join(dir, 'fifo'), 4, () => 1024), /^UsageError: -j '.*fifo' cannot be read: not a regular file$/);
+    assert.throws(() => slotsInFile(dir, 4, () => 1024), /cannot be read: not a regular file/);
   });
 
   it('is read again only when it changed; a change to something else is said once and the limit stays', () => {
