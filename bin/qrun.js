@@ -1,5 +1,9 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; fds=; for n in 3 4 5 6 7 8 9; do { true >&"$n"; } 2>/dev/null && fds="$fds $n"; done; QRUN_CALLER_FDS=$fds QRUN_CALLER_NOFILE=$(ulimit -Sn) exec node "$0" "$@"
 // qrun's executable: hands the process's streams and signals to main() and ends the process as it says.
+// The line above is for sh (for JavaScript, a string and a comment): before Node starts, it notes
+// what Node would hide from the jobs, which inherit it as `sh -c` would: the file descriptors 3 to 9
+// the caller opened (`qrun … 3>log`) and the soft open-file limit (Node raises its own at start-up).
 import { fstatSync } from 'node:fs';
 import module from 'node:module';
 import { isatty } from 'node:tty';
@@ -35,6 +39,15 @@ function stdinIsFile() {
 const ignore = () => undefined;
 process.stdout.on('error', ignore);
 process.stderr.on('error', ignore);
+/** What the sh line above noted of qrun's caller; gone from the environment jobs see. */
+function callerInheritance() {
+  const fds = (process.env.QRUN_CALLER_FDS ?? '').split(' ').filter((fd) => /^[3-9]$/.test(fd)).map(Number);
+  const nofile = process.env.QRUN_CALLER_NOFILE;
+  delete process.env.QRUN_CALLER_FDS;
+  delete process.env.QRUN_CALLER_NOFILE;
+  return { fds, nofile: nofile !== undefined && /^(\d+|unlimited)$/.test(nofile) ? nofile : undefined };
+}
+const caller = callerInheritance();
 const outcome = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdinFile: stdinIsFile() ? '/dev/stdin' : undefined,
@@ -45,6 +58,7 @@ const outcome = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   signals: process,
   inheritable: true,
+  caller,
 });
 if (outcome.reraise) {
   // Die by the same signal, so a calling shell sees an interrupt (exit status 128+signo).

@@ -7,7 +7,8 @@
  *     'V' u32 version: qrun's protocol version, sent first; the helper answers with 'H'.
  *     'Q' (nothing else): qrun is closing on purpose; fd 0 ends next.
  *     'E' then NUL-terminated "NAME=value" strings: the base environment of every job.
- *     'J' u32 id, u8 stdout kind, u8 stderr kind (0: inherit the helper's, 1: open a path),
+ *     'J' u32 id, u8 stdout kind, u8 stderr kind (0: inherit qrun's, 1: open a path, 2: a pipe
+ *         the helper reads and forwards to qrun as 'O' records),
  *         u8 stdin kind (0: /dev/null, 1: byte ranges of a file, through a pipe),
  *         then NUL-terminated strings: shell, command, cwd ("" = the helper's), the stdout path
  *         and the stderr path (each only for kind 1), the stdin path and its
@@ -15,14 +16,21 @@
  *         added to the base environment (or replace a variable of the same name).
  *   A job with ranges reads them through a pipe from a feeder process in its own group (not its
  *   child), which copies them with sendfile() and exits (or dies of SIGPIPE if the job stops reading).
- *   helper -> qrun, on fd 3: records of four i32: kind, id, value, 0.
- *   fds 4 and 5 are qrun's own stdout and stderr, for jobs that inherit them. (The helper's own
- *   fds 1 and 2 are not qrun's: Node would make the shared pipe blocking for qrun too.)
+ *     'A' u32 id, u8 stream (1 or 2): qrun has taken the last 'O' chunk of that stream: the helper
+ *         reads the next one (one chunk in flight per stream: a chatty job waits for qrun, and
+ *         neither process holds more than a chunk of it).
+ *   helper -> qrun, on the events fd: records of four i32: kind, id, value, extra.
+ *   Arguments: the events fd, then qrun's own stdout and stderr fds (for jobs that inherit them;
+ *   the helper's own fds 1 and 2 are not qrun's: Node would make the shared pipe blocking for qrun
+ *   too), then the soft open-file limit jobs start with ("" keeps the helper's). Every other fd
+ *   the helper was given without close-on-exec (the caller's own 3>file) passes on to the jobs.
  *     'S' id pid      the job started (it leads a new session and process group: pgid = pid)
  *     'X' id status   the job's shell ended; status is waitpid's, exactly; the fourth
  *                     integer is 1 when nothing was left in its process group
  *     'F' id errno    the job could not start (fork, open, chdir or exec failed)
  *     'H' 0 version   the helper's protocol version (qrun refuses a helper that speaks another)
+ *     'O' id stream n then n bytes: output of a stream of kind 2 (at most 64 KiB)
+ *     'C' id stream   that stream ended (every process holding it closed it)
  * No record, path or environment has a size limit. The helper exits when fd 0 ends. Timeouts and
  * kills stay in qrun: it signals the groups itself. But when qrun dies (SIGKILL: it cannot clean
  * up; the parent-death signal, or fd 0 ending without 'Q', says so), the helper ends every
@@ -38,19 +46,25 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-#define PROTOCOL 2
+#define PROTOCOL 3
 
 static int wake[2]; /* self-pipe: SIGCHLD, parent death -> main loop */
 static volatile sig_atomic_t orphaned; /* qrun died */
 static int closing; /* qrun said it closes on purpose ('Q') */
 static pid_t parent;
 static char **base_env;
+static int events_fd = 3, out_fds[2] = { 4, 5 };
+static int set_nofile; /* jobs start with this soft open-file limit */
+static struct rlimit nofile;
 static size_t base_count;
 
 struct running { pid_t pid; uint32_t id; };
@@ -59,6 +73,10 @@ static size_t table_len, table_cap;
 /* Every process group started whose members may still run (its leader ended or not). */
 static pid_t *groups;
 static size_t groups_len, groups_cap;
+/* Every job's output pipe the helper reads (kind 2), until it ends. */
+struct stream { int fd; uint32_t id; uint8_t which; uint8_t held; };
+static struct stream *streams;
+static size_t streams_len, streams_cap;
 
 static void die(void) { _exit(70); }
 
@@ -83,12 +101,11 @@ static void write_all(int fd, const void *data, size_t n) {
 
 static void emit4(int32_t kind, uint32_t id, int32_t value, int32_t extra) {
   int32_t rec[4] = { kind, (int32_t)id, value, extra };
-  write_all(3, rec, sizeof rec);
+  write_all(events_fd, rec, sizeof rec);
 }
 
 static void emit(int32_t kind, uint32_t id, int32_t value) {
-  int32_t rec[4] = { kind, (int32_t)id, value, 0 };
-  write_all(3, rec, sizeof rec);
+  emit4(kind, id, value, 0);
 }
 
 static void on_parent_death(int sig) {
@@ -140,6 +157,16 @@ static int same_name(const char *a, const char *b) {
   return (*a == '=' || *a == 0) && (*b == '=' || *b == 0);
 }
 
+/* Closes every fd from `low` up (in a feeder, which runs no program that would close them). */
+static void close_from(int low) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)low, ~0u, 0) == 0) return;
+#endif
+  long max = sysconf(_SC_OPEN_MAX);
+  if (max < 0 || max > 65536) max = 65536;
+  for (int fd = low; fd < max; fd++) close(fd);
+}
+
 /* Copies the ranges ("start,length,...") of `in` into `out`; runs in the feeder: never returns. */
 static void feed(int in, int out, const char *ranges) {
   const char *p = ranges;
@@ -174,12 +201,14 @@ static int open_stdin(int kind, const char *path, const char *ranges, int err_fd
     if (pid == 0) {
       pid_t feeder = fork();
       if (feeder != 0) _exit(feeder < 0 ? 1 : 0);
-      /* Hold nothing of the helper's open: above all not err_fd, whose end tells it exec happened. */
-      int shut[] = { 0, 3, 4, 5, err_fd, p[0] };
-      for (size_t i = 0; i < sizeof shut / sizeof *shut; i++) {
-        if (shut[i] != fd && shut[i] != p[1]) close(shut[i]);
-      }
-      feed(fd, p[1], ranges);
+      /* Hold nothing else open: above all not err_fd (its end tells the helper exec happened), nor
+         a job's output pipe (its end tells qrun the job's output is whole). fds 0-2 are open, so
+         the copies land above them. */
+      (void)err_fd;
+      int in = dup(fd), out = dup(p[1]);
+      if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0) _exit(1);
+      close_from(2);
+      feed(0, 1, ranges);
     }
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
@@ -195,7 +224,7 @@ static int open_stdin(int kind, const char *path, const char *ranges, int err_fd
 }
 
 /* Runs in the child: never returns. */
-static void start_child(int err_fd, char *shell, char *command, char *cwd, int kinds[2], char *paths[2], int in_kind, char *in_path, char *in_ranges, char **envp) {
+static void start_child(int err_fd, char *shell, char *command, char *cwd, int kinds[2], char *paths[2], int pipes[2], int in_kind, char *in_path, char *in_ranges, char **envp) {
   /* A session of its own: qrun signals the whole group, and a terminal's Ctrl-C reaches only qrun. */
   setsid();
   /* Exactly what a job started from Node gets: every signal at its default, none blocked. */
@@ -208,12 +237,16 @@ static void start_child(int err_fd, char *shell, char *command, char *cwd, int k
   sigprocmask(SIG_SETMASK, &none, NULL);
   int fd;
   if (open_stdin(in_kind, in_path, in_ranges, err_fd) < 0) goto fail;
+  /* The open-file limit the caller gave qrun (Node raises its own at start-up). */
+  if (set_nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0) goto fail;
   for (int i = 0; i < 2; i++) {
     if (kinds[i] == 1) {
       fd = open(paths[i], O_WRONLY | O_CLOEXEC);
       if (fd < 0 || dup2(fd, i + 1) < 0) goto fail;
+    } else if (kinds[i] == 2) {
+      if (dup2(pipes[i], i + 1) < 0) goto fail;
     } else {
-      if (dup2(4 + i, i + 1) < 0) goto fail;
+      if (dup2(out_fds[i], i + 1) < 0) goto fail;
       /* As Node does for a child's stdio: blocking writes (the flag is the shared file's). */
       int flags = fcntl(i + 1, F_GETFL);
       if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(i + 1, F_SETFL, flags & ~O_NONBLOCK);
@@ -268,29 +301,41 @@ static void start_job(char *p, char *end) {
   }
   envp[count] = NULL;
 
-  int err[2];
-  if (pipe2(err, O_CLOEXEC) < 0) {
-    emit('F', id, errno);
-    goto done;
+  /* Output pipes (kind 2): the job writes one end, the helper reads the other. */
+  int pipes[2][2] = { { -1, -1 }, { -1, -1 } };
+  int err[2] = { -1, -1 };
+  pid_t pid = -1;
+  for (int i = 0; i < 2; i++) {
+    if (kinds[i] == 2 && pipe2(pipes[i], O_CLOEXEC) < 0) goto failed;
   }
-  pid_t pid = fork();
-  if (pid < 0) {
-    emit('F', id, errno);
-    close(err[0]);
-    close(err[1]);
-    goto done;
-  }
-  if (pid == 0) start_child(err[1], shell, command, cwd, kinds, paths, in_kind, in_path, in_ranges, envp);
+  if (pipe2(err, O_CLOEXEC) < 0) goto failed;
+  pid = fork();
+  if (pid < 0) goto failed;
+  if (pid == 0) start_child(err[1], shell, command, cwd, kinds, paths, (int[]){ pipes[0][1], pipes[1][1] }, in_kind, in_path, in_ranges, envp);
   close(err[1]);
+  err[1] = -1;
+  for (int i = 0; i < 2; i++) {
+    if (pipes[i][1] >= 0) close(pipes[i][1]);
+    pipes[i][1] = -1;
+  }
   int child_errno;
   ssize_t got;
   do got = read(err[0], &child_errno, sizeof child_errno); while (got < 0 && errno == EINTR);
-  close(err[0]);
   if (got == (ssize_t)sizeof child_errno) {
     /* It failed before exec: reap it here (the main loop ignores pids it does not know). */
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
-    emit('F', id, child_errno);
-    goto done;
+    errno = child_errno;
+    goto failed;
+  }
+  close(err[0]);
+  for (int i = 0; i < 2; i++) {
+    if (pipes[i][0] < 0) continue;
+    fcntl(pipes[i][0], F_SETFL, O_NONBLOCK);
+    if (streams_len == streams_cap) {
+      streams_cap = streams_cap * 2 + 16;
+      streams = grow(streams, streams_cap * sizeof *streams);
+    }
+    streams[streams_len++] = (struct stream){ pipes[i][0], id, (uint8_t)(i + 1), 0 };
   }
   if (table_len == table_cap) {
     table_cap = table_cap ? table_cap * 2 : 64;
@@ -303,9 +348,62 @@ static void start_job(char *p, char *end) {
   }
   groups[groups_len++] = pid;
   emit('S', id, pid);
+  goto done;
+failed:
+  emit('F', id, errno);
+  for (int i = 0; i < 2; i++) {
+    for (int j = 0; j < 2; j++) {
+      if (pipes[i][j] >= 0) close(pipes[i][j]);
+    }
+  }
+  if (err[0] >= 0) close(err[0]);
+  if (err[1] >= 0) close(err[1]);
 done:
   free(envp);
   free(s);
+}
+
+/* Reads what a job wrote to one of its output pipes and forwards it ('O'), then waits for qrun's
+   'A'; at the pipe's end says 'C' and forgets it. */
+static void read_stream(size_t at) {
+  static char chunk[65536];
+  struct stream *st = &streams[at];
+  ssize_t n = read(st->fd, chunk, sizeof chunk);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n > 0) {
+    int32_t rec[4] = { 'O', (int32_t)st->id, st->which, (int32_t)n };
+    struct iovec parts[2] = { { rec, sizeof rec }, { chunk, (size_t)n } };
+    size_t left = sizeof rec + (size_t)n;
+    while (left > 0) {
+      ssize_t w = writev(events_fd, parts, 2);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) _exit(0); /* qrun is gone */
+      left -= (size_t)w;
+      /* A part written: go on from where the write stopped. */
+      for (int i = 0; i < 2 && w > 0; i++) {
+        size_t used = (size_t)w < parts[i].iov_len ? (size_t)w : parts[i].iov_len;
+        parts[i].iov_base = (char *)parts[i].iov_base + used;
+        parts[i].iov_len -= used;
+        w -= (ssize_t)used;
+      }
+    }
+    st->held = 1;
+    return;
+  }
+  /* The end (or an error reading it, which ends it too). */
+  emit('C', st->id, st->which);
+  close(st->fd);
+  streams[at] = streams[--streams_len];
+}
+
+/* qrun took the last chunk of job `id`'s stream `which`: read on. */
+static void release_stream(char *p, char *end) {
+  if (end - p < 5) die();
+  uint32_t id;
+  memcpy(&id, p, 4);
+  for (size_t i = 0; i < streams_len; i++) {
+    if (streams[i].id == id && streams[i].which == (uint8_t)p[4]) streams[i].held = 0;
+  }
 }
 
 /* Forgets the groups nothing is left in. */
@@ -345,6 +443,9 @@ static void reap(void) {
 /* qrun is gone and cannot end its jobs: every group still holding a process gets SIGTERM, then
    SIGKILL after 2 s (qrun's default --kill-after), and the helper exits. */
 static void end_orphaned_jobs(void) {
+  /* Nobody reads the jobs' output any more: a job writing it gets SIGPIPE rather than waiting. */
+  for (size_t i = 0; i < streams_len; i++) close(streams[i].fd);
+  streams_len = 0;
   prune_groups();
   for (size_t i = 0; i < groups_len; i++) kill(-groups[i], SIGTERM);
   for (int waited = 0; waited < 20 && groups_len > 0; waited++) {
@@ -357,7 +458,26 @@ static void end_orphaned_jobs(void) {
   _exit(0);
 }
 
-int main(void) {
+/* A number argument, or `fallback` when it is absent. */
+static long long number_arg(int argc, char **argv, int at, long long fallback) {
+  if (at >= argc || argv[at][0] == 0) return fallback;
+  char *end;
+  long long n = strtoll(argv[at], &end, 10);
+  if (*end || n < 0) die();
+  return n;
+}
+
+int main(int argc, char **argv) {
+  events_fd = (int)number_arg(argc, argv, 1, 3);
+  out_fds[0] = (int)number_arg(argc, argv, 2, 4);
+  out_fds[1] = (int)number_arg(argc, argv, 3, 5);
+  if (argc > 4 && argv[4][0]) {
+    set_nofile = 1;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) < 0) die();
+    if (strcmp(argv[4], "unlimited") == 0) nofile.rlim_cur = RLIM_INFINITY;
+    else nofile.rlim_cur = (rlim_t)number_arg(argc, argv, 4, 0);
+    if (nofile.rlim_max != RLIM_INFINITY && (nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur > nofile.rlim_max)) nofile.rlim_cur = nofile.rlim_max;
+  }
   parent = getppid();
   /* Told when qrun dies (it cannot end its jobs then: the helper does). */
   struct sigaction death;
@@ -377,9 +497,9 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) < 0) return 70;
   fcntl(0, F_SETFD, FD_CLOEXEC);
-  fcntl(3, F_SETFD, FD_CLOEXEC);
-  fcntl(4, F_SETFD, FD_CLOEXEC);
-  fcntl(5, F_SETFD, FD_CLOEXEC);
+  fcntl(events_fd, F_SETFD, FD_CLOEXEC);
+  fcntl(out_fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(out_fds[1], F_SETFD, FD_CLOEXEC);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_child;
@@ -388,9 +508,24 @@ int main(void) {
 
   char *buf = NULL;
   size_t len = 0, cap = 0;
-  struct pollfd fds[2] = { { .fd = 0, .events = POLLIN }, { .fd = wake[0], .events = POLLIN } };
+  struct pollfd *fds = NULL;
+  size_t *polled = NULL; /* which stream each pollfd past the first two is */
+  size_t fds_cap = 0;
   for (;;) {
-    if (poll(fds, 2, -1) < 0) {
+    if (fds_cap < streams_len + 2) {
+      fds_cap = streams_len + 2 + 64;
+      fds = grow(fds, fds_cap * sizeof *fds);
+      polled = grow(polled, fds_cap * sizeof *polled);
+    }
+    fds[0] = (struct pollfd){ .fd = 0, .events = POLLIN };
+    fds[1] = (struct pollfd){ .fd = wake[0], .events = POLLIN };
+    nfds_t nfds = 2;
+    for (size_t i = 0; i < streams_len; i++) {
+      if (streams[i].held) continue;
+      polled[nfds] = i;
+      fds[nfds++] = (struct pollfd){ .fd = streams[i].fd, .events = POLLIN };
+    }
+    if (poll(fds, nfds, -1) < 0) {
       if (errno == EINTR) continue;
       return 70;
     }
@@ -400,6 +535,10 @@ int main(void) {
       reap();
     }
     if (orphaned && !closing) end_orphaned_jobs();
+    /* From the last: reading a stream to its end moves the last stream into its place. */
+    for (nfds_t i = nfds; i-- > 2;) {
+      if (fds[i].revents) read_stream(polled[i]);
+    }
     if (!fds[0].revents) continue;
     if (cap - len < 65536) {
       cap = cap * 2 + 65536;
@@ -434,6 +573,7 @@ int main(void) {
       else if (msg[0] == 'Q') closing = 1;
       else if (msg[0] == 'E') set_base_env(msg + 1, end);
       else if (msg[0] == 'J') start_job(msg + 1, end);
+      else if (msg[0] == 'A') release_stream(msg + 1, end);
       else die();
       at += 4 + size;
     }

@@ -8,14 +8,15 @@ import { localTraits, type ExecutorFactory, type ExecutorPlan } from './runner/e
 import { checkShell } from './runner/check-shell.js';
 import { fitConcurrency, openFileLimit } from './runner/fd-budget.js';
 import { helperExecutor } from './runner/helper/helper-executor.js';
+import type { CallerInheritance } from './runner/helper/helper-process.js';
 import { locateHelper } from './runner/helper/locate.js';
 import { createLocalExecutor } from './runner/local-executor.js';
 import { termSeqMs } from './runner/term-seq.js';
 import type { HaltSpec } from './shutdown/halt.js';
 
 /** The executor the options ask for (`given`: the caller's own factory, run as a local one unless --redis). */
-export async function chooseExecutor(options: RunOptions, given: ExecutorFactory | undefined, debug: (text: string) => void): Promise<ExecutorPlan> {
-  if (options.redis === undefined) return { traits: localTraits, open: given ?? localJobs(options, debug) };
+export async function chooseExecutor(options: RunOptions, given: ExecutorFactory | undefined, debug: (text: string) => void, caller?: CallerInheritance): Promise<ExecutorPlan> {
+  if (options.redis === undefined) return { traits: localTraits, open: given ?? localJobs(options, debug, caller) };
   const traits = { local: false, wantsTotal: true };
   // A dry run starts no job: nothing to connect to.
   if (options.dryRun) return { traits, open: given ?? createLocalExecutor };
@@ -31,9 +32,9 @@ export function checkLocal(options: RunOptions, env: NodeJS.ProcessEnv, note: (t
 }
 
 /** How jobs start on this machine: --executor auto (the spawn helper where it runs), helper or execa. */
-function localJobs(options: RunOptions, debug: (text: string) => void): ExecutorFactory {
+function localJobs(options: RunOptions, debug: (text: string) => void, caller: CallerInheritance | undefined): ExecutorFactory {
   if (options.executor === 'execa') return createLocalExecutor;
-  return helperExecutor({ binary: locateHelper(), required: options.executor === 'helper', fallback: createLocalExecutor, debug });
+  return helperExecutor({ binary: locateHelper(), required: options.executor === 'helper', fallback: createLocalExecutor, debug, caller });
 }
 
 /** The executor that sends jobs to `qrun worker`s through Redis (loaded only in fleet mode). */

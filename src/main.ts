@@ -30,6 +30,7 @@ import { appendStepSummary } from './report/step-summary.js';
 import { openSummaryJson, writeSummaryJsonOf } from './report/summary-json.js';
 import { Notices } from './report/terminal/notices.js';
 import type { ExecutorFactory, ExecutorPlan } from './runner/executor.js';
+import type { CallerInheritance } from './runner/helper/helper-process.js';
 import { copiedEnv } from './runner/job-env.js';
 import { connectionVariables } from './redis/url.js';
 import { termSeqMs } from './runner/term-seq.js';
@@ -56,6 +57,11 @@ export interface RunIO {
   readonly tmpDir?: string | undefined;
   /** What runs the jobs (default: the spawn helper where it runs, else execa; the fleet with --redis). */
   readonly executor?: ExecutorFactory | undefined;
+  /**
+   * What the jobs inherit, as `sh -c` would, of what qrun's caller gave it and Node keeps from
+   * them: fds 3 and up, the soft open-file limit (the CLI's, read before Node starts).
+   */
+  readonly caller?: CallerInheritance | undefined;
   /** Told of every event of the run (library use: react per job). */
   readonly onEvent?: EventSink | undefined;
   /** The machine's load and free memory, for --load and --memfree (default: this machine's). */
@@ -78,7 +84,7 @@ interface RunContext {
  */
 export async function runQrun(asked: RunOptions, input: RunInput, io: RunIO): Promise<RunSummary> {
   const notices = new Notices(io.stderr, asked.silent, atDebug(asked.logLevel));
-  const plan = await chooseExecutor(asked, io.executor, notices.debug);
+  const plan = await chooseExecutor(asked, io.executor, notices.debug, io.caller);
   const options = plan.traits.local ? checkLocal(asked, io.env, notices.say) : asked;
   const lock = options.lock !== undefined && !options.dryRun ? await waitForLock(options.lock, options.lockWaitMs, io, notices) : undefined;
   try {

@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
 import { defaultReconnectMs, parseSubcommand, queueName } from './fleet-options.js';
 import { holdsPassword, parseRedisUrl } from '../redis/url.js';
 import type { WorkerSettings } from '../redis/worker.js';
-import { duration, text, wholeNumber } from './validators.js';
+import { duration, oneOf, text, wholeNumber } from './validators.js';
+import { executors } from './option-schema.js';
 
 const schema = z.strictObject({
   redis: z.optional(text('--redis')),
@@ -18,6 +19,7 @@ const schema = z.strictObject({
   lockDuration: z.optional(duration('--lock-duration', false)),
   reconnectTimeout: z.optional(duration('--reconnect-timeout', false)),
   redisPasswordFile: z.optional(text('--redis-password-file')),
+  executor: z.optional(oneOf('--executor', executors)),
 });
 
 /** Parses `qrun worker …` (the words after "worker"); undefined when help was asked and given. */
@@ -32,13 +34,14 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
     .option('--lock-duration <duration>', 'a job whose worker died runs again elsewhere after this long (default: 30s)')
     .option('--reconnect-timeout <duration>', 'exit 255 when a lost Redis connection is not back after this long (default: 15s)')
     .option('--redis-password-file <file>', "the Redis password, read from the file's first line (or REDISCLI_AUTH): kept out of ps")
+    .option('--executor <how>', 'how jobs start: auto (the spawn helper where it runs, else execa), helper, execa (or QRUN_EXECUTOR)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: () => undefined, outputError: () => undefined });
   if (!parseSubcommand(program, argv, 'worker')) return undefined;
   if (program.args.length > 0) throw new UsageError(`worker: unexpected argument '${program.args[0]}' (the jobs come from the submitter)`);
   const raw: Record<string, unknown> = {};
   const names: Record<string, string> = {};
-  for (const [key, variable] of [['redis', 'QRUN_REDIS'], ['concurrency', 'QRUN_CONCURRENCY'], ['queue', 'QRUN_QUEUE'], ['name', 'QRUN_NAME'], ['lockDuration', 'QRUN_LOCK_DURATION'], ['reconnectTimeout', 'QRUN_RECONNECT_TIMEOUT'], ['redisPasswordFile', 'QRUN_REDIS_PASSWORD_FILE']] as const) {
+  for (const [key, variable] of [['redis', 'QRUN_REDIS'], ['concurrency', 'QRUN_CONCURRENCY'], ['queue', 'QRUN_QUEUE'], ['name', 'QRUN_NAME'], ['lockDuration', 'QRUN_LOCK_DURATION'], ['reconnectTimeout', 'QRUN_RECONNECT_TIMEOUT'], ['redisPasswordFile', 'QRUN_REDIS_PASSWORD_FILE'], ['executor', 'QRUN_EXECUTOR']] as const) {
     if (program.getOptionValueSource(key) === 'cli') raw[key] = program.getOptionValue(key);
     else if (env[variable] !== undefined) {
       raw[key] = env[variable];
@@ -71,5 +74,6 @@ export function parseWorkerArgs(argv: readonly string[], stdout: Writable, env: 
     name: o.name ?? hostname(),
     lockDurationMs: o.lockDuration ?? 30_000,
     reconnectMs: o.reconnectTimeout ?? defaultReconnectMs,
+    executor: o.executor ?? 'auto',
   };
 }

@@ -17,7 +17,10 @@ import { prefix, workerKey } from './keys.js';
 import { publish, workerTtlMs, type WorkerPresence } from './presence.js';
 import { version } from '../version.js';
 import { RunStates } from './run-states.js';
-import { markVariable, startWatchdog } from './watchdog.js';
+import { markVariable, startWatchdog, type Watchdog } from './watchdog.js';
+import type { Executor, ExecutorFactory } from '../runner/executor.js';
+import { helperExecutor } from '../runner/helper/helper-executor.js';
+import { locateHelper } from '../runner/helper/locate.js';
 import { workerJobs, type WorkerJobs } from './worker-jobs.js';
 
 /** How a worker is set up (`qrun worker` options). */
@@ -33,6 +36,8 @@ export interface WorkerSettings {
   readonly lockDurationMs: number;
   /** A lost Redis connection that has not come back after this long ends the worker (exit 255). */
   readonly reconnectMs: number;
+  /** How jobs start: the spawn helper where it runs (auto), only it, or execa. */
+  readonly executor?: 'auto' | 'helper' | 'execa' | undefined;
 }
 
 /** The process-level things a worker uses. */
@@ -47,6 +52,24 @@ export interface WorkerIO {
 export interface WorkerOutcome {
   readonly exitCode: number;
   readonly reraise: InterruptSignal | undefined;
+}
+
+/**
+ * How the worker starts its jobs: through the spawn helper, which ends them if the worker is
+ * SIGKILLed; else through execa, with a watchdog process that does it (made only then).
+ */
+async function workerExecutor(how: 'auto' | 'helper' | 'execa', mark: string, io: WorkerIO, say: (text: string) => void): Promise<{ executor: Executor; watchdog: () => Watchdog | undefined }> {
+  // Jobs get the worker's environment without qrun's own connection settings (a password).
+  const env: NodeJS.ProcessEnv = { ...io.env, [markVariable]: mark };
+  for (const name of connectionVariables) delete env[name];
+  let watchdog: Watchdog | undefined;
+  const watched: ExecutorFactory = (context) => {
+    const dog = (watchdog ??= startWatchdog(mark));
+    return localExecutor({ onGroup: (pgid, live) => dog.watch(pgid, live) })(context);
+  };
+  const context = { env, cwd: io.cwd, fail: () => undefined, notice: () => undefined };
+  const factory = how === 'execa' ? watched : helperExecutor({ binary: locateHelper(), required: how === 'helper', fallback: watched, debug: (text) => how === 'helper' && say(text) });
+  return { executor: await factory(context), watchdog: () => watchdog };
 }
 
 /** How often a worker looks for its runs' cancel and liveness keys. */
@@ -65,13 +88,9 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   if (fitted.note !== undefined) say(fitted.note);
   const settings = { ...asked, concurrency: fitted.concurrency };
   const conn = await connect(settings.target, 'worker');
-  // Each job carries the worker's mark: its watchdog finds them by it, whatever their process group.
+  // Each job carries the worker's mark: a watchdog finds them by it, whatever their process group.
   const mark = randomBytes(8).toString('hex');
-  const watchdog = startWatchdog(mark);
-  // Jobs get the worker's environment without qrun's own connection settings (a password).
-  const jobEnv: NodeJS.ProcessEnv = { ...io.env, [markVariable]: mark };
-  for (const name of connectionVariables) delete jobEnv[name];
-  const executor = await localExecutor({ onGroup: (pgid, live) => watchdog.watch(pgid, live) })({ env: jobEnv, cwd: io.cwd, fail: () => undefined, notice: () => undefined });
+  const { executor, watchdog } = await workerExecutor(settings.executor ?? 'auto', mark, io, say);
   const shutdown = new Shutdown(io.signals);
   const runs = new RunStates(conn, settings.queue, watchEveryMs);
   const jobs = workerJobs({ conn, queue: settings.queue, name: settings.name, concurrency: settings.concurrency, executor, runs, recheckMs: watchEveryMs * 4, handBack: shutdown.kill });
@@ -111,7 +130,7 @@ export async function runWorker(asked: WorkerSettings, io: WorkerIO): Promise<Wo
   clearInterval(watcher);
   clearInterval(keepRunning);
   await executor.close();
-  watchdog.close();
+  watchdog()?.close();
   conn.disconnect();
   if (lostRedis) return { exitCode: 255, reraise: undefined };
   const signal = shutdown.interruptedBy;

@@ -1,6 +1,7 @@
 // The execa executor, and the only execa import: one job -> one process group on this machine.
 
 import type { Options } from 'execa';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { atProcessExit } from '../exit-hooks.js';
 import { evictedError, notStartedResult, type Executor, type ExecutorFactory } from './executor.js';
@@ -30,6 +31,7 @@ export const createLocalExecutor: ExecutorFactory = localExecutor();
 function startLocalExecutor(execa: typeof import('execa').execa, settings: LocalExecutorOptions, env: NodeJS.ProcessEnv, cwd: string): Executor {
   // A plain copy, made once: reading process.env goes through a getter per variable.
   const baseEnv: NodeJS.ProcessEnv = { ...env };
+  const base = reachable(cwd);
   const groups = new ProcessGroups();
   // Safety net: no job outlives qrun, even if the run's own cleanup is skipped.
   const forgetExitHook = atProcessExit(() => groups.killAll());
@@ -56,7 +58,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
         stderr: (local?.stderr ?? 'pipe') as Options['stderr'],
         env: { ...baseEnv, ...spec.env },
         extendEnv: false,
-        cwd: spec.cwd === undefined ? cwd : resolve(cwd, spec.cwd),
+        cwd: spec.cwd === undefined ? base : resolve(base, spec.cwd),
       };
       let subprocess: ReturnType<typeof execa<Options>>;
       try {
@@ -95,6 +97,17 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
     },
   };
   return executor;
+}
+
+/**
+ * `cwd` as a path the job can be started in. Node decodes its working directory's name as UTF-8:
+ * a name that is not (`/tmp/lat\xe9n`) comes back as a path that does not exist. qrun's own
+ * directory is then named through /proc/self/cwd, which the new process resolves to the one it
+ * inherited.
+ */
+function reachable(cwd: string): string {
+  if (process.platform !== 'linux' || cwd !== process.cwd() || existsSync(cwd)) return cwd;
+  return '/proc/self/cwd';
 }
 
 /** Reads no more of a job's stream until the port has taken the last chunk (back-pressure). */

@@ -25,7 +25,7 @@ function cmdline(pid: number): string {
 }
 
 describe('which executor starts a job', { skip: noHelper }, () => {
-  it('by default (auto) group and ungroup jobs start from the helper; line mode and --executor execa from qrun itself', async () => {
+  it('by default (auto) jobs of every output mode start from the helper; --executor execa from qrun itself', async () => {
     const parentOf = async (args: string[]): Promise<string> => {
       // The job names its parent while it runs.
       const qrun = new Qrun(['-c', '1', ...args], { input: `echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline\n`, env: { QRUN_EXECUTOR: 'auto' } });
@@ -36,8 +36,11 @@ describe('which executor starts a job', { skip: noHelper }, () => {
     };
     assert.match(await parentOf([]), /native\/bin\/qrun-spawn-linux-/);
     assert.match(await parentOf(['--output', 'ungroup']), /qrun-spawn-linux-/);
-    assert.equal(await parentOf(['--output', 'line']), 'qrun');
-    assert.equal(await parentOf(['--results-seq', join(scratch, 'results')]), 'qrun');
+    assert.match(await parentOf(['--output', 'line']), /qrun-spawn-linux-/);
+    assert.match(await parentOf(['--results-seq', join(scratch, 'results')]), /qrun-spawn-linux-/);
+    assert.match(await parentOf(['--results', join(scratch, 'gnu-results')]), /qrun-spawn-linux-/);
+    assert.match(await parentOf(['--results', join(scratch, 'r.json')]), /qrun-spawn-linux-/);
+    assert.match(await parentOf(['--tag']), /qrun-spawn-linux-/);
     assert.equal(await parentOf(['--executor', 'execa']), 'qrun');
     assert.match(await parentOf(['--executor', 'helper']), /qrun-spawn-linux-/);
   });

@@ -1,5 +1,6 @@
 // Spawns the built qrun binary as a user would, and inspects what it leaves behind.
 
+import { locateHelper } from '../../src/runner/helper/locate.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -164,4 +165,9 @@ export function uniqueSleep(): string {
   counter++;
   // The whole pid: test files run side by side, each in a process of its own.
   return `30.${String(process.pid).padStart(7, '0')}${String(counter).padStart(4, '0')}`;
+}
+
+/** The executor the suite's runs start their jobs with: execa when asked (QRUN_EXECUTOR) or when no helper is built here. */
+export function executor(): 'helper' | 'execa' {
+  return process.env.QRUN_EXECUTOR === 'execa' || 'reason' in locateHelper() ? 'execa' : 'helper';
 }

@@ -1,15 +1,14 @@
-// The fast executor: jobs start through the spawn helper (no fork of qrun itself); everything
-// it cannot do (live output pipes: line mode, --results, a library's streams) goes to the execa
-// executor, as does every job if the helper cannot run here or dies.
+// The fast executor: jobs start through the spawn helper (no fork of qrun itself), their output
+// written into qrun's stdio or files, or forwarded by the helper through the output port; every
+// job goes to the execa executor if the helper cannot run here, or after it died.
 
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { atProcessExit } from '../../exit-hooks.js';
 import { evictedError, notStartedResult, type Executor, type ExecutorFactory, type LocalStdio } from '../executor.js';
 import { ProcessGroups } from '../process-groups.js';
 import { supervise } from '../supervise.js';
-import { startSpawnHelper, type SpawnHelper } from './helper-process.js';
+import { startSpawnHelper, type CallerInheritance, type SpawnHelper } from './helper-process.js';
 import { decodeStatus, helperProtocol, type HelperStdio } from './protocol.js';
 
 /** How the helper executor is chosen and told things. */
@@ -22,6 +21,8 @@ export interface HelperExecutorOptions {
   readonly fallback: ExecutorFactory;
   /** A line for --log-level debug. */
   readonly debug: (text: string) => void;
+  /** What the jobs inherit of what qrun's caller gave it (fds 3 and up, the soft open-file limit). */
+  readonly caller?: CallerInheritance | undefined;
 }
 
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
@@ -37,9 +38,12 @@ export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory 
     };
     if ('reason' in options.binary) return unavailable(options.binary.reason);
     let closing = false;
-    const started = startSpawnHelper(options.binary.path, context.env, context.cwd, (reason) => {
+    // In qrun's own directory, it is inherited, not named: a name that is not UTF-8 would not survive Node's decoding.
+    const cwd = context.cwd === process.cwd() ? undefined : context.cwd;
+    const onDeath = (reason: string): void => {
       if (!closing) options.debug(`the spawn helper stopped (${reason}): the next jobs start through execa`);
-    });
+    };
+    const started = startSpawnHelper(options.binary.path, context.env, cwd, onDeath, options.caller);
     if ('reason' in started) return unavailable(started.reason);
     // The helper and qrun speak the same protocol, or the helper is not used (a stale build in a checkout).
     const hello = await started.helper.ready;
@@ -57,7 +61,7 @@ export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory 
     let making: Promise<Executor> | undefined;
     const fallback = (): Executor | Promise<Executor> =>
       made ?? (making ??= Promise.resolve(options.fallback(context)).then((executor) => (made = executor)));
-    return withHelper(started.helper, fallback, () => made, groups, context.cwd, () => {
+    return withHelper(started.helper, fallback, () => made, groups, () => {
       closing = true;
       groups.killAll();
       forgetExitHook();
@@ -71,7 +75,6 @@ function withHelper(
   fallback: () => Executor | Promise<Executor>,
   madeFallback: () => Executor | undefined,
   groups: ProcessGroups,
-  cwd: string,
   close: () => Promise<void>,
 ): Executor {
   /** Runs a job on the execa executor (made on first use). */
@@ -87,22 +90,33 @@ function withHelper(
       await helperGone;
     },
     run: async (spec, output, signals) => {
+      if (helper.dead()) return viaExeca(spec, output, signals);
       const local = output.local;
-      // Output that must pass through qrun needs live pipes: execa's.
-      if (local === undefined || helper.dead()) return viaExeca(spec, output, signals);
+      const port = output.port;
+      let piped = 0;
+      // Output that passes through qrun comes from pipes the helper reads, chunk by chunk.
+      const forward = (stream: 1 | 2, data: Buffer): void | Promise<void> => {
+        if (stream === 2) return port.onStderr(data);
+        piped += data.length;
+        return port.onStdout(data);
+      };
       const startedAt = Date.now();
       const started = performance.now();
       let start;
       try {
-        start = await helper.start({
-          shell: spec.shell,
-          command: spec.command,
-          cwd: spec.cwd === undefined ? '' : resolve(cwd, spec.cwd),
-          stdout: stdio(local.stdout),
-          stderr: stdio(local.stderr),
-          env: spec.env,
-          stdin: spec.stdin,
-        });
+        start = await helper.start(
+          {
+            shell: spec.shell,
+            command: spec.command,
+            // Relative to the helper's directory, which is the run's.
+            cwd: spec.cwd ?? '',
+            stdout: local === undefined ? { kind: 'pipe' } : stdio(local.stdout),
+            stderr: local === undefined ? { kind: 'pipe' } : stdio(local.stderr),
+            env: spec.env,
+            stdin: spec.stdin,
+          },
+          forward,
+        );
       } catch (error) {
         return notStartedResult(`could not start: ${(error as Error).message}`, startedAt);
       }
@@ -123,7 +137,7 @@ function withHelper(
         error: end.kind === 'lost' ? 'the spawn helper died while the job ran' : evicted ? evictedError : null,
         startedAt,
         durationMs: performance.now() - started,
-        stdoutBytes: local.stdoutBytes(),
+        stdoutBytes: local === undefined ? piped : local.stdoutBytes(),
       };
     },
   };

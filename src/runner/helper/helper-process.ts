@@ -3,7 +3,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { EventDecoder, encodeBaseEnv, encodeBye, encodeJob, encodeVersion, type HelperEvent, type HelperJob } from './protocol.js';
+import { EventDecoder, encodeAck, encodeBaseEnv, encodeBye, encodeJob, encodeVersion, type HelperEvent, type HelperJob } from './protocol.js';
+import { rawEnvironment } from './raw-env.js';
 
 /** How a job's start went. */
 export type HelperStart =
@@ -15,25 +16,39 @@ export type HelperStart =
 /** How a started job ended: its exact wait status, or the helper died first. */
 export type HelperEnd = { readonly kind: 'ended'; readonly status: number; readonly groupEmpty: boolean } | { readonly kind: 'lost' };
 
+/**
+ * Takes a chunk of a job's piped output (1: stdout, 2: stderr); a promise holds the stream's next
+ * chunk until it settles (back-pressure: the helper reads no more of that pipe until then).
+ */
+export type HelperOutput = (stream: 1 | 2, data: Buffer) => void | Promise<void>;
+
 interface Waiting {
   started?: (start: HelperStart) => void;
   ended?: (end: HelperEnd) => void;
+  /** How the job's shell ended, held until its piped streams have ended too. */
+  end?: HelperEnd;
+  /** Piped streams not yet ended. */
+  open: number;
+  readonly output?: HelperOutput | undefined;
 }
 
-/** The jobs sent to the helper that wait for its word: their start, then their end. */
+/** The jobs sent to the helper that wait for its word: their start, their output, then their end. */
 class Waiters {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
+
+  /** `ack` tells the helper a chunk was taken. */
+  constructor(private readonly ack: (id: number, stream: 1 | 2) => void) {}
 
   /** The id of the next job. */
   newId(): number {
     return ++this.nextId;
   }
 
-  /** Sends job `id` and waits for its start. */
-  wait(id: number, send: () => void): Promise<HelperStart> {
+  /** Sends job `id` (with `pipes` streams forwarded to `output`) and waits for its start. */
+  wait(id: number, pipes: number, output: HelperOutput | undefined, send: () => void): Promise<HelperStart> {
     return new Promise<HelperStart>((resolve) => {
-      this.waiting.set(id, { started: resolve });
+      this.waiting.set(id, { started: resolve, open: pipes, output });
       send();
     });
   }
@@ -49,9 +64,17 @@ class Waiters {
     } else if (event.kind === 'failed') {
       this.waiting.delete(event.id);
       entry.started?.({ kind: 'failed', errno: event.errno });
+    } else if (event.kind === 'output') {
+      const taken = entry.output?.(event.stream, event.data);
+      if (taken === undefined) this.ack(event.id, event.stream);
+      else void taken.then(() => this.ack(event.id, event.stream), () => this.ack(event.id, event.stream));
     } else {
+      if (event.kind === 'closed') entry.open--;
+      else entry.end = { kind: 'ended', status: event.status, groupEmpty: event.groupEmpty };
+      // Over once its shell has ended and all its output has been handed on.
+      if (entry.end === undefined || entry.open > 0) return;
       this.waiting.delete(event.id);
-      entry.ended?.({ kind: 'ended', status: event.status, groupEmpty: event.groupEmpty });
+      entry.ended?.(entry.end);
     }
   }
 
@@ -67,8 +90,8 @@ class Waiters {
 
 /** A live helper. */
 export interface SpawnHelper {
-  /** Starts a job; throws if a field holds a NUL byte. */
-  start(job: Omit<HelperJob, 'id'>): Promise<HelperStart>;
+  /** Starts a job, its streams of kind 'pipe' forwarded to `output`; throws if a field holds a NUL byte. */
+  start(job: Omit<HelperJob, 'id'>, output?: HelperOutput): Promise<HelperStart>;
   /** The helper has died or is closing: jobs must go another way. */
   readonly dead: () => boolean;
   /** Its protocol version once it has said it, or why it could not (it died first). */
@@ -77,19 +100,31 @@ export interface SpawnHelper {
   close(): Promise<void>;
 }
 
-/** Starts the helper at `path`; undefined (with the reason) when it cannot run here. */
-export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: string, onDeath: (reason: string) => void): { helper: SpawnHelper } | { reason: string } {
+/** What the caller of qrun gave it that its jobs inherit as `sh -c` would (Node itself keeps neither). */
+export interface CallerInheritance {
+  /** File descriptors 3 and up the caller opened for the jobs (`qrun … 3>log`). */
+  readonly fds: readonly number[];
+  /** The soft open-file limit qrun was started with (Node raises its own), as `ulimit -Sn` says it. */
+  readonly nofile: string | undefined;
+}
+
+/**
+ * Starts the helper at `path` in `cwd` (undefined: qrun's own, whatever bytes its name holds);
+ * undefined (with the reason) when it cannot run here.
+ */
+export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: string | undefined, onDeath: (reason: string) => void, caller: CallerInheritance = { fds: [], nofile: undefined }): { helper: SpawnHelper } | { reason: string } {
   // node:child_process, not execa: loading execa would add to every run's start-up, and the
-  // helper needs none of its features (no output, no result: its life is the events below).
+  // helper needs none of its features (its life is the events below).
   let subprocess: ChildProcess;
+  // The caller's fds keep their numbers; the helper's own channels come after the highest:
+  // the events, then qrun's stdout and stderr for jobs that inherit them (passed as the helper's
+  // own 1 and 2, Node would set the shared pipes to blocking mode, for qrun as well).
+  const eventsFd = Math.max(3, ...caller.fds.map((fd) => fd + 1));
+  const stdio: ('pipe' | 'ignore' | number)[] = ['pipe', 'ignore', 'ignore'];
+  for (let fd = 3; fd < eventsFd; fd++) stdio.push(caller.fds.includes(fd) ? fd : 'ignore');
+  stdio.push('pipe', 1, 2);
   try {
-    subprocess = spawn(path, [], {
-      // qrun's stdout and stderr go in as fds 4 and 5, for jobs that inherit them: passed as the
-      // helper's own 1 and 2, Node would set the shared pipes to blocking mode, for qrun as well.
-      stdio: ['pipe', 'ignore', 'ignore', 'pipe', 1, 2],
-      cwd,
-      env,
-    });
+    subprocess = spawn(path, [String(eventsFd), String(eventsFd + 1), String(eventsFd + 2), caller.nofile ?? ''], { stdio, cwd, env });
   } catch (error) {
     return { reason: (error as Error).message };
   }
@@ -98,8 +133,8 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
     return { reason: 'it could not be started' };
   }
   const input = subprocess.stdin as Writable;
-  const events = subprocess.stdio[3] as Readable;
-  const waiters = new Waiters();
+  const events = subprocess.stdio[eventsFd] as Readable;
+  const waiters = new Waiters((id, stream) => input.write(encodeAck(id, stream)));
   const decoder = new EventDecoder();
   let dead = false;
   let said: (answer: { version: number } | { reason: string }) => void = () => undefined;
@@ -134,15 +169,17 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
     });
   });
   input.write(encodeVersion());
-  input.write(encodeBaseEnv(env));
+  // As bytes: a value that is not UTF-8 reaches the jobs as the caller gave it.
+  input.write(encodeBaseEnv(rawEnvironment(env)));
 
   return {
     helper: {
-      start: (job) => {
+      start: (job, output) => {
         if (dead || closing) return Promise.resolve({ kind: 'lost' });
         const id = waiters.newId();
         const bytes = encodeJob({ ...job, id });
-        return waiters.wait(id, () => input.write(bytes));
+        const pipes = (job.stdout.kind === 'pipe' ? 1 : 0) + (job.stderr.kind === 'pipe' ? 1 : 0);
+        return waiters.wait(id, pipes, output, () => input.write(bytes));
       },
       dead: () => dead || closing,
       ready,

@@ -3,8 +3,14 @@
 
 import type { JobStdin } from '../../input/job-stdin.js';
 
-/** Where a job's stdout or stderr goes: the helper's own (qrun's), or a file the helper opens. */
-export type HelperStdio = { readonly kind: 'inherit' } | { readonly kind: 'path'; readonly path: string };
+/**
+ * Where a job's stdout or stderr goes: qrun's own, a file the helper opens, or a pipe the helper
+ * reads and forwards to qrun chunk by chunk ('output' events, each answered with an ack).
+ */
+export type HelperStdio = { readonly kind: 'inherit' } | { readonly kind: 'path'; readonly path: string } | { readonly kind: 'pipe' };
+
+/** The byte that says a stdio kind on the wire. */
+const stdioKind = { inherit: 0, path: 1, pipe: 2 } as const;
 
 /** One job as the helper starts it. */
 export interface HelperJob {
@@ -28,7 +34,7 @@ function field(name: string, value: string): string {
 }
 
 /** `type` then the fields, after a u32 length: one string, encoded once (a message per job). */
-function message(type: 'E' | 'J' | 'V' | 'Q', head: string, fields: string): Buffer {
+function message(type: 'E' | 'J' | 'V' | 'Q' | 'A', head: string, fields: string): Buffer {
   const size = Buffer.byteLength(fields);
   const bytes = Buffer.allocUnsafe(5 + head.length + size);
   bytes.writeUInt32LE(1 + head.length + size);
@@ -50,7 +56,7 @@ function envFields(env: Readonly<Record<string, string | undefined>>): string {
 }
 
 /** The protocol this qrun speaks; the helper says its own ('H'), and another is refused. */
-export const helperProtocol = 2;
+export const helperProtocol = 3;
 
 /** qrun's protocol version, the first message: the helper answers with its own. */
 export function encodeVersion(version: number = helperProtocol): Buffer {
@@ -63,9 +69,22 @@ export function encodeBye(): Buffer {
   return message('Q', '', '');
 }
 
-/** The base environment every job starts from. */
-export function encodeBaseEnv(env: Readonly<Record<string, string | undefined>>): Buffer {
-  return message('E', '', envFields(env));
+/**
+ * The base environment every job starts from: variables, or their exact bytes ("NAME=value\0"
+ * each, as `rawEnvironment` keeps them: values that are not UTF-8 pass unchanged).
+ */
+export function encodeBaseEnv(env: Readonly<Record<string, string | undefined>> | Buffer): Buffer {
+  if (!Buffer.isBuffer(env)) return message('E', '', envFields(env));
+  const bytes = Buffer.allocUnsafe(5 + env.length);
+  bytes.writeUInt32LE(1 + env.length);
+  bytes[4] = 0x45;
+  env.copy(bytes, 5);
+  return bytes;
+}
+
+/** qrun has taken the last chunk of job `id`'s stream (1: stdout, 2: stderr): the helper reads the next. */
+export function encodeAck(id: number, stream: 1 | 2): Buffer {
+  return message('A', String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, stream), '');
 }
 
 /** A job to start. Throws if a field holds a NUL byte. */
@@ -74,7 +93,7 @@ export function encodeJob(job: HelperJob): Buffer {
   const id = job.id;
   const stdin = job.stdin;
   const stdinKind = stdin === undefined ? 0 : 1;
-  const head = String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, job.stdout.kind === 'path' ? 1 : 0, job.stderr.kind === 'path' ? 1 : 0, stdinKind);
+  const head = String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, stdioKind[job.stdout.kind], stdioKind[job.stderr.kind], stdinKind);
   let fields = field('the shell', job.shell) + field('the command', job.command) + field('the cwd', job.cwd);
   if (job.stdout.kind === 'path') fields += field('the stdout path', job.stdout.path);
   if (job.stderr.kind === 'path') fields += field('the stderr path', job.stderr.path);
@@ -89,9 +108,15 @@ export type HelperEvent =
   | { readonly kind: 'started'; readonly id: number; readonly pid: number }
   | { readonly kind: 'ended'; readonly id: number; readonly status: number; /** nothing was left in the job's group */ readonly groupEmpty: boolean }
   | { readonly kind: 'failed'; readonly id: number; readonly errno: number }
-  | { readonly kind: 'hello'; readonly version: number };
+  | { readonly kind: 'hello'; readonly version: number }
+  /** What a job wrote to a stream of kind 'pipe' (1: stdout, 2: stderr). */
+  | { readonly kind: 'output'; readonly id: number; readonly stream: 1 | 2; readonly data: Buffer }
+  /** That stream ended: every process that held it has closed it. */
+  | { readonly kind: 'closed'; readonly id: number; readonly stream: 1 | 2 };
 
 const recordSize = 16;
+/** The helper forwards at most this much output in one record. */
+const maxChunk = 65536;
 
 /** Splits the helper's byte stream into events (records may arrive cut anywhere). */
 export class EventDecoder {
@@ -105,13 +130,22 @@ export class EventDecoder {
       const kind = data.readInt32LE(at);
       const id = data.readUInt32LE(at + 4);
       const value = data.readInt32LE(at + 8);
-      if (kind === 0x53) events.push({ kind: 'started', id, pid: value });
-      else if (kind === 0x58) events.push({ kind: 'ended', id, status: value, groupEmpty: data.readInt32LE(at + 12) === 1 });
+      const extra = data.readInt32LE(at + 12);
+      if (kind === 0x4f) {
+        if ((value !== 1 && value !== 2) || extra <= 0 || extra > maxChunk) throw new Error(`the spawn helper sent a malformed output record (stream ${value}, ${extra} bytes)`);
+        // The chunk follows its record: wait for all of it.
+        if (at + recordSize + extra > data.length) break;
+        events.push({ kind: 'output', id, stream: value, data: data.subarray(at + recordSize, at + recordSize + extra) });
+        at += extra;
+      } else if (kind === 0x43 && (value === 1 || value === 2)) events.push({ kind: 'closed', id, stream: value });
+      else if (kind === 0x53) events.push({ kind: 'started', id, pid: value });
+      else if (kind === 0x58) events.push({ kind: 'ended', id, status: value, groupEmpty: extra === 1 });
       else if (kind === 0x46) events.push({ kind: 'failed', id, errno: value });
       else if (kind === 0x48) events.push({ kind: 'hello', version: value });
       else throw new Error(`the spawn helper sent an unknown record (${kind})`);
     }
-    this.pending = data.subarray(at);
+    // Kept apart from the chunk it came in: output handed on must not pin a larger buffer's copy.
+    this.pending = at === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(at));
     return events;
   }
 }

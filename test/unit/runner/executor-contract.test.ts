@@ -29,7 +29,7 @@ type ChannelKind = 'port' | 'local';
 interface Subject {
   readonly name: string;
   readonly skip: string | false;
-  /** The channels it serves itself (the helper writes into files only: a port-only job goes to execa). */
+  /** The channels it serves itself. */
   readonly channels: readonly ChannelKind[];
   /** A remote executor runs the job in a slot of its worker's, not the submitter's. */
   readonly ownSlots: boolean;
@@ -45,7 +45,7 @@ const subjects: Subject[] = [
   },
   {
     name: 'spawn helper',
-    channels: ['local'],
+    channels: ['port', 'local'],
     ownSlots: false,
     skip: 'path' in helper ? false : `no helper: ${'reason' in helper ? helper.reason : ''}`,
     open: async () => {

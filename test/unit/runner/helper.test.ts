@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { startSpawnHelper, type SpawnHelper } from '../../../src/runner/helper/helper-process.js';
 import { locateHelper } from '../../../src/runner/helper/locate.js';
-import { EventDecoder, decodeStatus, encodeBaseEnv, encodeJob, helperProtocol } from '../../../src/runner/helper/protocol.js';
+import { EventDecoder, decodeStatus, encodeAck, encodeBaseEnv, encodeJob, helperProtocol } from '../../../src/runner/helper/protocol.js';
+import { rawEnvironment } from '../../../src/runner/helper/raw-env.js';
 import { helperExecutor } from '../../../src/runner/helper/helper-executor.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -52,6 +53,42 @@ describe('spawn helper protocol', () => {
     assert.throws(() => new EventDecoder().push(record('Q', 1, 0)), /unknown record/);
   });
 
+  it('output records carry their chunk (cut anywhere, several in one read); the end of a stream; acks', () => {
+    const chunk = (id: number, stream: number, data: Buffer): Buffer => {
+      const head = Buffer.alloc(16);
+      head.writeInt32LE(0x4f);
+      head.writeUInt32LE(id, 4);
+      head.writeInt32LE(stream, 8);
+      head.writeInt32LE(data.length, 12);
+      return Buffer.concat([head, data]);
+    };
+    const bytes = Buffer.concat([chunk(3, 1, Buffer.from([0xff, 0, 0x0a])), chunk(3, 2, Buffer.from('e')), record('C', 3, 1), record('X', 3, 0)]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const decoder = new EventDecoder();
+      const events = [...decoder.push(bytes.subarray(0, cut)), ...decoder.push(bytes.subarray(cut))];
+      assert.deepEqual(events, [
+        { kind: 'output', id: 3, stream: 1, data: Buffer.from([0xff, 0, 0x0a]) },
+        { kind: 'output', id: 3, stream: 2, data: Buffer.from('e') },
+        { kind: 'closed', id: 3, stream: 1 },
+        { kind: 'ended', id: 3, status: 0, groupEmpty: false },
+      ], `cut at ${cut}`);
+    }
+    assert.throws(() => new EventDecoder().push(chunk(1, 3, Buffer.from('x'))), /malformed output record \(stream 3, 1 bytes\)/);
+    assert.throws(() => new EventDecoder().push(chunk(1, 1, Buffer.alloc(0))), /malformed output record/);
+    const ack = encodeAck(0x01020304, 2);
+    assert.deepEqual([...ack], [6, 0, 0, 0, 0x41, 4, 3, 2, 1, 2]);
+  });
+
+  it('the base environment keeps the bytes qrun was given where Node decoded them unchanged', () => {
+    const original = Buffer.concat([Buffer.from('BAD=a'), Buffer.from([0xff, 0xfe]), Buffer.from('b\0SAME=x\0CHANGED=old\0GONE=1\0DUP=first\0DUP=second\0')]);
+    const env = { BAD: 'a\ufffd\ufffdb', SAME: 'x', CHANGED: 'new', ADDED: 'y', DUP: 'first', 'A=B': 'no', UNSET: undefined };
+    const raw = rawEnvironment(env, original);
+    assert.deepEqual(raw, Buffer.concat([Buffer.from('BAD=a'), Buffer.from([0xff, 0xfe]), Buffer.from('b\0SAME=x\0CHANGED=new\0ADDED=y\0DUP=first\0')]));
+    assert.deepEqual(rawEnvironment({ A: '1' }, undefined), Buffer.from('A=1\0'), 'no /proc: the decoded values');
+    assert.deepEqual(encodeBaseEnv(raw).subarray(4, 5), Buffer.from('E'));
+    assert.equal(encodeBaseEnv(raw).readUInt32LE(0), raw.length + 1);
+  });
+
   it('wait statuses: exit codes and signals', () => {
     const names = (n: number) => (n === 9 ? 'SIGKILL' : n === 15 ? 'SIGTERM' : undefined);
     assert.deepEqual(decodeStatus(0, names), { exitCode: 0, signal: null });
@@ -90,6 +127,44 @@ describe('spawn helper binary (property test)', { skip: 'reason' in binary ? bin
       { numRuns: 60, endOnFailure: true },
     );
     helper.close();
+  });
+
+  it('piped output: every byte of both streams, in order, one chunk in flight per stream; the end waits for the last holder of a pipe', async () => {
+    const started = startSpawnHelper((binary as { path: string }).path, { PATH: process.env.PATH ?? '/usr/bin:/bin' }, scratch, () => undefined);
+    assert.ok('helper' in started);
+    const helper = started.helper;
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 300_000 }), fc.boolean(), async (bytes, slow) => {
+        const file = join(scratch, 'bytes');
+        writeFileSync(file, bytes);
+        const got: Buffer[][] = [[], []];
+        let inFlight = 0;
+        let most = 0;
+        const start = await helper.start({ shell: '/bin/sh', command: `cat '${file}'; cat '${file}' >&2`, cwd: '', stdout: { kind: 'pipe' }, stderr: { kind: 'pipe' }, env: {} }, (stream, data) => {
+          got[stream - 1]?.push(Buffer.from(data));
+          if (!slow) return undefined;
+          most = Math.max(most, ++inFlight);
+          return new Promise<void>((resolve) => setTimeout(() => (inFlight--, resolve()), 1));
+        });
+        assert.equal(start.kind, 'started');
+        if (start.kind !== 'started') return;
+        assert.deepEqual(await start.ended, { kind: 'ended', status: 0, groupEmpty: true });
+        assert.ok(Buffer.concat(got[0] ?? []).equals(Buffer.from(bytes)), 'stdout whole');
+        assert.ok(Buffer.concat(got[1] ?? []).equals(Buffer.from(bytes)), 'stderr whole');
+        assert.ok(most <= 2, `at most one chunk per stream at a time, saw ${most}`);
+      }),
+      { numRuns: 25, endOnFailure: true },
+    );
+    // A background process holding stdout after the shell exits: the job has not ended until it lets go.
+    const chunks: string[] = [];
+    const start = await helper.start({ shell: '/bin/sh', command: '(sleep 0.3; echo late) & echo early', cwd: '', stdout: { kind: 'pipe' }, stderr: { kind: 'inherit' }, env: {} }, (_stream, data) => void chunks.push(data.toString()));
+    assert.equal(start.kind, 'started');
+    if (start.kind === 'started') {
+      const end = await start.ended;
+      assert.equal(end.kind, 'ended');
+      assert.equal(chunks.join(''), 'early\nlate\n');
+    }
+    await helper.close();
   });
 
   it('a job that cannot start is reported with its errno; a cwd that does not exist too', async () => {
