@@ -21,7 +21,7 @@ const lines = [
   '',
 ];
 
-lines.push('qrun without a suffix uses its default executor (auto: the spawn helper on Linux); "qrun execa" is `--executor execa`; line mode always starts jobs through execa.', '');
+lines.push('qrun without a suffix uses its default executor (auto: the spawn helper on Linux, in every output mode); "qrun execa" is `--executor execa`; "run() own streams" is the library given streams of its own (bench/library-run.mjs).', '');
 for (const w of results.workloads) {
   const xargs = w.rows.find((r) => r.tool === 'xargs -P')?.median;
   const pool = w.rows.find((r) => r.tool === 'Node spawn pool')?.median;

@@ -42,8 +42,12 @@ const tools = {
   'qrun (group)': `${qrun} < {in}`,
   'qrun (line)': `${qrun} --output line < {in}`,
   'qrun (ungroup)': `${qrun} --output ungroup < {in}`,
+  'qrun (--results x.json)': `rm -f ${out}/r.json; ${qrun} --results ${out}/r.json < {in}`,
+  'qrun run() own streams': `node ${root}bench/library-run.mjs ${J} < {in}`,
   'qrun execa (group)': `${qrun} --executor execa < {in}`,
+  'qrun execa (line)': `${qrun} --executor execa --output line < {in}`,
   'qrun execa (ungroup)': `${qrun} --executor execa --output ungroup < {in}`,
+  'qrun execa (--results x.json)': `rm -f ${out}/r.json; ${qrun} --executor execa --results ${out}/r.json < {in}`,
   'xargs -P': `xargs -P ${J} -d '\\n' -n 1 sh -c < {in}`,
   'GNU parallel': `parallel --will-cite -j ${J} < {in}`,
   'GNU parallel -u': `parallel --will-cite -u -j ${J} < {in}`,
@@ -57,7 +61,7 @@ const workloads = [
   { name: 'true', title: '2,000 × true', line: () => 'true', jobs: 2000, work: 0, tools: all },
   { name: 'echo', title: '2,000 × echo', line: (i) => `echo line-${i}`, jobs: 2000, work: 0, tools: all },
   { name: 'sleep', title: '500 × sleep 0.01', line: () => 'sleep 0.01', jobs: 500, work: 0.01, tools: all },
-  { name: 'mb', title: '200 × 1 MB output', line: () => 'head -c 1000000 /dev/zero', jobs: 200, work: 0, tools: all },
+  { name: 'mb', title: '200 × 1 MB output', line: () => 'head -c 1000000 /dev/zero', jobs: 200, work: 0, tools: all.filter((t) => !t.includes('results')) },
   // Long (minutes per run): qrun against xargs only, no warm-up.
   { name: 'true100k', title: '100,000 × true (file)', line: () => 'true', jobs: 100_000, work: 0, tools: ['qrun (group)', 'qrun execa (group)', 'xargs -P'], warmup: 0 },
 ];

@@ -22,7 +22,9 @@
  *   helper -> qrun, on the events fd: records of four i32: kind, id, value, extra.
  *   Arguments: the events fd, then qrun's own stdout and stderr fds (for jobs that inherit them;
  *   the helper's own fds 1 and 2 are not qrun's: Node would make the shared pipe blocking for qrun
- *   too), then the soft open-file limit jobs start with ("" keeps the helper's). Every other fd
+ *   too), then the soft open-file limit jobs start with ("" keeps the helper's), then a mark
+ *   ("NAME=value", or "") every job's environment holds: should qrun die, every process whose
+ *   environment holds it is ended too, even one that left its job's group. Every other fd
  *   the helper was given without close-on-exec (the caller's own 3>file) passes on to the jobs.
  *     'S' id pid      the job started (it leads a new session and process group: pgid = pid)
  *     'X' id status   the job's shell ended; status is waitpid's, exactly; the fourth
@@ -37,7 +39,9 @@
  * process group it started (SIGTERM, then SIGKILL 2 s later), so that no job outlives qrun.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -64,6 +68,7 @@ static pid_t parent;
 static char **base_env;
 static int events_fd = 3, out_fds[2] = { 4, 5 };
 static int set_nofile; /* jobs start with this soft open-file limit */
+static const char *mark; /* "NAME=value" in the environment of every process of the jobs' */
 static struct rlimit nofile;
 static size_t base_count;
 
@@ -440,20 +445,60 @@ static void reap(void) {
   }
 }
 
+/* Whether the environment of process `pid` holds the entry `mark` ("NAME=value"). */
+static int marked(long pid, const char *mark) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  static char env[1 << 20];
+  size_t len = 1; /* env[0] = NUL: every entry then follows a NUL */
+  env[0] = 0;
+  ssize_t got;
+  while (len < sizeof env - 1 && (got = read(fd, env + len, sizeof env - 1 - len)) > 0) len += (size_t)got;
+  close(fd);
+  env[len++] = 0;
+  size_t n = strlen(mark);
+  for (char *at = env; (at = memmem(at, len - (size_t)(at - env), mark, n)) != NULL; at++) {
+    if (at > env && at[-1] == 0 && at[n] == 0) return 1;
+  }
+  return 0;
+}
+
+/* Sends `sig` to every process (not the helper) whose environment holds `mark`: a job's process
+   that left its group (setsid) is found by it. */
+static void signal_marked(const char *mark, int sig) {
+  if (!mark) return;
+  DIR *proc = opendir("/proc");
+  if (!proc) return;
+  pid_t self = getpid();
+  struct dirent *entry;
+  while ((entry = readdir(proc)) != NULL) {
+    char *end;
+    long pid = strtol(entry->d_name, &end, 10);
+    if (*end || pid <= 1 || pid == self) continue;
+    if (marked(pid, mark)) kill((pid_t)pid, sig);
+  }
+  closedir(proc);
+}
+
 /* qrun is gone and cannot end its jobs: every group still holding a process gets SIGTERM, then
-   SIGKILL after 2 s (qrun's default --kill-after), and the helper exits. */
+   SIGKILL after 2 s (qrun's default --kill-after), and the helper exits. So does every process
+   whose environment holds the mark, if one was given (a fleet worker's). */
 static void end_orphaned_jobs(void) {
   /* Nobody reads the jobs' output any more: a job writing it gets SIGPIPE rather than waiting. */
   for (size_t i = 0; i < streams_len; i++) close(streams[i].fd);
   streams_len = 0;
   prune_groups();
   for (size_t i = 0; i < groups_len; i++) kill(-groups[i], SIGTERM);
-  for (int waited = 0; waited < 20 && groups_len > 0; waited++) {
+  signal_marked(mark, SIGTERM);
+  for (int waited = 0; waited < 20 && (groups_len > 0 || mark); waited++) {
     usleep(100 * 1000);
     while (waitpid(-1, NULL, WNOHANG) > 0) {}
     prune_groups();
   }
   for (size_t i = 0; i < groups_len; i++) kill(-groups[i], SIGKILL);
+  signal_marked(mark, SIGKILL);
   while (waitpid(-1, NULL, WNOHANG) > 0) {}
   _exit(0);
 }
@@ -478,6 +523,7 @@ int main(int argc, char **argv) {
     else nofile.rlim_cur = (rlim_t)number_arg(argc, argv, 4, 0);
     if (nofile.rlim_max != RLIM_INFINITY && (nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur > nofile.rlim_max)) nofile.rlim_cur = nofile.rlim_max;
   }
+  if (argc > 5 && argv[5][0]) mark = argv[5];
   parent = getppid();
   /* Told when qrun dies (it cannot end its jobs then: the helper does). */
   struct sigaction death;

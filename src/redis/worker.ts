@@ -56,7 +56,8 @@ export interface WorkerOutcome {
 
 /**
  * How the worker starts its jobs: through the spawn helper, which ends them if the worker is
- * SIGKILLed; else through execa, with a watchdog process that does it (made only then).
+ * SIGKILLed (their groups, and every process holding the worker's mark in its environment); else
+ * through execa, with a watchdog process that does the same (made only then).
  */
 async function workerExecutor(how: 'auto' | 'helper' | 'execa', mark: string, io: WorkerIO, say: (text: string) => void): Promise<{ executor: Executor; watchdog: () => Watchdog | undefined }> {
   // Jobs get the worker's environment without qrun's own connection settings (a password).
@@ -68,7 +69,7 @@ async function workerExecutor(how: 'auto' | 'helper' | 'execa', mark: string, io
     return localExecutor({ onGroup: (pgid, live) => dog.watch(pgid, live) })(context);
   };
   const context = { env, cwd: io.cwd, fail: () => undefined, notice: () => undefined };
-  const factory = how === 'execa' ? watched : helperExecutor({ binary: locateHelper(), required: how === 'helper', fallback: watched, debug: (text) => how === 'helper' && say(text) });
+  const factory = how === 'execa' ? watched : helperExecutor({ binary: locateHelper(), required: how === 'helper', fallback: watched, debug: (text) => how === 'helper' && say(text), mark: `${markVariable}=${mark}` });
   return { executor: await factory(context), watchdog: () => watchdog };
 }
 

@@ -38,8 +38,6 @@ describe('which executor starts a job', { skip: noHelper }, () => {
     assert.match(await parentOf(['--output', 'ungroup']), /qrun-spawn-linux-/);
     assert.match(await parentOf(['--output', 'line']), /qrun-spawn-linux-/);
     assert.match(await parentOf(['--results-seq', join(scratch, 'results')]), /qrun-spawn-linux-/);
-    assert.match(await parentOf(['--results', join(scratch, 'gnu-results')]), /qrun-spawn-linux-/);
-    assert.match(await parentOf(['--results', join(scratch, 'r.json')]), /qrun-spawn-linux-/);
     assert.match(await parentOf(['--tag']), /qrun-spawn-linux-/);
     assert.equal(await parentOf(['--executor', 'execa']), 'qrun');
     assert.match(await parentOf(['--executor', 'helper']), /qrun-spawn-linux-/);

@@ -23,6 +23,8 @@ export interface HelperExecutorOptions {
   readonly debug: (text: string) => void;
   /** What the jobs inherit of what qrun's caller gave it (fds 3 and up, the soft open-file limit). */
   readonly caller?: CallerInheritance | undefined;
+  /** "NAME=value" in every job's environment, by which the helper finds a dead qrun's jobs that left their group. */
+  readonly mark?: string | undefined;
 }
 
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
@@ -43,7 +45,7 @@ export function helperExecutor(options: HelperExecutorOptions): ExecutorFactory 
     const onDeath = (reason: string): void => {
       if (!closing) options.debug(`the spawn helper stopped (${reason}): the next jobs start through execa`);
     };
-    const started = startSpawnHelper(options.binary.path, context.env, cwd, onDeath, options.caller);
+    const started = startSpawnHelper(options.binary.path, context.env, cwd, onDeath, { caller: options.caller, mark: options.mark });
     if ('reason' in started) return unavailable(started.reason);
     // The helper and qrun speak the same protocol, or the helper is not used (a stale build in a checkout).
     const hello = await started.helper.ready;

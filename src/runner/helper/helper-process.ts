@@ -108,11 +108,22 @@ export interface CallerInheritance {
   readonly nofile: string | undefined;
 }
 
+/** What else a helper may be given. */
+export interface HelperExtras {
+  readonly caller?: CallerInheritance | undefined;
+  /**
+   * "NAME=value", held in every job's environment: should qrun die, the helper ends every process
+   * whose environment holds it too, even one that left its job's process group (a fleet worker's mark).
+   */
+  readonly mark?: string | undefined;
+}
+
 /**
  * Starts the helper at `path` in `cwd` (undefined: qrun's own, whatever bytes its name holds);
  * undefined (with the reason) when it cannot run here.
  */
-export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: string | undefined, onDeath: (reason: string) => void, caller: CallerInheritance = { fds: [], nofile: undefined }): { helper: SpawnHelper } | { reason: string } {
+export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: string | undefined, onDeath: (reason: string) => void, more: HelperExtras = {}): { helper: SpawnHelper } | { reason: string } {
+  const caller = more.caller ?? { fds: [], nofile: undefined };
   // node:child_process, not execa: loading execa would add to every run's start-up, and the
   // helper needs none of its features (its life is the events below).
   let subprocess: ChildProcess;
@@ -124,7 +135,7 @@ export function startSpawnHelper(path: string, env: NodeJS.ProcessEnv, cwd: stri
   for (let fd = 3; fd < eventsFd; fd++) stdio.push(caller.fds.includes(fd) ? fd : 'ignore');
   stdio.push('pipe', 1, 2);
   try {
-    subprocess = spawn(path, [String(eventsFd), String(eventsFd + 1), String(eventsFd + 2), caller.nofile ?? ''], { stdio, cwd, env });
+    subprocess = spawn(path, [String(eventsFd), String(eventsFd + 1), String(eventsFd + 2), caller.nofile ?? '', more.mark ?? ''], { stdio, cwd, env });
   } catch (error) {
     return { reason: (error as Error).message };
   }
