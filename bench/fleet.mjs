@@ -4,7 +4,7 @@
 //   100,000 × true (Redis memory before and after).
 // Exported for bench/run.mjs; run alone: node bench/fleet.mjs (prints the JSON).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,28 @@ function wall(command) {
   return (performance.now() - started) / 1000;
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The spawn helper a worker started, if any (its child named qrun-spawn…). */
+function helperOf(pid) {
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean)) {
+      if (readFileSync(`/proc/${child}/comm`, 'utf8').startsWith('qrun-spawn')) return Number(child);
+    }
+  } catch {
+    // The worker has ended.
+  }
+  return undefined;
+}
+
 /** Measures the fleet workloads; RUNS interleaved pairs for the 2,000-job one. */
 export async function benchFleet({ runs = 5 } = {}) {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) throw new Error('missing: redis-server (apt-get install -y redis-server)');
@@ -49,11 +71,19 @@ export async function benchFleet({ runs = 5 } = {}) {
     const local = [];
     const fleet = [];
     wall(`node ${qrunBin} -q --redis ${socket} -a ${trueFile}`); // warm-up
+    // The workers' CPU while they run the fleet's jobs (the local runs do not touch them).
+    let workerCpu = 0;
+    let helperCpu = 0;
     for (let i = 0; i < runs; i++) {
       local.push(wall(`node ${qrunBin} -q -c 8 -a ${trueFile}`));
+      const before = workers.map((w) => cpuOf(w.pid));
+      const helpersBefore = workers.map((w) => helperOf(w.pid)).map((pid) => (pid ? cpuOf(pid) : 0));
       fleet.push(wall(`node ${qrunBin} -q --redis ${socket} -a ${trueFile}`));
+      workerCpu += workers.reduce((sum, w, k) => sum + cpuOf(w.pid) - before[k], 0);
+      helperCpu += workers.map((w) => helperOf(w.pid)).reduce((sum, pid, k) => sum + (pid ? cpuOf(pid) : 0) - helpersBefore[k], 0);
     }
     const ratios = local.map((l, i) => l / fleet[i]);
+    const perJob = (seconds) => (seconds * 1000) / (runs * 2000);
 
     // 100 MB from one job, Redis memory sampled every 50 ms.
     const mb = [];
@@ -80,7 +110,7 @@ export async function benchFleet({ runs = 5 } = {}) {
     const bigSeconds = wall(`node ${qrunBin} -q --redis ${socket} -a ${bigFile}`);
     const after = usedMemory(socket);
     return {
-      true2000: { local, fleet, localMedian: median(local), fleetMedian: median(fleet), throughputRatios: ratios, throughputRatioMedian: median(ratios) },
+      true2000: { local, fleet, localMedian: median(local), fleetMedian: median(fleet), throughputRatios: ratios, throughputRatioMedian: median(ratios), workerCpuMsPerJob: perJob(workerCpu), helperCpuMsPerJob: perJob(helperCpu) },
       mb100: { runs: mb, mbPerSecondMedian: median(mb.map((r) => r.mbPerSecond)), redisPeakMiBMax: Math.max(...mb.map((r) => r.redisPeakTotalMiB)) },
       jobs100k: { seconds: bigSeconds, redisBeforeMiB: before / 2 ** 20, redisAfterMiB: after / 2 ** 20, deltaMiB: (after - before) / 2 ** 20 },
     };

@@ -8,5 +8,7 @@ import { run } from '../dist/src/index.js';
 
 const concurrency = Number(process.argv[2] ?? 8);
 const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
-const summary = await run({ records: createInterface({ input: process.stdin }), concurrency, stdout: sink(), stderr: sink() });
+// The iterator is taken at once: readline drops the lines it reads before anyone iterates.
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const summary = await run({ records: { [Symbol.asyncIterator]: () => lines }, concurrency, stdout: sink(), stderr: sink() });
 if (summary.failed > 0) process.exitCode = 1;

@@ -81,7 +81,7 @@ if (sp.fleet) {
   lines.push(
     '## Fleet mode (redis-server, submitter and 2 workers × -c 4, all on this machine)',
     '',
-    `2,000 × true: local \`qrun -c 8\` ${s(f.true2000.localMedian)} s, through the fleet ${s(f.true2000.fleetMedian)} s; throughput ${f.true2000.throughputRatioMedian.toFixed(2)}× the local run (median of the pairwise ratios ${f.true2000.throughputRatios.map((r) => r.toFixed(2)).join(', ')}; ratio of the medians ${(f.true2000.localMedian / f.true2000.fleetMedian).toFixed(2)}×).`,
+    `2,000 × true: local \`qrun -c 8\` ${s(f.true2000.localMedian)} s, through the fleet ${s(f.true2000.fleetMedian)} s; throughput ${f.true2000.throughputRatioMedian.toFixed(2)}× the local run (median of the pairwise ratios ${f.true2000.throughputRatios.map((r) => r.toFixed(2)).join(', ')}; ratio of the medians ${(f.true2000.localMedian / f.true2000.fleetMedian).toFixed(2)}×). Worker CPU per job: ${f.true2000.workerCpuMsPerJob?.toFixed(2) ?? '–'} ms in the worker's Node process, ${f.true2000.helperCpuMsPerJob?.toFixed(2) ?? '–'} ms in its spawn helper.`,
     '',
     `100 MB from one job: ${f.mb100.mbPerSecondMedian.toFixed(0)} MB/s (median), Redis used_memory peak ${f.mb100.redisPeakMiBMax.toFixed(1)} MiB.`,
     '',

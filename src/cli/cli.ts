@@ -12,6 +12,7 @@ import { fitToTerminal } from '../report/terminal/fit.js';
 import { completionScript } from './completion.js';
 import { describeOptions, parseArgs } from './program.js';
 import { parseWorkerArgs } from './worker-cli.js';
+import { parseSemArgs, semaphoreRoot } from './sem-cli.js';
 import { reportMain } from './report-cli.js';
 import { statusMain } from './status-cli.js';
 
@@ -41,6 +42,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<Outcome>
     // `qrun status --redis URL`: the fleet at a glance (a template starting with status: `qrun -- status`).
     if (argv[0] === 'status') return { exitCode: await statusMain(argv.slice(1), io), reraise: undefined };
     if (argv[0] === 'report') return { exitCode: await reportMain(argv.slice(1), { ...io, stdinTerminal: io.stdinTerminal === true }), reraise: undefined };
+    // `qrun sem …` or `qrun --semaphore …` (GNU parallel's sem; a template starting with sem: `qrun -- sem`).
+    const semaphore = semaphoreArgs(argv);
+    if (semaphore !== undefined) return { exitCode: await semMain(semaphore, io), reraise: undefined };
     // `qrun completion bash|zsh|fish` prints a completion script (a template starting with completion: `qrun -- completion`).
     if (argv[0] === 'completion') {
       io.stdout.write(completionScript(argv[1], describeOptions()));
@@ -90,6 +94,21 @@ function withHelpHint<T>(parse: () => T): T {
     if (error instanceof UsageError) throw new UsageError(`${error.message}; see qrun --help`);
     throw error;
   }
+}
+
+/** The arguments of a `sem` call: after a first word sem, or without a leading --semaphore (GNU parallel's spelling). */
+function semaphoreArgs(argv: readonly string[]): readonly string[] | undefined {
+  if (argv[0] === 'sem') return argv.slice(1);
+  if (argv[0] === '--semaphore') return argv.slice(1);
+  return undefined;
+}
+
+/** Runs one `sem` call: the semaphore module loads only then. */
+async function semMain(argv: readonly string[], io: CliIO): Promise<number> {
+  const settings = parseSemArgs(argv, io.stdout, { env: io.env, stdinTerminal: io.stdinTerminal === true });
+  if (settings === undefined) return ExitCode.ok;
+  const { runSem } = await import('../semaphore/sem.js');
+  return runSem(settings, { stderr: io.stderr, env: io.env, root: semaphoreRoot(io.env) });
 }
 
 /** Runs `qrun worker`: until a signal stops it, or Redis is lost for good. */

@@ -24,7 +24,7 @@ export function refuseNotBuilt(o: ParsedOptions): void {
   const reasons: [unknown, string][] = [
     [o.ctag ?? o.ctagstring, `--${o.ctag !== undefined ? 'ctag' : 'ctagstring'} (a coloured tag) is not built; --tag and --tagstring tag without colour`],
     [o.plus === true && (o.command ?? []).some((word) => word.includes('{##}')) ? true : undefined, "{##} (--plus: the number of jobs) is not built"],
-    [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time`],
+    [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)`],
   ];
   // A Perl expression would otherwise be run as text: `{= s/a/b/ =}`, `{=2 uc =}`.
   const perl = [o.tagstring ?? '', o.results ?? o.res ?? ''].find((word) => /\{=[^]*=\}/.test(word));
