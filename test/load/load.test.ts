@@ -22,9 +22,11 @@ describe('load', () => {
     assert.match(result.stderr, /^qrun: 100000 jobs in \S+: 100000 succeeded, 0 failed, 0 not started$/m);
   });
 
-  it('soak: endless input for 30 s in flat memory', { timeout: 120_000 }, async () => {
+  // Group mode (output through capture files) and line mode (every chunk forwarded by the spawn helper).
+  for (const mode of ['group', 'line']) {
+  it(`soak: endless input for 30 s in flat memory, ${mode} mode`, { timeout: 120_000 }, async () => {
     const yes = track(spawn('yes', ['echo hi'], { stdio: ['ignore', 'pipe', 'ignore'] }));
-    const qrun = track(spawn(process.execPath, [qrunBin, '-c', '8', '-q'], { stdio: [yes.stdout, 'ignore', 'ignore'] }));
+    const qrun = track(spawn(process.execPath, [qrunBin, '-c', '8', '-q', '--output', mode], { stdio: [yes.stdout, 'ignore', 'ignore'] }));
     const samples: number[] = [];
     for (let second = 0; second < 30; second++) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -39,6 +41,7 @@ describe('load', () => {
     assert.ok(Math.max(...samples) < 100, `peak RSS ${Math.max(...samples)} MB`);
     assert.ok(last - first < 5, `RSS grew from ${first.toFixed(1)} to ${last.toFixed(1)} MB`);
   });
+  }
 });
 
 describe('fleet chaos', { skip: haveRedis ? false : 'needs redis-server' }, () => {
