@@ -112,6 +112,54 @@ describe('input sources, compared with GNU parallel', { concurrency: 4 }, () => 
   });
 });
 
+describe('input source mixes: regular files, FIFOs, process substitution and stdin, compared with GNU parallel', () => {
+  let runs = 0;
+  it('property: random -a / :::: mixes of every kind of source give GNU parallel\'s output and status', async () => {
+    const line = fc.stringMatching(/^[a-z0-9]{1,4}$/);
+    const source = fc.record({ kind: fc.constantFrom('file', 'fifo', 'procsub', 'stdin'), lines: fc.array(line, { minLength: 1, maxLength: 3 }) });
+    const mix = fc.array(source, { minLength: 1, maxLength: 3 }).map((sources) => {
+      // stdin ('-') can be one source at most.
+      let seen = false;
+      return sources.filter((one) => one.kind !== 'stdin' || (seen ? false : (seen = true)));
+    });
+    await fc.assert(
+      fc.asyncProperty(mix, fc.constantFrom('-a', '::::'), fc.constantFrom(['echo'], ['echo', '{2}', '{1}']), async (sources, form, template) => {
+        const n = ++runs;
+        /** The bash script that runs one tool on this mix: each FIFO and process substitution its own. */
+        const script = (tool: string, key: string): string => {
+          const setup: string[] = ['set -e', `cd '${scratch}'`];
+          let stdin = '';
+          const paths = sources.map((one, i) => {
+            const text = one.lines.map((value) => `${value}\\n`).join('');
+            if (one.kind === 'stdin') {
+              stdin = text;
+              return '-';
+            }
+            if (one.kind === 'procsub') return `<(printf '${text}')`;
+            const path = `mix.${n}.${i}.${key}`;
+            if (one.kind === 'file') {
+              setup.push(`printf '${text}' > ${path}`);
+              return path;
+            }
+            // The writer gives up should the tool never open the FIFO.
+            setup.push(`rm -f ${path}; mkfifo ${path}`, `(timeout 30 sh -c "printf '${text}' > ${path}" &)`);
+            return path;
+          });
+          // -a goes before the template (after it, it would be part of the command); :::: after it.
+          const command = form === '-a' ? [...paths.flatMap((path) => ['-a', path]), ...template] : [...template, '::::', ...paths];
+          return [...setup, `printf '${stdin}' | ${tool} -k ${command.join(' ')}`].join('\n');
+        };
+        const [qrun, gnu] = await Promise.all([ran('bash', ['-c', script(`'${process.execPath}' '${qrunBin}' -q`, 'q')], '', scratch), ran('bash', ['-c', script('parallel --will-cite', 'g')], '', scratch)]);
+        const shown = `${form} ${JSON.stringify(sources)} ${template.join(' ')}`;
+        assert.equal(gnu.status, 0, `parallel: ${shown}: ${gnu.stderr}`);
+        assert.equal(qrun.stdout, gnu.stdout, shown);
+        assert.equal(qrun.status, gnu.status, `${shown}: ${qrun.stderr}`);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
 describe('--tag, --tagstring, --colsep and --trim, compared with GNU parallel', { concurrency: 4 }, () => {
   it('--tag with sources and with plain records; --tagstring with replacement strings', async () => {
     await same(['--tag', 'echo', ':::', 'a', 'b', ':::', '1', '2']);
