@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { constants } from 'node:os';
+import { UsageError } from '../errors.js';
 import { procSystem, semaphoreDir, Slots, type Holder, type SlotSystem } from './slots.js';
 
 /** A `sem` call, as its options say. */
@@ -38,6 +39,17 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Runs one `sem` call; its exit status (--fg: the command's, as a shell gives it). */
 export async function runSem(settings: SemSettings, io: SemIO): Promise<number> {
+  try {
+    return await semaphoreCall(settings, io);
+  } catch (error) {
+    // The semaphore's directory cannot be made or written (a read-only home, a file in its place).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new UsageError(`sem: cannot use the semaphore directory ${semaphoreDir(io.root, settings.id)}: ${code} (set XDG_STATE_HOME to a writable directory)`);
+  }
+}
+
+async function semaphoreCall(settings: SemSettings, io: SemIO): Promise<number> {
   const system = io.system ?? procSystem;
   const sleep = io.sleep ?? pause;
   const now = io.now ?? Date.now;

@@ -115,5 +115,14 @@ describe('qrun sem', () => {
       assert.match(result.stderr, message);
       assert.equal(result.stderr.split('\n').length, 2, 'one line');
     }
+    // A state directory that cannot be written: a file stands where the directory would be.
+    const blocked = join(scratch, 'blocked');
+    writeFileSync(blocked, '');
+    {
+      const result = await runQrun(['sem', '--fg', '--id', 'x', 'echo never'], { env: { XDG_STATE_HOME: blocked } });
+      assert.equal(result.stdout.toString(), '');
+      assert.equal(result.code, 255);
+      assert.match(result.stderr, /^qrun: sem: cannot use the semaphore directory \S+\/blocked\/qrun\/semaphores\/id-x: ENOTDIR \(set XDG_STATE_HOME to a writable directory\)\n$/);
+    }
   });
 });
