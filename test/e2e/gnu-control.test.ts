@@ -298,8 +298,8 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
     for (const [args, reason] of [
       [['--ctag'], '--ctag (a coloured tag) is not built; --tag and --tagstring tag without colour'],
       [['--ctagstring', 'x'], '--ctagstring (a coloured tag) is not built; --tag and --tagstring tag without colour'],
-      [['--semaphore'], "--semaphore (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time"],
-      [['--fg'], "--fg (GNU parallel's sem) is not built; --lock and --lock-wait run one qrun at a time"],
+      [['--fg'], "--fg is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)"],
+      [['-j', '2', '--semaphore'], "--semaphore is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)"],
     ] as const) {
       const result = await runQrun([...args, 'echo', ':::', 'x']);
       assert.equal(result.code, 255, args.join(' '));
