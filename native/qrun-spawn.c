@@ -395,10 +395,19 @@ static void read_stream(size_t at) {
     st->held = 1;
     return;
   }
-  /* The end (or an error reading it, which ends it too). */
+  /* The end (or an error reading it, which ends it too): forgotten once this poll round is over. */
   emit('C', st->id, st->which);
   close(st->fd);
-  streams[at] = streams[--streams_len];
+  st->fd = -1;
+}
+
+/* Drops the streams that ended, keeping the others in the order their jobs started. */
+static void forget_ended_streams(void) {
+  size_t kept = 0;
+  for (size_t i = 0; i < streams_len; i++) {
+    if (streams[i].fd >= 0) streams[kept++] = streams[i];
+  }
+  streams_len = kept;
 }
 
 /* qrun took the last chunk of job `id`'s stream `which`: read on. */
@@ -487,7 +496,9 @@ static void signal_marked(const char *mark, int sig) {
    whose environment holds the mark, if one was given (a fleet worker's). */
 static void end_orphaned_jobs(void) {
   /* Nobody reads the jobs' output any more: a job writing it gets SIGPIPE rather than waiting. */
-  for (size_t i = 0; i < streams_len; i++) close(streams[i].fd);
+  for (size_t i = 0; i < streams_len; i++) {
+    if (streams[i].fd >= 0) close(streams[i].fd);
+  }
   streams_len = 0;
   prune_groups();
   for (size_t i = 0; i < groups_len; i++) kill(-groups[i], SIGTERM);
@@ -581,10 +592,12 @@ int main(int argc, char **argv) {
       reap();
     }
     if (orphaned && !closing) end_orphaned_jobs();
-    /* From the last: reading a stream to its end moves the last stream into its place. */
-    for (nfds_t i = nfds; i-- > 2;) {
+    /* In the order the jobs started: of two jobs that wrote at once, the earlier one's output
+       reaches qrun first. */
+    for (nfds_t i = 2; i < nfds; i++) {
       if (fds[i].revents) read_stream(polled[i]);
     }
+    forget_ended_streams();
     if (!fds[0].revents) continue;
     if (cap - len < 65536) {
       cap = cap * 2 + 65536;
