@@ -96,7 +96,7 @@ function withHelpHint<T>(parse: () => T): T {
   }
 }
 
-/** The arguments of a `sem` call: after a first word sem, or without a leading --semaphore (GNU parallel's spelling). */
+/** The arguments of a `sem` call: after a first word sem, or after a first option --semaphore (GNU parallel's spelling). */
 function semaphoreArgs(argv: readonly string[]): readonly string[] | undefined {
   if (argv[0] === 'sem') return argv.slice(1);
   if (argv[0] === '--semaphore') return argv.slice(1);

@@ -11,13 +11,16 @@ import { parseSlotSpec, slotCount, slotForms } from '../pool/slot-spec.js';
 import type { SemSettings } from '../semaphore/sem.js';
 import { parseSubcommand } from './fleet-options.js';
 
+/** The -j forms a semaphore takes: every one of qrun's but 0 ("as many as possible" is no semaphore). */
+const semSlotForms = slotForms.replace(' or 0 (as many as possible)', '');
+
 /** Parses `qrun sem …` (the words after sem); undefined when help was asked and given. */
 export function parseSemArgs(argv: readonly string[], stdout: Writable, io: { readonly env: NodeJS.ProcessEnv; readonly stdinTerminal: boolean }): SemSettings | undefined {
   const program = new Command('qrun sem')
     .description("A counting semaphore, as GNU parallel's sem: wait for one of -j slots of the semaphore named --id, then run the command in the background (--fg: in the foreground); --wait waits until all its commands have ended.")
     .usage('[options] command [args...]')
     .helpOption('-h, --help', 'show this help and exit')
-    .option('-j, --jobs <n>', `how many commands may hold the semaphore at once (default 1: a mutex): ${slotForms.replace(' or 0 (as many as possible)', '')}`)
+    .option('-j, --jobs <n>', `how many commands may hold the semaphore at once (default 1: a mutex): ${semSlotForms}`)
     .option('-P, --max-procs <n>', 'the same as -j')
     .option('--id <name>', "the semaphore's name (default: the terminal's, as tty prints it; set one in scripts)")
     .option('--semaphorename <name>', 'the same as --id')
@@ -39,7 +42,7 @@ export function parseSemArgs(argv: readonly string[], stdout: Writable, io: { re
   if (!wait && words.length === 0) throw new UsageError('sem: a command to run is needed (or --wait)');
   const jobs = o.jobs ?? o.maxProcs;
   const spec = jobs === undefined ? { kind: 'count' as const, n: 1 } : parseSlotSpec(jobs);
-  if (spec === undefined || spec.kind === 'most') throw new UsageError(`sem: expected -j to be ${slotForms.replace(' or 0 (as many as possible)', '')}, got '${String(jobs)}'`);
+  if (spec === undefined || spec.kind === 'most') throw new UsageError(`sem: expected -j to be ${semSlotForms}, got '${String(jobs)}'`);
   const timeout = (o.semaphoretimeout ?? o.semaphoreTimeout) as string | undefined;
   let timeoutMs = 0;
   if (timeout !== undefined) {

@@ -55,13 +55,17 @@ function envFields(env: Readonly<Record<string, string | undefined>>): string {
   return text;
 }
 
+/** A u32, little-endian, as latin1 characters (one byte each) for a message's head. */
+function u32(n: number): string {
+  return String.fromCharCode(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
+}
+
 /** The protocol this qrun speaks; the helper says its own ('H'), and another is refused. */
 export const helperProtocol = 3;
 
 /** qrun's protocol version, the first message: the helper answers with its own. */
 export function encodeVersion(version: number = helperProtocol): Buffer {
-  const head = String.fromCharCode(version & 0xff, (version >>> 8) & 0xff, (version >>> 16) & 0xff, (version >>> 24) & 0xff);
-  return message('V', head, '');
+  return message('V', u32(version), '');
 }
 
 /** qrun closes the helper on purpose (its input ends next): the helper leaves the jobs to qrun. Input ending without it means qrun died. */
@@ -84,7 +88,7 @@ export function encodeBaseEnv(env: Readonly<Record<string, string | undefined>> 
 
 /** qrun has taken the last chunk of job `id`'s stream (1: stdout, 2: stderr): the helper reads the next. */
 export function encodeAck(id: number, stream: 1 | 2): Buffer {
-  return message('A', String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, stream), '');
+  return message('A', u32(id) + String.fromCharCode(stream), '');
 }
 
 /** A job to start. Throws if a field holds a NUL byte. */
@@ -93,7 +97,7 @@ export function encodeJob(job: HelperJob): Buffer {
   const id = job.id;
   const stdin = job.stdin;
   const stdinKind = stdin === undefined ? 0 : 1;
-  const head = String.fromCharCode(id & 0xff, (id >>> 8) & 0xff, (id >>> 16) & 0xff, (id >>> 24) & 0xff, stdioKind[job.stdout.kind], stdioKind[job.stderr.kind], stdinKind);
+  const head = u32(id) + String.fromCharCode(stdioKind[job.stdout.kind], stdioKind[job.stderr.kind], stdinKind);
   let fields = field('the shell', job.shell) + field('the command', job.command) + field('the cwd', job.cwd);
   if (job.stdout.kind === 'path') fields += field('the stdout path', job.stdout.path);
   if (job.stderr.kind === 'path') fields += field('the stderr path', job.stderr.path);
