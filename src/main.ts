@@ -134,7 +134,7 @@ async function runInput(options: RunOptions, input: RunInput, run: RunContext): 
       shuffle: options.shuffle,
       // With a command template a blank line is an empty argument (GNU parallel); as a shell line it runs nothing.
       keepBlank: options.command.length > 0 && !options.ndjson,
-      pipe: options.pipe && { ...options.pipe, headerLines: options.headerPattern ?? options.header, slots: options.concurrency, warn: run.notices.warn },
+      pipe: options.pipe && { ...options.pipe, headerLines: options.headerPattern ?? options.header, slots: options.concurrency, skipBlank: options.skipBlank, warn: run.notices.warn },
     });
   } catch (error) {
     const signal = interrupt.received();

@@ -34,6 +34,14 @@ export interface RunOptions {
   readonly slotsFile: { readonly path: string; readonly initial: number } | undefined;
   /** --plus and --rpl: replacement strings defined in Perl (the later of two with one tag wins). */
   readonly replacements: readonly Replacement[];
+  /** -I, --extensionreplace…: replacement strings spelled otherwise, each [qrun's, the user's] ({} as ::). */
+  readonly renamedStrings: readonly (readonly [string, string])[];
+  /** --quote (GNU's -q): the command's words are quoted, so the shell runs them as written. */
+  readonly quoteCommand: boolean;
+  /** -r: records (and ::: arguments) that are empty or white space make no job; with --pipe, such blocks. */
+  readonly skipBlank: boolean;
+  /** -v: each job's command line goes to stdout before its output; --verbose: to stderr as it starts. */
+  readonly showCommand: { readonly stdout: boolean; readonly stderr: boolean };
   /** --nice: jobs run at this niceness (undefined: qrun's own). */
   readonly nice: number | undefined;
   /** --env: environment variables copied into each job's environment by name (`_`: all), which matters when jobs run elsewhere (--redis). */

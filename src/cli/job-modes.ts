@@ -65,9 +65,8 @@ export function fillOptions(o: { m?: boolean | undefined; X?: boolean | undefine
   }
   const name = given[0] as string;
   if (given.length > 1) throw new UsageError(`${given.join(' and ')} both set how arguments fill a job; give one`);
-  if (o.maxReplaceArgs !== undefined) throw new UsageError(`${name} fills each job with as many arguments as fit; -N sets a number instead: give one (-n sets the most with ${name})`);
   if (o.pipe === true || o.pipePart === true) throw new UsageError(`${name} fills command lines with arguments; --pipe jobs get blocks of input instead`);
   if (o.ndjson === true) throw new UsageError(`${name} fills command lines with arguments; --ndjson records are one job each`);
   if (o.maxChars !== undefined && o.maxChars >= argumentLimit) throw new UsageError(`-s must be less than ${argumentLimit} (Linux's limit on one argument: the command line goes to sh -c whole), got ${o.maxChars}`);
-  return { mode: o.X === true ? 'context' : o.xargs === true ? 'xargs' : 'multi', maxChars: o.maxChars ?? defaultMaxChars, maxArgs: o.maxArgs };
+  return { mode: o.X === true ? 'context' : o.xargs === true ? 'xargs' : 'multi', maxChars: o.maxChars ?? defaultMaxChars, maxArgs: o.maxArgs ?? (o.maxReplaceArgs === 0 ? undefined : o.maxReplaceArgs) };
 }

@@ -20,6 +20,9 @@ export function inputOptions(program: Command): Command {
     .option('--block-size <size>', 'another name for --block')
     .option('--recend <text>', 'with --pipe: a record ends with <text> (default: \\n; escapes \\n \\t \\0 work)')
     .option('--recstart <text>', 'with --pipe: a record starts with <text>; blocks are cut only between records')
+    .option('--arg-sep <sep>', 'the word that starts an input source of arguments, instead of :::')
+    .option('--arg-file-sep <sep>', 'the word that starts input source files, instead of ::::')
+    .option('-r, --no-run-if-empty', 'leave out records (and ::: arguments) that are empty or only white space; with --pipe, such blocks')
     .option('--queue-size <n>', 'jobs read ahead into the bounded queue (default: 2 x concurrency)');
 }
 
@@ -42,6 +45,14 @@ export function runningOptions(program: Command): Command {
     .addOption(new Option('--ctag').hideHelp())
     .addOption(new Option('--ctagstring <text>').hideHelp())
     .option('--plus', "GNU parallel's extra replacement strings: {+/} {+.} {+..} {+...} {..} {...} {/..} {/...} (run by perl)")
+    .option('-I, --replace <text>', 'the replacement string for the record is <text> instead of {}')
+    .option('--extensionreplace <text>', 'the replacement string {.} is <text>')
+    .option('--basenamereplace <text>', 'the replacement string {/} is <text>')
+    .option('--dirnamereplace <text>', 'the replacement string {//} is <text>')
+    .option('--basenameextensionreplace <text>', 'the replacement string {/.} is <text>')
+    .option('--seqreplace <text>', 'the replacement string {#} is <text>')
+    .option('--slotreplace <text>', 'the replacement string {%} is <text>')
+    .option('--quote', "quote the command's words, so that the shell sees them as written (GNU parallel -q)")
     .option('--rpl <tag perl>', "define a replacement string in Perl, as GNU parallel: --rpl '{..} s/\\.[^.]+$//' (run by perl)", collect)
     .addOption(new Option('--fg').hideHelp())
     .addOption(new Option('--semaphore').hideHelp())
@@ -61,6 +72,8 @@ export function outputOptions(program: Command): Command {
     .option('--line-buffer', 'GNU parallel\'s --output line')
     .option('--lb', 'another name for --line-buffer')
     .option('--group', 'GNU parallel\'s --output group (the default)')
+    .option('-v', "print each job's command line on stdout, before its output")
+    .option('--verbose', "print each job's command line on stderr as it starts (GNU parallel -t)")
     .option('-k, --keep-order', 'write job output in input order (group and line modes)')
     .option('--tag', "prefix each output line with the job's arguments and a tab (as GNU parallel)")
     .option('--tagstring <text>', 'prefix each output line with <text> and a tab: replacement strings work ({#} is the job number)')

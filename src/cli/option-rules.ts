@@ -42,9 +42,6 @@ export function refuseConflicts(o: ParsedOptions): void {
   if ((o.resume === true || o.resumeFailed === true) && o.joblog === undefined) {
     throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs --joblog <file> (the log of the run to resume)`);
   }
-  if ((o.resume === true || o.resumeFailed === true) && o.joblog === '-') {
-    throw new UsageError(`${o.resume === true ? '--resume' : '--resume-failed'} needs a --joblog file to read; --joblog - writes the log to stdout`);
-  }
   if (o.maxArgs !== undefined && o.maxReplaceArgs !== undefined) throw new UsageError('-n and -N both set how many arguments a job takes; give one');
   if (o.ndjson === true && (o.maxArgs !== undefined || o.maxReplaceArgs !== undefined)) throw new UsageError('-n and -N group plain records; --ndjson records are one job each');
   if (o.header !== undefined && o.ndjson === true) throw new UsageError('--header names columns of plain records or input sources; it cannot be used with --ndjson');

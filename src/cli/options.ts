@@ -82,6 +82,10 @@ export function parseOptions(
     trim: o.trim ?? (o.colsep !== undefined ? 'lr' : 'n'),
     progress: o.progress ?? (o.bar === true || o.eta === true ? true : undefined),
     nice: o.nice,
+    renamedStrings: renamedStrings(o),
+    quoteCommand: o.quote ?? false,
+    skipBlank: o.runIfEmpty === false,
+    showCommand: { stdout: o.v ?? false, stderr: o.verbose ?? false },
     replacements: [...(o.plus === true ? plusReplacements : []), ...(o.rpl === undefined ? [] : Array.isArray(o.rpl) ? o.rpl : [o.rpl]).map(parseReplacement)],
     slotsFile: slotsFile === undefined ? undefined : { path: slotsFile.path, initial: slotsInFile(slotsFile.path, cpus, openFiles) },
     envNames: o.env ?? [],
@@ -134,7 +138,10 @@ function validated(raw: Record<string, unknown>, names: Record<string, string>):
     throw new UsageError(name === undefined ? message : message.replace(/^--[a-z-]+/, name));
   }
   // GNU parallel's other spellings: --pipepart is --pipe-part; -n0 is -N0.
-  const o = { ...parsed.data, pipePart: parsed.data.pipePart ?? parsed.data.pipepart, ...(parsed.data.maxArgs === 0 && parsed.data.maxReplaceArgs === undefined ? { maxArgs: undefined, maxReplaceArgs: 0 } : {}) };
+  const given = { ...parsed.data, pipePart: parsed.data.pipePart ?? parsed.data.pipepart, ...(parsed.data.maxArgs === 0 && parsed.data.maxReplaceArgs === undefined ? { maxArgs: undefined, maxReplaceArgs: 0 } : {}) };
+  // --pipe-part :::: file is --pipe-part -a file, as GNU parallel reads it.
+  const partFiles = given.pipePart === true && (given.sources?.length ?? 0) > 0 && given.sources?.every((source) => source.kind === 'file') ? given.sources.map((source) => (source.kind === 'file' ? source.path : '')) : undefined;
+  const o = partFiles === undefined ? given : { ...given, argFile: [...(given.argFile ?? []), ...partFiles], sources: undefined };
   refuseConflicts(o);
   refuseNotBuilt(o);
   // -c given to a submitter would not say how many run; QRUN_CONCURRENCY is the workers' (the same environment may serve both).
@@ -143,6 +150,20 @@ function validated(raw: Record<string, unknown>, names: Record<string, string>):
     throw new UsageError(`--${slotsGiven} sets how many jobs run at once on this machine; with --redis each worker sets its own (qrun worker -c N), and --queue-size how many jobs are in flight`);
   }
   return o;
+}
+
+/** -I and GNU's other --*replace options: [qrun's replacement string, the user's spelling of it]. */
+function renamedStrings(o: ParsedOptions): [string, string][] {
+  const given: [string, string | undefined][] = [
+    ['{}', o.replace],
+    ['{.}', o.extensionreplace],
+    ['{/}', o.basenamereplace],
+    ['{//}', o.dirnamereplace],
+    ['{/.}', o.basenameextensionreplace],
+    ['{#}', o.seqreplace],
+    ['{%}', o.slotreplace],
+  ];
+  return given.filter((pair): pair is [string, string] => pair[1] !== undefined);
 }
 
 function redisOptions(o: {

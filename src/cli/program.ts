@@ -1,6 +1,6 @@
 // The commander program: argv (and QRUN_* environment variables) -> raw option values, with help and version.
 
-import { Command, CommanderError, type Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { splitSources } from '../input/arg-sources.js';
@@ -67,8 +67,22 @@ function helpTail(program: Command): string {
 }
 
 
+/** GNU parallel's other spellings, hidden from help: each is read as the option it names. */
+const gnuAliases: readonly (readonly [flags: string, target: string])[] = [
+  ['--jl <file>', 'joblog'],
+  ['--result <dir>', 'results'],
+  ['--dr', 'dryRun'],
+  ['-P, --max-procs <n>', 'jobs'],
+  ['--argsep <sep>', 'argSep'],
+  ['--argfilesep <sep>', 'argFileSep'],
+  ['--er <text>', 'extensionreplace'],
+  ['--bnr <text>', 'basenamereplace'],
+  ['--dnr <text>', 'dirnamereplace'],
+  ['--bner <text>', 'basenameextensionreplace'],
+];
+
 /** Options that take no value: their environment variable is read as true or false. */
-const switches = new Set(['plus', 'ungroup', 'lineBuffer', 'lb', 'group', 'bar', 'eta', 'pipepart', 'xapply', 'dryrun', 'm', 'X', 'xargs', 'shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun']);
+const switches = new Set(['plus', 'ungroup', 'lineBuffer', 'lb', 'group', 'bar', 'eta', 'pipepart', 'xapply', 'dryrun', 'm', 'X', 'xargs', 'shuf', 'pipe', 'pipePart', 'link', 'null', 'keepOrder', 'tag', 'progress', 'quiet', 'silent', 'ndjson', 'resume', 'resumeFailed', 'dryRun', 'quote', 'v', 'verbose']);
 
 /** Builds the program; help and version are written to `stdout`. */
 function buildProgram(stdout: Writable): Command {
@@ -79,6 +93,7 @@ function buildProgram(stdout: Writable): Command {
     .version(version, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit');
   for (const group of [inputOptions, runningOptions, outputOptions, jobControlOptions, reportingOptions, fleetOptions]) group(program);
+  for (const [flags] of gnuAliases) program.addOption(new Option(flags).hideHelp());
   program
     .optionsGroup('Other:')
     // Everything after the first template word belongs to the template: qrun gzip -9.
@@ -196,9 +211,19 @@ export function parseArgs(argv: readonly string[], stdout: Writable, env: NodeJS
   for (const [key, value] of Object.entries(program.opts())) {
     if (program.getOptionValueSource(key) === 'cli') cli[key] = value;
   }
+  for (const [flags, target] of gnuAliases) {
+    const key = new Option(flags).attributeName();
+    if (!(key in cli)) continue;
+    if (target in cli) throw new UsageError(`${flags.replace(/ <.*/, '').replace(/^-., /, '')} is another name for --${target.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}; give one`);
+    cli[target] = cli[key];
+    delete cli[key];
+  }
   if (program.args.length > 0) {
-    // GNU parallel's input sources: qrun echo {1}-{2} ::: a b ::: 1 2
-    const { template, sources } = splitSources(program.args);
+    // GNU parallel's input sources: qrun echo {1}-{2} ::: a b ::: 1 2 (or --arg-sep's words).
+    const { template, sources } = splitSources(program.args, {
+      args: String(cli.argSep ?? fromVariables.raw.argSep ?? ':::'),
+      files: String(cli.argFileSep ?? fromVariables.raw.argFileSep ?? '::::'),
+    });
     cli.command = template;
     if (sources.length > 0) cli.sources = sources;
   }

@@ -138,12 +138,24 @@ async function* paired(sources: readonly Replayable[], wrap: boolean): AsyncGene
   }
 }
 
-/** The separators of input sources on the command line. */
-const separators = new Set([':::', '::::', ':::+', '::::+']);
+/** GNU parallel's --arg-sep and --arg-file-sep: the words that start `:::` and `::::` sources. */
+export interface SourceSeparators {
+  readonly args: string;
+  readonly files: string;
+}
 
-/** Splits command words at the first input-source separator: the template, and the sources after it. */
-export function splitSources(words: readonly string[]): { template: string[]; sources: ArgSource[] } {
-  const first = words.findIndex((word) => separators.has(word));
+/**
+ * Splits the words after the options into the template and the input sources (`:::`, `::::`,
+ * and their `+` forms, or the words --arg-sep and --arg-file-sep name instead).
+ */
+export function splitSources(words: readonly string[], given: SourceSeparators = { args: ':::', files: '::::' }): { template: string[]; sources: ArgSource[] } {
+  const kinds = new Map<string, { kind: 'args' | 'files'; linked: boolean }>([
+    [given.args, { kind: 'args', linked: false }],
+    [`${given.args}+`, { kind: 'args', linked: true }],
+    [given.files, { kind: 'files', linked: false }],
+    [`${given.files}+`, { kind: 'files', linked: true }],
+  ]);
+  const first = words.findIndex((word) => kinds.has(word));
   if (first === -1) return { template: [...words], sources: [] };
   const sources: ArgSource[] = [];
   let current: { kind: 'args' | 'files'; linked: boolean; values: string[] } | undefined;
@@ -151,16 +163,17 @@ export function splitSources(words: readonly string[]): { template: string[]; so
     if (current === undefined) return;
     if (current.kind === 'args') sources.push({ kind: 'args', values: current.values, linked: current.linked });
     else {
-      if (current.values.length === 0) throw new UsageError(`${current.linked ? '::::+' : '::::'} needs a file name`);
+      if (current.values.length === 0) throw new UsageError(`${given.files}${current.linked ? '+' : ''} needs a file name`);
       // `:::: a b` is two sources, as GNU parallel reads it; `::::+ a b` links both.
       const linked = current.linked;
       current.values.forEach((path) => sources.push({ kind: 'file', path, linked }));
     }
   };
   for (const word of words.slice(first)) {
-    if (separators.has(word)) {
+    const starts = kinds.get(word);
+    if (starts !== undefined) {
       flush();
-      current = { kind: word.startsWith('::::') ? 'files' : 'args', linked: word.endsWith('+'), values: [] };
+      current = { ...starts, values: [] };
     } else current?.values.push(word);
   }
   flush();

@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { BlockSpool } from './block-spool.js';
 import type { JobStdin } from './job-stdin.js';
 import { partRanges } from './part-ranges.js';
+import { withoutBlankLines } from './blank-lines.js';
 import { headerOf, pipeBlocks, pipeBlocksWithHeader, type PipeHeader } from './pipe-blocks.js';
 import { shuffled } from './shuffle.js';
 
@@ -58,6 +59,8 @@ export interface PipeInput {
   readonly slots: number;
   /** --header: this many first lines (or what a pattern matches at the start) go in front of every block. */
   readonly headerLines?: PipeHeader | undefined;
+  /** -r: a block of nothing but white space makes no job. */
+  readonly skipBlank?: boolean | undefined;
   readonly warn: (text: string) => void;
 }
 
@@ -158,7 +161,7 @@ async function preparePipe(input: Extract<RunInput, { kind: 'files' }>, pipe: Pi
     const spool = new BlockSpool(tmpDir);
     const blockSize = pipe.blockSize ?? defaultBlock.pipe;
     if (blockSize <= 0) throw new UsageError(`--block must be 1 byte or more with --pipe, got ${blockSize}`);
-    const chunks = readSources(sources, input.stdin);
+    const chunks = pipe.skipBlank === true ? withoutBlankLines(readSources(sources, input.stdin)) : readSources(sources, input.stdin);
     const blocks = pipe.headerLines === undefined ? pipeBlocks(chunks, { ...pipe, blockSize }) : pipeBlocksWithHeader(chunks, { ...pipe, blockSize }, pipe.headerLines);
     return {
       records: spooled(blocks, spool),

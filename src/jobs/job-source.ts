@@ -2,14 +2,15 @@
 // command template, the --tag text, and the job stream (columns, trim, -N, -m/-X, --ndjson, --resume).
 
 import type { PreparedInput } from '../input/prepare.js';
+import type { InputRecord } from '../input/split-records.js';
 import type { RunOptions } from '../run-options.js';
 import { columnSplitter, trimmed } from './columns.js';
 import type { Job } from './job.js';
 import { lineMeter } from './line-meter.js';
 import { makeJobs } from './make-jobs.js';
 import { checkPerl, evaluatePerl, perlCodes } from './perl-eval.js';
-import { rewriteReplacements } from './user-replacements.js';
-import { parseTemplate, renderContext, renderPlain, renderTemplate, templateFieldNames, type Template } from './template.js';
+import { renameStrings, rewriteReplacements } from './user-replacements.js';
+import { parseTemplate, quoteWords, renderContext, renderPlain, renderTemplate, templateFieldNames, type Template } from './template.js';
 
 /** How a run's jobs become command lines. */
 export interface Commands {
@@ -26,10 +27,11 @@ export interface Commands {
 
 /** The run's commands, from its options and the input's header. */
 export function commandsOf(options: RunOptions, header: PreparedInput['header'], env: NodeJS.ProcessEnv = {}): Commands {
-  // --plus and --rpl strings become {= perl =} fields first.
-  const words = rewriteReplacements(options.command, options.replacements);
-  const ndjsonFields = options.ndjson && words.length > 0 ? templateFieldNames(words) : undefined;
+  // -I's spellings become qrun's, and --plus and --rpl strings {= perl =} fields, first.
+  const spelled = rewriteReplacements(renameStrings(options.command, options.renamedStrings), options.replacements);
+  const ndjsonFields = options.ndjson && spelled.length > 0 ? templateFieldNames(spelled) : undefined;
   const names = ndjsonFields ?? headerNames(header, options);
+  const words = options.quoteCommand ? quoteWords(spelled, names) : spelled;
   // With --pipe the command gets no arguments: nothing is appended to it (GNU parallel's way).
   const template = words.length > 0 ? parseTemplate(words, options.pipe === undefined, names) : undefined;
   // {= perl =}: checked now (perl there, each expression compiles), evaluated per job by one perl process.
@@ -57,7 +59,7 @@ export interface JobStreamDeps {
 
 /** The run's jobs, made from the prepared records as the pool asks for them. */
 export function jobStream(options: RunOptions, records: PreparedInput['records'], commands: Commands, deps: JobStreamDeps): AsyncIterable<Job> {
-  return makeJobs(records, {
+  return makeJobs(options.skipBlank ? withoutBlank(records) : records, {
     // Cut untrimmed: --trim makes the arguments, the --results table shows the columns as cut.
     columns: options.colsep === undefined ? undefined : columnSplitter(options.colsep, 'n'),
     trim: options.trim === 'n' ? undefined : (text) => trimmed(text, options.trim),
@@ -75,6 +77,18 @@ export function jobStream(options: RunOptions, records: PreparedInput['records']
   });
 }
 
+/**
+ * -r (--no-run-if-empty): records that are empty or white space, and combinations of input-source
+ * values that all are, are left out and numbered past (GNU parallel's job numbers do the same).
+ */
+async function* withoutBlank(records: PreparedInput['records']): AsyncGenerator<InputRecord> {
+  let line = 0;
+  for await (const record of records) {
+    const blank = record.stdin === undefined && (record.args ?? [record.text]).every((value) => /^\s*$/.test(value));
+    if (!blank) yield { ...record, line: ++line };
+  }
+}
+
 /** The number of jobs `records` records make: -n/-N group them (-N0 still takes one each). */
 export function jobCount(records: number | undefined, perJob: number | undefined): number | undefined {
   return records === undefined || perJob === undefined ? records : Math.ceil(records / Math.max(perJob, 1));
@@ -84,6 +98,8 @@ export function jobCount(records: number | undefined, perJob: number | undefined
 function tagOf(options: RunOptions, names: readonly string[]): ((job: Job) => string) | undefined {
   if (options.tagString !== undefined) {
     const template = parseTemplate([options.tagString], false, names);
+    // -X: a word holding {} is repeated per argument here too (a{}b: a1b a2b).
+    if (options.contextReplace) return (job) => renderContext(template, job.seq, 0, job.args ?? [job.record], undefined, true);
     return (job) => renderPlain(template, job.record, job.seq, job.args);
   }
   return options.tag ? (job) => (job.args ?? [job.record]).join(' ') : undefined;

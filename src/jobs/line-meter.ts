@@ -1,7 +1,7 @@
 // -m, -X, -s: how long a job's command line gets as arguments are added, counted exactly as GNU
 // parallel 20221122 counts it (so the same -s cuts the arguments into the same jobs).
 
-import { argAt, valueFor, type Field, type Template, type TemplatePart } from './template.js';
+import { argAt, quotedValue, type Field, type Template, type TemplatePart } from './template.js';
 
 type FieldPart = Extract<TemplatePart, { field: Field }>;
 
@@ -46,12 +46,12 @@ export function lineMeter(template: Template, contextReplace: boolean): LineMete
   let records = 0;
   const valueLength = (part: FieldPart, record: readonly string[], seq: number): number => {
     const { field } = part;
-    if (field.kind === 'value' && field.position === undefined) return record.reduce((sum, value) => sum + Buffer.byteLength(valueFor(part, value)), 0);
+    if (field.kind === 'value' && field.position === undefined) return record.reduce((sum, value) => sum + Buffer.byteLength(quotedValue(part, value)), 0);
     // Positional, {#} and {%} (GNU parallel's {= 1 … =}): from the record's own column.
     const column = field.kind === 'value' ? argAt(record, field.position ?? 1) : record[0];
     if (column === undefined) return 0;
     const value = field.kind === 'seq' ? String(seq) : field.kind === 'slot' ? '1' : column;
-    return Buffer.byteLength(valueFor(part, value));
+    return Buffer.byteLength(quotedValue(part, value));
   };
   return {
     push: (record, seq) => {

@@ -14,7 +14,7 @@ binmode STDIN; binmode STDOUT; local $/ = "\0";
 my @f = <STDIN>; chomp @f;
 our ($seq, $slot) = (shift @f, shift @f);
 sub seq { $seq } sub slot { $slot }
-sub Q { my $s = shift; $s =~ s/'/'"'"'/g; "'$s'" }
+sub Q { my $s = shift; return "''" if $s eq ''; return $s if $s !~ m{[^-_.+a-zA-Z0-9/]}; $s =~ s/'/'"'"'/g; $s = "'$s'"; $s =~ s/^''//; $s =~ s/''$//; $s }
 my %compiled;
 while (@f >= 2) {
   my ($code, $value) = (shift @f, shift @f);

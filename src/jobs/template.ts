@@ -60,13 +60,13 @@ export function parseTemplate(words: readonly string[], appendRecord = true, nam
   for (const match of source.matchAll(fieldPattern)) {
     if (match.index > last) {
       const text = source.slice(last, match.index);
-      parts.push({ text });
+      parts.push({ text: literal(text) });
       quoting = quotingAfter(text, quoting);
     }
     parts.push({ field: fieldOf(match, names), quoting });
     last = match.index + match[0].length;
   }
-  if (last < source.length) parts.push({ text: source.slice(last) });
+  if (last < source.length) parts.push({ text: literal(source.slice(last)) });
   // GNU parallel's test: a replacement string before the first space, tab, newline or '='.
   fieldPattern.lastIndex = 0;
   const first = fieldPattern.exec(source);
@@ -75,6 +75,31 @@ export function parseTemplate(words: readonly string[], appendRecord = true, nam
     return parts.map((part) => ('field' in part ? { ...part, quoting: 'raw' } : part));
   }
   return parts;
+}
+
+/**
+ * A NUL (which no argv word can hold) keeps a replacement string's spelling from matching: the
+ * words of `-I ::` and its kind mark a literal `{}` so (renameStrings); it goes here.
+ */
+export const notAField = '\0';
+const literal = (text: string): string => text.replaceAll(notAField, '');
+
+/**
+ * --quote (GNU parallel's -q): each word's literal text quoted, so that the shell sees the words as
+ * written; the replacement strings in them still take values (quoted as values always are).
+ */
+export function quoteWords(words: readonly string[], names: readonly string[] = []): string[] {
+  const pattern = patternFor(names);
+  return words.map((word) => {
+    let out = '';
+    let last = 0;
+    for (const match of word.matchAll(pattern)) {
+      if (match.index > last) out += shellQuote(word.slice(last, match.index));
+      out += match[0];
+      last = match.index + match[0].length;
+    }
+    return last < word.length || word === '' ? out + shellQuote(word.slice(last)) : out;
+  });
 }
 
 /**
@@ -208,7 +233,7 @@ export function templateFieldNames(words: readonly string[]): string[] {
 }
 
 /** One value as a replacement string puts it in the command line: modified, then quoted for where it stands. */
-export function valueFor(part: Extract<TemplatePart, { field: Field }>, value: string, perl?: PerlValues): string {
+export function quotedValue(part: Extract<TemplatePart, { field: Field }>, value: string, perl?: PerlValues): string {
   return part.field.kind === 'value' ? quoteFor(part.quoting, modify(value, part.field.modifier, perl)) : quoteFor(part.quoting, value);
 }
 
@@ -217,7 +242,7 @@ export function valueFor(part: Extract<TemplatePart, { field: Field }>, value: s
  * argument, space-separated (`pre-{}-post` -> `pre-a-post pre-b-post`); a word with only
  * positional strings, `{#}` or `{%}` is written once.
  */
-export function renderContext(template: Template, seq: number, slot: number, args: readonly string[], perl?: PerlValues): string {
+export function renderContext(template: Template, seq: number, slot: number, args: readonly string[], perl?: PerlValues, plain = false): string {
   // The template as words (runs of non-space characters) and the spaces between them.
   const pieces: (TemplatePart | ' ' | '\t')[] = [];
   for (const part of template) {
@@ -228,7 +253,7 @@ export function renderContext(template: Template, seq: number, slot: number, arg
   let word: TemplatePart[] = [];
   const flush = (): void => {
     const perArg = word.some((part) => 'field' in part && part.field.kind === 'value' && part.field.position === undefined);
-    const copies = perArg ? args.map((arg) => renderWord(word, seq, slot, args, arg, perl)) : [renderWord(word, seq, slot, args, args[0], perl)];
+    const copies = perArg ? args.map((arg) => renderWord(word, seq, slot, args, arg, perl, plain)) : [renderWord(word, seq, slot, args, args[0], perl, plain)];
     out += copies.join(' ');
     word = [];
   };
@@ -242,7 +267,9 @@ export function renderContext(template: Template, seq: number, slot: number, arg
   return out;
 }
 
-function renderWord(word: readonly TemplatePart[], seq: number, slot: number, args: readonly string[], arg: string | undefined, perl?: PerlValues): string {
+function renderWord(word: readonly TemplatePart[], seq: number, slot: number, args: readonly string[], arg: string | undefined, perl?: PerlValues, plain = false): string {
+  // --tagstring: values as they are.
+  const valueFor = (part: Extract<TemplatePart, { field: Field }>, value: string, perl?: PerlValues): string => (plain ? (part.field.kind === 'value' ? modify(value, part.field.modifier, perl) : value) : quotedValue(part, value, perl));
   let out = '';
   for (const part of word) {
     if ('text' in part) out += part.text;

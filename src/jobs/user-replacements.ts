@@ -3,6 +3,7 @@
 // the system's perl then runs (perl-eval.ts).
 
 import { UsageError } from '../errors.js';
+import { notAField } from './template.js';
 
 /** A replacement string defined by a Perl expression on `$_`. */
 export interface Replacement {
@@ -39,4 +40,19 @@ export function rewriteReplacements(words: readonly string[], replacements: read
   const inner = tags.map((tag) => tag.slice(1, -1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
   const pattern = new RegExp(`\\{(-?[1-9]\\d*)?(${inner.join('|')})\\}`, 'g');
   return words.map((word) => word.replace(pattern, (_, position: string | undefined, name: string) => `{=${position ?? ''} ${byTag.get(`{${name}}`) ?? ''} =}`));
+}
+
+/**
+ * -I and GNU's other --*replace options: the user's spelling of a replacement string becomes
+ * qrun's, and qrun's own spelling of one that was renamed is then plain text (GNU parallel's way:
+ * with `-I ::`, `{}` is just `{}`), marked with `notAField`. The longest spelling wins at each place.
+ */
+export function renameStrings(words: readonly string[], renamed: readonly (readonly [standard: string, user: string])[]): string[] {
+  if (renamed.length === 0) return [...words];
+  const spellings = new Map<string, string>();
+  for (const [standard] of renamed) spellings.set(standard, `${standard.slice(0, 1)}${notAField}${standard.slice(1)}`);
+  for (const [standard, user] of renamed) spellings.set(user, standard);
+  const alternatives = [...spellings.keys()].sort((a, b) => b.length - a.length).map((text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const pattern = new RegExp(alternatives.join('|'), 'g');
+  return words.map((word) => word.replace(pattern, (found) => spellings.get(found) ?? found));
 }

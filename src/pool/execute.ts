@@ -35,6 +35,11 @@ export interface ExecuteDeps {
   /** Lines around a job's grouped output (GitHub groups, a failed job's stderr label), if any. */
   readonly frame?: ((result: JobResult) => OutputFrame | undefined) | undefined;
   readonly dryRun: boolean;
+  /**
+   * -v: the command line on stdout, in front of the job's grouped output (`frame`) or as it starts
+   * (line and ungroup output, written as it comes); --verbose (`stderr`): on stderr as it starts.
+   */
+  readonly showCommand?: { readonly stdout: 'frame' | 'start' | undefined; readonly stderr: boolean } | undefined;
   /** --tag/--tagstring: the text before each output line of a job (and its --dry-run line). */
   readonly tag?: ((job: Job) => string) | undefined;
   readonly onNotStarted: (job: Job) => void;
@@ -78,12 +83,14 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     if (deps.dryRun) {
       started();
       // --tag/--tagstring: the line is tagged as the job's output would be (GNU parallel's way).
-      const tag = deps.tag?.(job);
-      await deps.output.notice('stdout', `${tag === undefined ? '' : `${tag}\t`}${command}\n`);
+      await deps.output.notice('stdout', `${tagOf(deps, job)}${command}\n`);
       deps.output.skip(job);
       return;
     }
     deps.emit({ kind: 'job-started', job, command, slot });
+    const tagged = (): string => `${tagOf(deps, job)}${command}\n`;
+    if (deps.showCommand?.stderr === true) await deps.output.notice('stderr', `${command}\n`);
+    if (deps.showCommand?.stdout === 'start') await deps.output.notice('stdout', tagged());
     const attempts = (job.retries ?? deps.retries) + 1;
     let result: JobResult | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -124,6 +131,13 @@ export function createExecute(deps: ExecuteDeps): (job: Job, slot: number) => Pr
     deps.emit({ kind: 'job-ended', result });
     if (result.canceled && deps.dropCanceledOutput === true && (await deps.output.withhold(job))) deps.output.skip(job);
     // Resolves once the output is written or parked for its turn; recording follows the output.
-    await deps.output.finish(job, deps.recorder.record(result), deps.frame?.(result));
+    const frame = deps.frame?.(result);
+    await deps.output.finish(job, deps.recorder.record(result), deps.showCommand?.stdout === 'frame' ? { ...frame, open: `${frame?.open ?? ''}${tagged()}` } : frame);
   };
+}
+
+/** --tag/--tagstring: the text and tab in front of a job's lines ('' without). */
+function tagOf(deps: ExecuteDeps, job: Job): string {
+  const tag = deps.tag?.(job);
+  return tag === undefined ? '' : `${tag}\t`;
 }

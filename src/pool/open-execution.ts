@@ -97,6 +97,7 @@ export function openExecution(options: RunOptions, deps: ExecutionDeps, disposal
     recorder: deps.recorder,
     frame: outputFrames({ githubGroups: options.annotate === 'github-group', labelFailures: !options.silent }),
     dryRun: options.dryRun,
+    showCommand: { stdout: !options.showCommand.stdout ? undefined : options.output === 'group' ? 'frame' : 'start', stderr: options.showCommand.stderr },
     tag: deps.tag,
     dropCanceledOutput: deps.dropCanceledOutput,
     onNotStarted: deps.notStarted,

@@ -32,8 +32,10 @@ export class GnuResults implements Results {
   ) {
     const template = parseTemplate([target], false, names);
     this.template = template.some((part) => !('text' in part)) ? template : undefined;
-    // The part of the name before the first replacement string is fixed: the tree's root.
-    this.root = resolve(this.template === undefined ? target : target.slice(0, target.indexOf('{')) || '.');
+    // The part of the name before the first replacement string is fixed: the tree's root is its
+    // directory (`out/{1}` is under out/, `par_{}_x` under the current one).
+    const fixed = this.template === undefined ? target : target.slice(0, target.indexOf('{'));
+    this.root = resolve(this.template === undefined || fixed.endsWith('/') ? fixed || '.' : dirname(fixed || '.'));
     if (this.template !== undefined) return;
     try {
       mkdirSync(target, { recursive: true, mode: 0o700 });
@@ -88,8 +90,10 @@ export class GnuResults implements Results {
       if (path.endsWith('/')) return { stdout: join(path, 'stdout'), stderr: join(path, 'stderr'), seq: join(path, 'seq') };
       return { stdout: path, stderr: `${path}.err`, seq: `${path}.seq` };
     }
-    // Each argument is a level: its source's number (or --header name), then its value.
-    const dir = join(this.target, ...args.flatMap((value, i) => [component(this.names[i] ?? String(i + 1)), component(value)]));
+    // Each argument is a level: its source's number (or --header name), then its value; levels in
+    // the order of their names, numbers first (as GNU parallel sorts them).
+    const levels = args.map((value, i) => ({ name: this.names[i] ?? String(i + 1), value })).sort((a, b) => headerOrder(a.name, b.name));
+    const dir = join(this.target, ...levels.flatMap(({ name, value }) => [component(name), component(value)]));
     return { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr'), seq: join(dir, 'seq') };
   }
 
@@ -101,7 +105,22 @@ export class GnuResults implements Results {
   }
 }
 
-/** A value as one path component, as GNU parallel writes it: a slash becomes `\_`. */
+/**
+ * A value as one path component, as GNU parallel writes it: `\` becomes `\\`, a tab `\t`, a NUL
+ * `\0`, a slash `\_`; cut to 255 bytes (a longer file name cannot be made), never inside a character.
+ */
 function component(value: string): string {
-  return value.replaceAll('/', '\\_');
+  const name = value.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\0', '\\0').replaceAll('/', '\\_');
+  const bytes = Buffer.from(name);
+  if (bytes.length <= 255) return name;
+  let end = 255;
+  // The first byte left out continues a character: leave out the whole character.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
+}
+
+/** Perl's `$a <=> $b or $a cmp $b` on header names: by the number each starts with (none: 0), then as text. */
+function headerOrder(a: string, b: string): number {
+  const number = (name: string): number => Number(/^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(name)?.[0] ?? 0);
+  return number(a) - number(b) || (a < b ? -1 : a > b ? 1 : 0);
 }

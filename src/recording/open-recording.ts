@@ -53,7 +53,8 @@ export async function openRecording(options: RunOptions, deps: RecordingDeps, di
 
 /** --resume: the joblog read back, a last row cut off without its newline removed (its job runs again). */
 function readResumed(options: RunOptions, warn: (text: string) => void): ResumeState | undefined {
-  if (options.resume === undefined || options.joblog === undefined) return undefined;
+  // `--joblog -` has no log to read back: every job runs, and the log goes to stdout (as GNU parallel).
+  if (options.resume === undefined || options.joblog === undefined || options.joblog === '-') return undefined;
   const resumed = readResumeSet(options.joblog, options.resume, options.joblogAppend);
   if (resumed.cutRow !== undefined && !options.dryRun) {
     // Rows are appended after it: the cut row goes, or the next row would be glued onto it.

@@ -1,5 +1,5 @@
 // End to end, differential: invocations from GNU parallel's own test suite
-// (testsuite/tests-to-run/parallel-local-0.3s.sh, GNU parallel's source) that use what qrun has
+// (testsuite/tests-to-run/parallel-local*.sh and test*.sh, GNU parallel's source) that use what qrun has
 // (local execution: input sources, replacement strings, -m/-X/-s, -n/-N, --pipe, --pipe-part,
 // --colsep, --header, --halt, --dry-run), each run through qrun and through the real `parallel`.
 // Cases that test what qrun does differently on purpose (blank shell lines, -L, -d, --tty, ssh,
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { same } from './gnu.js';
+import { cleanUp, invocations, loadCases, sameScript } from './gnu-scripts.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qrun-e2e-gnusuite-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -115,4 +116,13 @@ const cases: [string, string[], string?, number?][] = [
 
 describe("GNU parallel's own test suite (parallel-local-0.3s), through both tools", { concurrency: 4 }, () => {
   for (const [what, args, input = '', status = 0] of cases) it(what, () => same(args, input, scratch, status));
+});
+
+// The rest of the suite's scripts, as bash snippets run with `parallel` being each tool in turn
+// (test/e2e/gnu-suite/*.cases; what is left out, and why, heads each file).
+const scripts = loadCases();
+const total = cases.length + scripts.reduce((sum, script) => sum + invocations(script.body), 0);
+describe(`GNU parallel's own test scripts as snippets (${total} invocations in all), through both tools`, { concurrency: 4 }, () => {
+  after(cleanUp);
+  for (const script of scripts) it(`${script.file}: ${script.name}`, () => sameScript(script.body));
 });

@@ -224,10 +224,12 @@ describe('8. --joblog -', () => {
     assert.equal(existsSync(marker), false);
   });
 
-  it('cannot be resumed from', async () => {
-    const result = await runQrun(['--joblog', '-', '--resume'], { input: 'true\n' });
-    assert.equal(result.code, 255);
-    assert.equal(result.stderr, 'qrun: --resume needs a --joblog file to read; --joblog - writes the log to stdout; see qrun --help\n');
+  it('with --resume, as GNU parallel: there is no log to read back, so every job runs and is logged to stdout', async () => {
+    const result = await runQrun(['-q', '--joblog', '-', '--resume', 'echo'], { input: 'a\nb\n' });
+    assert.equal(result.code, 0);
+    const lines = result.stdout.toString().split('\n');
+    assert.equal(lines[0], 'Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand');
+    assert.deepEqual(lines.filter((line) => /^\d+\t/.test(line)).map((line) => line.split('\t').at(-1)), ['echo a', 'echo b']);
   });
 });
 

@@ -215,7 +215,6 @@ describe('-m, -X, --xargs and -s, compared with GNU parallel', { concurrency: 4 
   it('bad combinations are one line, exit 255', async () => {
     for (const [args, message] of [
       [['-m', '-X', 'echo'], '-m and -X both set how arguments fill a job; give one'],
-      [['-m', '-N', '2', 'echo'], '-m fills each job with as many arguments as fit; -N sets a number instead: give one (-n sets the most with -m)'],
       [['-s', '100', 'echo'], '-s limits the command lines of -m, -X or --xargs; give one of them'],
       [['-m', '-s', '200000', 'echo'], "-s must be less than 131072 (Linux's limit on one argument: the command line goes to sh -c whole), got 200000"],
     ] as const) {

@@ -59,3 +59,23 @@ describe("--results DIR in GNU parallel's layout", () => {
     assert.throws(() => named.finish(jobResult({ job: job(1, { args: ['..', 'x'] }) })), /leads out of/);
   });
 });
+
+describe('--results DIR: names as GNU parallel makes them', () => {
+  it('levels in the order of their --header names (numbers first), values escaped and cut to 255 bytes on a character', () => {
+    const root = join(dir, 'names');
+    const results = new GnuResults(root, ['b', 'a']);
+    const long = `${'x'.repeat(254)}é`;
+    record(results, 1, ['v\\1\tt', long], 'out');
+    const leaf = join(root, 'a', 'x'.repeat(254), 'b', 'v\\\\1\\tt');
+    assert.equal(readFileSync(join(leaf, 'stdout'), 'utf8'), 'out');
+  });
+
+  it('a name made by replacement strings without a trailing slash is a file beside the fixed part, not under it', () => {
+    const prefix = join(dir, 'flat', 'par_{}_x');
+    const results = new GnuResults(prefix, []);
+    record(results, 1, ['foo'], 'out', 'err');
+    assert.equal(readFileSync(join(dir, 'flat', 'par_foo_x'), 'utf8'), 'out');
+    assert.equal(readFileSync(join(dir, 'flat', 'par_foo_x.err'), 'utf8'), 'err');
+    assert.throws(() => record(results, 2, ['../../../escape'], ''), /leads out of/);
+  });
+});
