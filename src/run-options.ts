@@ -42,6 +42,8 @@ export interface RunOptions {
   readonly skipBlank: boolean;
   /** -v: each job's command line goes to stdout before its output; --verbose: to stderr as it starts. */
   readonly showCommand: { readonly stdout: boolean; readonly stderr: boolean };
+  /** --process-slot-var (xargs's): the variable that holds each job's slot, from 0. */
+  readonly slotVariable: string | undefined;
   /** --nice: jobs run at this niceness (undefined: qrun's own). */
   readonly nice: number | undefined;
   /** --env: environment variables copied into each job's environment by name (`_`: all), which matters when jobs run elsewhere (--redis). */

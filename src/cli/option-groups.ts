@@ -52,6 +52,7 @@ export function runningOptions(program: Command): Command {
     .option('--basenameextensionreplace <text>', 'the replacement string {/.} is <text>')
     .option('--seqreplace <text>', 'the replacement string {#} is <text>')
     .option('--slotreplace <text>', 'the replacement string {%} is <text>')
+    .option('--process-slot-var <name>', "set the environment variable <name> in each job to its slot, counted from 0 (as xargs)")
     .option('--quote', "quote the command's words, so that the shell sees them as written (GNU parallel -q)")
     .option('--rpl <tag perl>', "define a replacement string in Perl, as GNU parallel: --rpl '{..} s/\\.[^.]+$//' (run by perl)", collect)
     .addOption(new Option('--fg').hideHelp())

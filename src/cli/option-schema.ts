@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import type { ArgSource } from '../input/arg-sources.js';
 import type { LogLevel } from '../run-options.js';
-import { duration, envNames, flag, grace, halt, headerLines, loadLimit, niceness, oneOf, regex, separator, size, slots, termSeq, text, timeout, wholeNumber } from './validators.js';
+import { count, duration, envName, envNames, flag, grace, halt, headerLines, loadLimit, niceness, oneOf, regex, separator, size, slots, termSeq, text, timeout, wholeNumber } from './validators.js';
 
 /** The words options take from a fixed list (validation here, shell completions in completion.ts). */
 export const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -53,6 +53,7 @@ export const rawSchema = z.strictObject({
   seqreplace: z.optional(text('--seqreplace')),
   slotreplace: z.optional(text('--slotreplace')),
   quote: z.optional(flag('--quote')),
+  processSlotVar: z.optional(envName('--process-slot-var')),
   v: z.optional(flag('-v')),
   verbose: z.optional(flag('--verbose')),
   colsep: z.optional(regex('--colsep')),
@@ -61,7 +62,7 @@ export const rawSchema = z.strictObject({
   m: z.optional(flag('-m')),
   X: z.optional(flag('-X')),
   xargs: z.optional(flag('--xargs')),
-  maxChars: z.optional(wholeNumber('-s', 1)),
+  maxChars: z.optional(count('-s', 1)),
   load: z.optional(loadLimit()),
   memfree: z.optional(size('--memfree')),
   trim: z.optional(oneOf('--trim', trims)),
@@ -85,8 +86,8 @@ export const rawSchema = z.strictObject({
   blockSize: z.optional(size('--block-size')),
   recstart: z.optional(separator('--recstart')),
   recend: z.optional(separator('--recend')),
-  maxArgs: z.optional(wholeNumber('-n', 0)),
-  maxReplaceArgs: z.optional(wholeNumber('-N', 0)),
+  maxArgs: z.optional(count('-n', 0)),
+  maxReplaceArgs: z.optional(count('-N', 0)),
   sources: z.optional(z.custom<ArgSource[]>((value) => Array.isArray(value))),
   argFile: z.optional(z.array(text('--arg-file'))),
   null: z.optional(flag('--null')),

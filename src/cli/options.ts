@@ -84,6 +84,7 @@ export function parseOptions(
     nice: o.nice,
     renamedStrings: renamedStrings(o),
     quoteCommand: o.quote ?? false,
+    slotVariable: o.processSlotVar,
     skipBlank: o.runIfEmpty === false,
     showCommand: { stdout: o.v ?? false, stderr: o.verbose ?? false },
     replacements: [...(o.plus === true ? plusReplacements : []), ...(o.rpl === undefined ? [] : Array.isArray(o.rpl) ? o.rpl : [o.rpl]).map(parseReplacement)],

@@ -25,6 +25,19 @@ export function wholeNumber(flag: string, least = 1) {
   }));
 }
 
+/** -n, -N: a whole number, with GNU parallel's prefixes too (1k = 1000, 1K = 1ki = 1024). */
+export function count(flag: string, least: number) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    const match = typeof value === 'string' ? /^\s*(\d+)([kmgtpKMGTP]?)(i?)\s*$/.exec(value) : null;
+    const [, digits = '', unit = '', binary = ''] = match ?? [];
+    const scale = unit === '' ? 1 : binary === 'i' ? 1024 ** ' kmgtp'.indexOf(unit.toLowerCase()) : (prefixes[unit] ?? NaN);
+    const n = typeof value === 'number' ? value : match !== null ? Number(digits) * scale : NaN;
+    if (Number.isSafeInteger(n) && n >= least) return n;
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of ${least} or more, got ${shown(value)}` });
+    return z.NEVER;
+  }));
+}
+
 /** A -j value: one of GNU parallel's forms, or a file that holds one (read again as it changes). */
 export type SlotOption = SlotSpec | { readonly kind: 'file'; readonly path: string };
 
@@ -232,6 +245,15 @@ export function envNames() {
     const bad = names.find((name) => typeof name !== 'string' || !/^(_|[A-Za-z_][A-Za-z0-9_]*)$/.test(name));
     if (bad === undefined) return names as string[];
     ctx.issues.push({ code: 'custom', input: value, message: `--env takes the name of an environment variable (or _ for all of them), got ${shown(bad)}` });
+    return z.NEVER;
+  }));
+}
+
+/** --process-slot-var: the name of one environment variable. */
+export function envName(flag: string) {
+  return z.pipe(z.unknown(), z.transform((value, ctx) => {
+    if (typeof value === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) return value;
+    ctx.issues.push({ code: 'custom', input: value, message: `${flag} takes the name of an environment variable, got ${shown(value)}` });
     return z.NEVER;
   }));
 }

@@ -64,7 +64,7 @@ export function openExecution(options: RunOptions, deps: ExecutionDeps, disposal
   const runJob = createRunJob({
     evictions,
     executor: deps.executor,
-    defaults: { shell: options.shell, timeoutMs: deps.timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries, pid: process.pid, nice: options.nice, env: deps.copiedEnv },
+    defaults: { shell: options.shell, timeoutMs: deps.timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries, pid: process.pid, nice: options.nice, env: deps.copiedEnv, slotVariable: options.slotVariable },
     output: (job) => deps.recorder.output(job, sink.target(job)),
     signals: { stop: deps.stop, kill: deps.kill, timeLimit: deps.timeLimit },
   });

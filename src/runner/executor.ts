@@ -27,6 +27,8 @@ export interface RunDefaults {
   readonly nice?: number | undefined;
   /** --env: variables copied into every job's environment (they travel with the job to a worker). */
   readonly env?: Readonly<Record<string, string>> | undefined;
+  /** --process-slot-var (xargs's): this variable holds the job's slot counted from 0. */
+  readonly slotVariable?: string | undefined;
 }
 
 /**
@@ -72,7 +74,7 @@ export function resolveSpec(job: Job, command: string, slot: number, attempt: nu
     shell: defaults.shell,
     timeoutMs: job.timeoutMs ?? defaults.timeoutMs(),
     termSeq: defaults.termSeq,
-    env: { ...defaults.env, ...job.env, ...jobNumbers(job.seq, slot), PARALLEL_PID: String(defaults.pid) },
+    env: { ...defaults.env, ...job.env, ...jobNumbers(job.seq, slot), PARALLEL_PID: String(defaults.pid), ...(defaults.slotVariable === undefined ? {} : { [defaults.slotVariable]: String(slot - 1) }) },
     cwd: job.cwd,
     stdin: job.stdin,
   };

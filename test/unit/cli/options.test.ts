@@ -33,6 +33,7 @@ describe('options', () => {
       replacements: [],
       renamedStrings: [],
       quoteCommand: false,
+      slotVariable: undefined,
       skipBlank: false,
       showCommand: { stdout: false, stderr: false },
       shuffle: false,
