@@ -14,6 +14,15 @@ binmode STDIN; binmode STDOUT; local $/ = "\0";
 my @f = <STDIN>; chomp @f;
 our ($seq, $slot) = (shift @f, shift @f);
 sub seq { $seq } sub slot { $slot }
+# --plus's {#x} and {%x}: the regular expression x with each quantifier made lazy (x*? for x*).
+sub make_regexp_ungreedy { my ($in, $out, $class, $escape, $after) = (shift, '', 0, 0, 0);
+  for my $c (split //, $in) {
+    $out .= '?' if $after && $c ne '?'; $after = 0; $out .= $c;
+    if ($escape) { $escape = 0; next } if ($c eq '\\') { $escape = 1; next }
+    if ($class) { $class = 0 if $c eq ']'; next } if ($c eq '[') { $class = 1; next }
+    $after = 1 if $c =~ /[*+}]/;
+  }
+  $after ? "$out?" : $out }
 sub Q { my $s = shift; return "''" if $s eq ''; return $s if $s !~ m{[^-_.+a-zA-Z0-9/]}; $s =~ s/'/'"'"'/g; $s = "'$s'"; $s =~ s/^''//; $s =~ s/''$//; $s }
 my %compiled;
 while (@f >= 2) {

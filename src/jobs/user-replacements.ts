@@ -21,25 +21,92 @@ export const plusReplacements: readonly Replacement[] = [
   { tag: '{...}', code: 's:\\.[^/.]*\\.[^/.]*\\.[^/.]*$::' },
   { tag: '{/..}', code: 's:.*/::; s:\\.[^/.]*\\.[^/.]*$::' },
   { tag: '{/...}', code: 's:.*/::; s:\\.[^/.]*\\.[^/.]*\\.[^/.]*$::' },
+  // Bash's ${a:-x} ${a:2} ${a:2:3} ${a#x} ${a##x} ${a%x} ${a%%x} ${a/x/y} ${a/#x/y} ${a/%x/y}
+  // ${a//x/y} ${a^x} ${a^^x} ${a,x} ${a,,x}: tags with a pattern, x a Perl regular expression.
+  { tag: '{:-([^}]+?)}', code: '$_ ||= $$1' },
+  { tag: '{:(\\d+?)}', code: 'substr($_,0,$$1) = ""' },
+  { tag: '{:(\\d+?):(\\d+?)}', code: '$_ = substr($_,$$1,$$2);' },
+  { tag: '{#([^#}][^}]*?)}', code: '$nongreedy=::make_regexp_ungreedy($$1);s/^$nongreedy(.*)/$1/;' },
+  { tag: '{##([^#}][^}]*?)}', code: 's/^$$1//;' },
+  { tag: '{%([^}]+?)}', code: '$nongreedy=::make_regexp_ungreedy($$1);s/(.*)$nongreedy$/$1/;' },
+  { tag: '{%%([^}]+?)}', code: 's/$$1$//;' },
+  { tag: '{/([^#%}/]+?)/([^}]*?)}', code: 's/$$1/$$2/;' },
+  { tag: '{/#([^}]+?)/([^}]*?)}', code: 's/^$$1/$$2/g;' },
+  { tag: '{/%([^}]+?)/([^}]*?)}', code: 's/$$1$/$$2/g;' },
+  { tag: '{//([^}]+?)/([^}]*?)}', code: 's/$$1/$$2/g;' },
+  { tag: '{^([^}]+?)}', code: 's/^($$1)/uc($1)/e;' },
+  { tag: '{^^([^}]+?)}', code: 's/($$1)/uc($1)/eg;' },
+  { tag: '{,([^}]+?)}', code: 's/^($$1)/lc($1)/e;' },
+  { tag: '{,,([^}]+?)}', code: 's/($$1)/lc($1)/eg;' },
 ];
 
-/** `--rpl 'TAG perl expression'`: the tag (`{` … `}`, without a pattern) and its expression. */
+/** `--rpl 'TAG perl expression'`: the tag (up to the first white space) and its expression. */
 export function parseReplacement(value: string): Replacement {
-  const match = /^\s*(\{[^{}\s]+\})\s+([^]+)$/.exec(value);
+  const match = /^\s*(\S+)\s+([^]+)$/.exec(value);
   if (match === null) throw new UsageError(`--rpl takes a tag such as {..} and a Perl expression, got '${value}'`);
   const [, tag, code] = match as unknown as [string, string, string];
-  if (/[()]/.test(tag)) throw new UsageError(`--rpl with a pattern in its tag (${tag}) is not built`);
+  if (tag.includes('(') && !tag.includes(')')) throw new UsageError(`--rpl's tag ${tag} opens a group it does not close`);
   return { tag, code };
 }
 
-/** The command words with every tag (and its positional forms {N…}, {-N…}) as a {= perl =} field; later definitions win. */
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** Perl's "…" around a value: its \\ " $ @ escaped (GNU parallel's perl_quote_scalar). */
+const perlString = (value: string): string => `"${value.replace(/[\\"$@]/g, '\\$&')}"`;
+
+/**
+ * A tag as GNU parallel matches it: the text before its first `(` and after its last `)` literally,
+ * what is between them a regular expression whose groups the code reads as $$1, $$2…; with the
+ * positional form ({2..}, {-1..}) when it starts with `{`.
+ */
+function tagPattern(tag: string): { plain: RegExp; positional: RegExp | undefined } {
+  const open = tag.indexOf('(');
+  const close = tag.lastIndexOf(')');
+  const [prefix, groups, postfix] = open === -1 ? [tag, '', ''] : [tag.slice(0, open), tag.slice(open, close + 1), tag.slice(close + 1)];
+  const plain = new RegExp(`${escaped(prefix)}${groups}${escaped(postfix)}`, 'g');
+  const positional = prefix.startsWith('{') ? new RegExp(`\\{(-?[1-9]\\d*)\\s*${escaped(prefix.slice(1))}${groups}${escaped(postfix)}`, 'g') : undefined;
+  return { plain, positional };
+}
+
+/** The {= perl =} field of one use of a tag: its groups set first, then the tag's code. */
+function fieldFor(code: string, position: string, groups: readonly (string | undefined)[]): string {
+  const set = groups.map((group, i) => `$_pAr_gRp${i + 1} = ${perlString(group ?? '')};`).join('');
+  // ${name}: `$$1_c` is the group then `_c` (GNU parallel 20221122 read it as one name; fixed since).
+  return `{=${position} ${set}${code.replace(/\$\$(\d+)/g, '${_pAr_gRp$1}')} =}`;
+}
+
+/**
+ * The command words with every tag (and its positional forms {N…}, {-N…}) as a {= perl =} field,
+ * the longest tags first, never inside a field already made (or the user's own); of two
+ * definitions of one tag the later wins (a user's --rpl over --plus).
+ */
 export function rewriteReplacements(words: readonly string[], replacements: readonly Replacement[]): string[] {
   const byTag = new Map(replacements.map((replacement) => [replacement.tag, replacement.code]));
-  const tags = [...byTag.keys()].sort((a, b) => b.length - a.length);
-  if (tags.length === 0) return [...words];
-  const inner = tags.map((tag) => tag.slice(1, -1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  const pattern = new RegExp(`\\{(-?[1-9]\\d*)?(${inner.join('|')})\\}`, 'g');
-  return words.map((word) => word.replace(pattern, (_, position: string | undefined, name: string) => `{=${position ?? ''} ${byTag.get(`{${name}}`) ?? ''} =}`));
+  if (byTag.size === 0) return [...words];
+  const tags = [...byTag.entries()].sort(([a], [b]) => b.length - a.length).map(([tag, code]) => ({ code, ...tagPattern(tag) }));
+  return words.map((word) => {
+    // Pieces of the word: text still to be searched, and fields (made, or the user's) left alone.
+    let pieces: { text: string; field: boolean }[] = word.split(/(\{=[^]*?=\})/).map((text, i) => ({ text, field: i % 2 === 1 }));
+    for (const { code, plain, positional } of tags) {
+      for (const [pattern, positioned] of [[positional, true], [plain, false]] as const) {
+        if (pattern === undefined) continue;
+        pieces = pieces.flatMap((piece) => {
+          if (piece.field) return [piece];
+          const out: { text: string; field: boolean }[] = [];
+          let last = 0;
+          for (const match of piece.text.matchAll(pattern)) {
+            out.push({ text: piece.text.slice(last, match.index), field: false });
+            const [position, groups] = positioned ? [match[1] ?? '', match.slice(2)] : ['', match.slice(1)];
+            out.push({ text: fieldFor(code, position, groups), field: true });
+            last = match.index + match[0].length;
+          }
+          out.push({ text: piece.text.slice(last), field: false });
+          return out;
+        });
+      }
+    }
+    return pieces.map((piece) => piece.text).join('');
+  });
 }
 
 /**

@@ -15,9 +15,23 @@ describe('--rpl and --plus', () => {
     assert.deepEqual(rewriteReplacements(['{..}'], [...plusReplacements, { tag: '{..}', code: 'mine' }]), ['{= mine =}']);
   });
 
-  it('a malformed --rpl, or one with a pattern in its tag, is a usage error', () => {
-    assert.throws(() => parseReplacement('nobraces code'), (error: unknown) => error instanceof UsageError && /^--rpl takes a tag such as \{\.\.\} and a Perl expression/.test(error.message));
-    assert.throws(() => parseReplacement('{:(\\d+)} substr'), /with a pattern in its tag/);
+  it('a malformed --rpl is a usage error', () => {
+    assert.throws(() => parseReplacement('nocode'), (error: unknown) => error instanceof UsageError && /^--rpl takes a tag such as \{\.\.\} and a Perl expression/.test(error.message));
+    assert.throws(() => parseReplacement('{:(\\d+} substr'), /opens a group it does not close/);
+  });
+
+  it('a tag with a pattern: each use a field that sets its groups (quoted for Perl) before the code, positional too', () => {
+    const rpl = [parseReplacement('{a(.)b} s/$$1_c/o/g'), parseReplacement('{/(\\d)/(.*)} s/$$1/$$2/g;')];
+    assert.deepEqual(rewriteReplacements(['echo', '{aDb}', '{/3/4$@"}', '{2/1/x}'], rpl), [
+      'echo',
+      '{= $_pAr_gRp1 = "D";s/${_pAr_gRp1}_c/o/g =}',
+      '{= $_pAr_gRp1 = "3";$_pAr_gRp2 = "4\\$\\@\\"";s/${_pAr_gRp1}/${_pAr_gRp2}/g; =}',
+      '{=2 $_pAr_gRp1 = "1";$_pAr_gRp2 = "x";s/${_pAr_gRp1}/${_pAr_gRp2}/g; =}',
+    ]);
+  });
+
+  it('a field already made, or the user\'s own, is not searched again', () => {
+    assert.deepEqual(rewriteReplacements(['{= s/{..}// =}{..}'], [{ tag: '{..}', code: 'X' }]), ['{= s/{..}// =}{= X =}']);
   });
 });
 
