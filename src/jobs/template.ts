@@ -15,7 +15,8 @@ export type PerlValues = (code: string, value: string) => string;
  * command itself and are not quoted at all, as GNU parallel does (`qrun {} ::: 'echo a b'`).
  */
 type Quoting = 'bare' | 'single' | 'double' | 'raw';
-const fieldPattern = /\{(?:(-?[1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}|\{=(?<perlAt>-?[1-9]\d*)?(?<perl>[^]*?)=\}/g;
+// A Perl expression holds no `{=` of its own: in `{= {= s/a/b/ =}` it is the inner one, as GNU parallel reads it.
+const fieldPattern = /\{(?:(-?[1-9]\d*)?(|\.|\/|\/\/|\/\.)|#|%)\}|\{=(?<perlAt>-?[1-9]\d*)?(?<perl>(?:(?!\{=)[^])*?)=\}/g;
 
 /**
  * The argument at `position`: {n} counts from 1, {-n} from the end. As GNU parallel (Perl's

@@ -86,7 +86,7 @@ export function rewriteReplacements(words: readonly string[], replacements: read
   const tags = [...byTag.entries()].sort(([a], [b]) => b.length - a.length).map(([tag, code]) => ({ code, ...tagPattern(tag) }));
   return words.map((word) => {
     // Pieces of the word: text still to be searched, and fields (made, or the user's) left alone.
-    let pieces: { text: string; field: boolean }[] = word.split(/(\{=[^]*?=\})/).map((text, i) => ({ text, field: i % 2 === 1 }));
+    let pieces: { text: string; field: boolean }[] = word.split(/(\{=(?:(?!\{=)[^])*?=\})/).map((text, i) => ({ text, field: i % 2 === 1 }));
     for (const { code, plain, positional } of tags) {
       for (const [pattern, positioned] of [[positional, true], [plain, false]] as const) {
         if (pattern === undefined) continue;
