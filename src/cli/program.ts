@@ -220,10 +220,9 @@ export function parseArgs(argv: readonly string[], stdout: Writable, env: NodeJS
   }
   if (program.args.length > 0) {
     // GNU parallel's input sources: qrun echo {1}-{2} ::: a b ::: 1 2 (or --arg-sep's words).
-    const { template, sources } = splitSources(program.args, {
-      args: String(cli.argSep ?? fromVariables.raw.argSep ?? ':::'),
-      files: String(cli.argFileSep ?? fromVariables.raw.argFileSep ?? '::::'),
-    });
+    const separators = { args: String(cli.argSep ?? fromVariables.raw.argSep ?? ':::'), files: String(cli.argFileSep ?? fromVariables.raw.argFileSep ?? '::::') };
+    if (separators.args === separators.files) throw new UsageError(`--arg-sep and --arg-file-sep must be different words, both are '${separators.args}'`);
+    const { template, sources } = splitSources(program.args, separators);
     cli.command = template;
     if (sources.length > 0) cli.sources = sources;
   }

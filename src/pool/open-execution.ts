@@ -67,6 +67,7 @@ export function openExecution(options: RunOptions, deps: ExecutionDeps, disposal
     defaults: { shell: options.shell, timeoutMs: deps.timeLimit ?? (() => options.timeoutMs), termSeq: options.termSeq, retries: options.retries, pid: process.pid, nice: options.nice, env: deps.copiedEnv, slotVariable: options.slotVariable },
     output: (job) => deps.recorder.output(job, sink.target(job)),
     signals: { stop: deps.stop, kill: deps.kill, timeLimit: deps.timeLimit },
+    echoCommand: options.showCommand.stdout && options.output === 'line',
   });
   const execute = createExecute({
     runJob,
@@ -97,7 +98,8 @@ export function openExecution(options: RunOptions, deps: ExecutionDeps, disposal
     recorder: deps.recorder,
     frame: outputFrames({ githubGroups: options.annotate === 'github-group', labelFailures: !options.silent }),
     dryRun: options.dryRun,
-    showCommand: { stdout: !options.showCommand.stdout ? undefined : options.output === 'group' ? 'frame' : 'start', stderr: options.showCommand.stderr },
+    // -v: in group mode in front of the held output, in line mode through the job's own stdout (runJob), ungrouped as it starts.
+    showCommand: { stdout: !options.showCommand.stdout ? undefined : options.output === 'group' ? 'frame' : options.output === 'ungroup' ? 'start' : undefined, stderr: options.showCommand.stderr },
     tag: deps.tag,
     dropCanceledOutput: deps.dropCanceledOutput,
     onNotStarted: deps.notStarted,

@@ -17,6 +17,8 @@ export interface RunJobDeps {
   readonly signals: ExecSignals;
   /** --memfree: running attempts, so that the youngest can be killed when memory runs short. */
   readonly evictions?: Evictions | undefined;
+  /** -v in line mode: the command line is the first line of the job's stdout (ordered and tagged with it). */
+  readonly echoCommand?: boolean | undefined;
 }
 
 /** Builds the worker's RunJob over an executor: the same for every executor behind the seam. */
@@ -28,7 +30,9 @@ export function createRunJob(deps: RunJobDeps): RunJob {
     const signals = timeLimit !== undefined && job.timeoutMs !== undefined ? phases : deps.signals;
     const eviction = deps.evictions?.add(job.seq);
     try {
-      const ran = await deps.executor.run(spec, deps.output(job), eviction === undefined ? signals : { ...signals, evict: eviction.signal });
+      const channel = deps.output(job);
+      if (deps.echoCommand === true) await channel.port.onStdout(Buffer.from(`${command}\n`));
+      const ran = await deps.executor.run(spec, channel, eviction === undefined ? signals : { ...signals, evict: eviction.signal });
       return { job, command, slot, attempts: attempt, ...ran };
     } finally {
       eviction?.done();

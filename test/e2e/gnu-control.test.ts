@@ -294,6 +294,29 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
     }
   });
 
+  it('-v in line mode (ordered and tagged with the output) and ungrouped, as GNU', async () => {
+    await same(['--lb', '--tag', '-v', 'echo {}; echo {}', ':::', 'a', 'b']);
+    await same(['-u', '-v', 'echo {}', ':::', 'a']);
+    await same(['-v', '--tagstring', 'x{#}', 'echo {}', ':::', 'a', 'b']);
+  });
+
+  it('bad values of the new spellings are one line naming the option, exit 255, no job run', async () => {
+    for (const [args, message] of [
+      [['-N', '1x'], "-N must be a whole number of 0 or more, got '1x'"],
+      [['-s', '1q', '-m'], "-s must be a whole number of 1 or more, got '1q'"],
+      [['--process-slot-var', '1x'], "--process-slot-var takes the name of an environment variable, got '1x'"],
+      [['--jl', 'a', '--joblog', 'b'], '--jl is another name for --joblog; give one'],
+      [['-P', '2', '-j', '3'], '--max-procs is another name for --jobs; give one'],
+      [['--arg-sep', ',', '--arg-file-sep', ','], "--arg-sep and --arg-file-sep must be different words, both are ','"],
+      [['-I', ''], "--replace must be a non-empty string, got ''"],
+    ] as const) {
+      const result = await runQrun([...args, 'echo', 'ran', ':::', 'x']);
+      assert.equal(result.code, 255, args.join(' '));
+      assert.equal(result.stderr, `qrun: ${message}; see qrun --help\n`);
+      assert.equal(result.stdout.toString(), '');
+    }
+  });
+
   it('options qrun does not build are refused with the reason, never silently taken', async () => {
     for (const [args, reason] of [
       [['--ctag'], '--ctag (a coloured tag) is not built; --tag and --tagstring tag without colour'],
