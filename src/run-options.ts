@@ -51,6 +51,8 @@ export interface RunOptions {
   readonly keepOrder: boolean;
   /** --tag: each output line starts with the job's arguments and a tab. */
   readonly tag: boolean;
+  /** --ctag, --ctagstring: the tag on a colour of each job's own. */
+  readonly colourTag: boolean;
   /** --tagstring: the tag as a template ({#}, {1}… ; values as they are). */
   readonly tagString: string | undefined;
   /** --colsep: records are cut into columns, the job's arguments. */

@@ -22,12 +22,11 @@ export function outputMode(o: ParsedOptions): OutputMode {
 /** GNU parallel's options that qrun does not build: one line each, saying what to use instead. */
 export function refuseNotBuilt(o: ParsedOptions): void {
   const reasons: [unknown, string][] = [
-    [o.ctag ?? o.ctagstring, `--${o.ctag !== undefined ? 'ctag' : 'ctagstring'} (a coloured tag) is not built; --tag and --tagstring tag without colour`],
     [o.plus === true && (o.command ?? []).some((word) => word.includes('{##}')) ? true : undefined, "{##} (--plus: the number of jobs) is not built"],
     [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)`],
   ];
   // A Perl expression would otherwise be run as text: `{= s/a/b/ =}`, `{=2 uc =}`.
-  const perl = [o.tagstring ?? '', o.results ?? o.res ?? ''].find((word) => /\{=[^]*=\}/.test(word));
+  const perl = [o.tagstring ?? o.ctagstring ?? '', o.results ?? o.res ?? ''].find((word) => /\{=[^]*=\}/.test(word));
   reasons.push([perl, `{= perl expression =} works in the command, not in --tagstring or --results (got '${perl ?? ''}')`]);
   const measured = o.m === true || o.X === true || o.xargs === true;
   const perlFill = measured && (o.plus === true || o.rpl !== undefined || (o.command ?? []).some((word) => /\{=[^]*=\}/.test(word)));

@@ -36,8 +36,8 @@ export const rawSchema = z.strictObject({
   nice: z.optional(niceness()),
   env: z.optional(envNames()),
   // GNU parallel's options qrun does not build: refused with the reason.
-  ctag: z.optional(z.unknown()),
-  ctagstring: z.optional(z.unknown()),
+  ctag: z.optional(flag('--ctag')),
+  ctagstring: z.optional(text('--ctagstring')),
   plus: z.optional(flag('--plus')),
   rpl: z.optional(z.union([z.string(), z.array(z.string())])),
   fg: z.optional(z.unknown()),

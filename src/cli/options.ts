@@ -67,8 +67,10 @@ export function parseOptions(
     shell: o.shell ?? '/bin/sh',
     output,
     keepOrder: o.keepOrder ?? false,
-    tag: o.tag ?? false,
-    tagString: o.tagstring,
+    // --ctag is --tag in colour, --ctagstring --tagstring (GNU's).
+    tag: o.tag ?? o.ctag ?? false,
+    tagString: o.tagstring ?? o.ctagstring,
+    colourTag: o.ctag === true || o.ctagstring !== undefined,
     // --header without --colsep cuts the records at tabs, as GNU parallel does.
     colsep: o.colsep ?? (o.header !== undefined && (o.sources?.length ?? 0) === 0 ? /\t/ : undefined),
     header: o.header,

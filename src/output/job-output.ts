@@ -26,6 +26,8 @@ export interface OutputSinkOptions {
   readonly keepOrder: boolean;
   /** --tag/--tagstring: the text put before each output line of a job (a tab follows), if any. */
   readonly tag: ((job: Job) => string) | undefined;
+  /** --ctag, --ctagstring: the tag on a colour of the job's own, the colour ended before each newline. */
+  readonly tagColour?: boolean | undefined;
   readonly stdout: Writable;
   readonly stderr: Writable;
   /** The streams are this process's own fd 1 and 2, so ungrouped jobs may inherit them. */
@@ -61,9 +63,10 @@ export class StreamState {
     readonly name: 'stdout' | 'stderr',
     prefix: Buffer | undefined,
     private readonly options: OutputSinkOptions,
+    suffix?: Buffer,
   ) {
     this.buffer = new OutputBuffer(options.budget, options.spill, options.perBufferLimit);
-    this.tagger = prefix !== undefined ? new LineTagger(prefix) : undefined;
+    this.tagger = prefix !== undefined ? new LineTagger(prefix, suffix) : undefined;
   }
 
   /** Writes a chunk (tagged if --tag) to this stream's destination. */
@@ -102,8 +105,9 @@ export class JobOutput {
     options: OutputSinkOptions,
     live: boolean,
     prefix?: Buffer,
+    suffix?: Buffer,
   ) {
-    this.streams = [new StreamState(options.stdout, 'stdout', prefix, options), new StreamState(options.stderr, 'stderr', prefix, options)];
+    this.streams = [new StreamState(options.stdout, 'stdout', prefix, options, suffix), new StreamState(options.stderr, 'stderr', prefix, options, suffix)];
     this.live = live;
   }
 }

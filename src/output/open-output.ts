@@ -41,6 +41,7 @@ export function openOutput(options: RunOptions, deps: OutputDeps, disposals: Dis
     mode: options.output,
     keepOrder: options.keepOrder,
     tag: deps.tag,
+    tagColour: options.colourTag,
     stdout: deps.stdout,
     stderr: deps.stderr,
     inheritable: deps.inheritable,

@@ -4,6 +4,7 @@ import type { Job } from '../jobs/job.js';
 import type { OutputChannel } from '../runner/executor.js';
 import type { CapturePair } from './capture-files.js';
 import type { OutputFrame } from './frames.js';
+import { colourOf, colourOff } from './tag-colors.js';
 import { JobOutput, type OutputSinkOptions, type StreamState, type WrittenCallback } from './job-output.js';
 import { SerialWriter, writeChunk } from './serial-writer.js';
 
@@ -75,8 +76,9 @@ export class OutputSink {
 
   /** Starts holding a job's output state until it is written out. */
   private hold(job: Job, live: boolean): JobOutput {
-    const tag = this.options.tag;
-    const output = new JobOutput(job.seq, this.options, live, tag === undefined ? undefined : Buffer.from(`${tag(job)}\t`));
+    const { tag, tagColour } = this.options;
+    const prefix = tag === undefined ? undefined : Buffer.from(`${tagColour === true ? colourOf(job.seq) : ''}${tag(job)}\t`);
+    const output = new JobOutput(job.seq, this.options, live, prefix, tag !== undefined && tagColour === true ? Buffer.from(colourOff) : undefined);
     this.open.set(job.seq, output);
     return output;
   }

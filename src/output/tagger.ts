@@ -1,9 +1,15 @@
 // --tag/--tagstring: puts "<tag>\t" in front of every output line.
 
-/** Prefixes each line that starts in `chunk`; remembers whether the next chunk starts a line. */
+/**
+ * Prefixes each line that starts in `chunk` (and puts `suffix`, if any, before each newline: the
+ * colour's end with --ctag); remembers whether the next chunk starts a line.
+ */
 export class LineTagger {
   private atLineStart = true;
-  constructor(private readonly prefix: Buffer) {}
+  constructor(
+    private readonly prefix: Buffer,
+    private readonly suffix?: Buffer,
+  ) {}
 
   tag(chunk: Buffer): Buffer {
     if (chunk.length === 0) return chunk;
@@ -13,7 +19,8 @@ export class LineTagger {
       if (this.atLineStart) parts.push(this.prefix);
       const newline = chunk.indexOf(10, start);
       const end = newline === -1 ? chunk.length : newline + 1;
-      parts.push(chunk.subarray(start, end));
+      if (this.suffix !== undefined && newline !== -1) parts.push(chunk.subarray(start, newline), this.suffix, chunk.subarray(newline, end));
+      else parts.push(chunk.subarray(start, end));
       this.atLineStart = newline !== -1;
       start = end;
     }

@@ -300,6 +300,12 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
     await same(['-v', '--tagstring', 'x{#}', 'echo {}', ':::', 'a', 'b']);
   });
 
+  it('--ctag and --ctagstring: the same colours byte for byte, in group and line mode, 300 jobs (every colour of the table and round again)', async () => {
+    await same(['--ctag', 'echo', ':::', ...Array.from({ length: 300 }, (_, i) => String(i))]);
+    await same(['--ctagstring', 'x{}', 'echo {}; echo 2', ':::', 'a', 'b']);
+    await same(['--ctag', '--lb', 'echo {}; echo {}', ':::', 'a', 'b']);
+  });
+
   it('bad values of the new spellings are one line naming the option, exit 255, no job run', async () => {
     for (const [args, message] of [
       [['-N', '1x'], "-N must be a whole number of 0 or more, got '1x'"],
@@ -319,8 +325,6 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
 
   it('options qrun does not build are refused with the reason, never silently taken', async () => {
     for (const [args, reason] of [
-      [['--ctag'], '--ctag (a coloured tag) is not built; --tag and --tagstring tag without colour'],
-      [['--ctagstring', 'x'], '--ctagstring (a coloured tag) is not built; --tag and --tagstring tag without colour'],
       [['--fg'], "--fg is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)"],
       [['-j', '2', '--semaphore'], "--semaphore is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)"],
     ] as const) {

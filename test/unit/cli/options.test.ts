@@ -41,6 +41,7 @@ describe('options', () => {
       keepOrder: false,
       tag: false,
       tagString: undefined,
+      colourTag: false,
       colsep: undefined,
       trim: 'n',
       progress: undefined,

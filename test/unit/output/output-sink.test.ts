@@ -258,4 +258,10 @@ describe('LineTagger', () => {
     assert.equal(tagger.tag(Buffer.from('c\n\n')).toString(), 'c\n7\t\n');
     assert.equal(tagger.tag(Buffer.from('d')).toString(), '7\td');
   });
+
+  it('with a suffix (--ctag: the colour ended), the suffix goes before each newline, across chunks', () => {
+    const tagger = new LineTagger(Buffer.from('<7\t'), Buffer.from('>'));
+    assert.equal(tagger.tag(Buffer.from('a\nb')).toString(), '<7\ta>\n<7\tb');
+    assert.equal(tagger.tag(Buffer.from('c\n\n')).toString(), 'c>\n<7\t>\n');
+  });
 });
