@@ -11,6 +11,7 @@ import type { EventSink } from './report/events.js';
 import type { Job } from './jobs/job.js';
 import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
 import { commandsOf, jobCount, jobStream } from './jobs/job-source.js';
+import { usesTotal } from './jobs/user-replacements.js';
 import { takeLock, type RunLock } from './lock/run-lock.js';
 import { LineEnds } from './output/line-ends.js';
 import { openOutput } from './output/open-output.js';
@@ -127,7 +128,8 @@ async function runInput(options: RunOptions, input: RunInput, run: RunContext): 
   try {
     prepared = await prepareInput(input, {
       separator: options.separator,
-      count: options.halt.when !== 'never' && options.halt.percent,
+      // --halt N% and {##} (total_jobs()) need the number of jobs before the first starts.
+      count: (options.halt.when !== 'never' && options.halt.percent) || usesTotal(options.command, options.replacements),
       stop: interrupt.signal,
       tmpDir: run.io.tmpDir,
       header: options.header,
@@ -139,7 +141,7 @@ async function runInput(options: RunOptions, input: RunInput, run: RunContext): 
   } catch (error) {
     const signal = interrupt.received();
     if (signal === undefined) throw error;
-    run.notices.say(`interrupted by ${signal} while counting the input for --halt: no job started`);
+    run.notices.say(`interrupted by ${signal} while counting the input (for --halt N% or {##}): no job started`);
     return interruptedBeforeStart(signal);
   } finally {
     interrupt.dispose();
@@ -178,7 +180,7 @@ async function runJobs(options: RunOptions, input: PreparedInput, fromTerminal: 
     const log = await openRunLog(options, shutdown);
     const stdio = disposals.add(new StdioGuard({ stdout: io.stdout, stderr: io.stderr, terminate: (reason) => shutdown.terminate(reason), fail: (error) => shutdown.fail(error), kill: shutdown.kill, graceMs: termSeqMs(options.termSeq) }), (guard) => guard.dispose());
     const tempDir = disposals.add(new PrivateDir(io.tmpDir), (dir) => dir.dispose());
-    const commands = commandsOf(options, input.header, io.env);
+    const commands = commandsOf(options, input.header, io.env, jobCount(input.total, options.perJob));
     const recording = await openRecording(options, { stdout: io.stdout, stdio, tempDir, names: commands.names, warn: notices.warn }, disposals);
     // --results needs every byte to pass through qrun (no inherited fds, no capture files).
     const direct = plan.traits.local && recording.results === undefined;

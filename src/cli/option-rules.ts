@@ -22,7 +22,6 @@ export function outputMode(o: ParsedOptions): OutputMode {
 /** GNU parallel's options that qrun does not build: one line each, saying what to use instead. */
 export function refuseNotBuilt(o: ParsedOptions): void {
   const reasons: [unknown, string][] = [
-    [o.plus === true && (o.command ?? []).some((word) => word.includes('{##}')) ? true : undefined, "{##} (--plus: the number of jobs) is not built"],
     [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)`],
   ];
   // A Perl expression would otherwise be run as text: `{= s/a/b/ =}`, `{=2 uc =}`.

@@ -13,7 +13,7 @@ import { outputMode, refuseConflicts, refuseNotBuilt } from './option-rules.js';
 import { defaultReconnectMs, queueName } from './fleet-options.js';
 import { mostConcurrency, openFileLimit } from '../runner/fd-budget.js';
 import { killAfterSeq } from '../runner/term-seq.js';
-import { parseReplacement, plusReplacements } from '../jobs/user-replacements.js';
+import { parseReplacement, plusReplacements, usesTotal } from '../jobs/user-replacements.js';
 
 export type { LogLevel, RawOptions, RedisOptions, RunOptions };
 export { annotations, executors, logLevels, outputModes, trims } from './option-schema.js';
@@ -52,6 +52,10 @@ export function parseOptions(
     throw new UsageError(`--halt with a percentage needs the number of jobs up front; with ${name} it is known only at the end (give --halt a number instead)`);
   }
   const pipe = pipeOptions({ ...o, block: o.block ?? o.blockSize });
+  const replacements = [...(o.plus === true ? plusReplacements : []), ...(o.rpl === undefined ? [] : Array.isArray(o.rpl) ? o.rpl : [o.rpl]).map(parseReplacement)];
+  if (pipe !== undefined && usesTotal(o.command ?? [], replacements)) {
+    throw new UsageError(`{##} and total_jobs() need the number of jobs before the first starts; with ${pipe.mode === 'part' ? '--pipe-part' : '--pipe'} it is known only at the end`);
+  }
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
   const redis = redisOptions(o, env);
   // Through Redis, the window of jobs in flight is --queue-size; workers take -c each.
@@ -89,7 +93,7 @@ export function parseOptions(
     slotVariable: o.processSlotVar,
     skipBlank: o.runIfEmpty === false,
     showCommand: { stdout: o.v ?? false, stderr: o.verbose ?? false },
-    replacements: [...(o.plus === true ? plusReplacements : []), ...(o.rpl === undefined ? [] : Array.isArray(o.rpl) ? o.rpl : [o.rpl]).map(parseReplacement)],
+    replacements,
     slotsFile: slotsFile === undefined ? undefined : { path: slotsFile.path, initial: slotsInFile(slotsFile.path, cpus, openFiles) },
     envNames: o.env ?? [],
     logFile: o.logFile,

@@ -26,7 +26,7 @@ export interface Commands {
 }
 
 /** The run's commands, from its options and the input's header. */
-export function commandsOf(options: RunOptions, header: PreparedInput['header'], env: NodeJS.ProcessEnv = {}): Commands {
+export function commandsOf(options: RunOptions, header: PreparedInput['header'], env: NodeJS.ProcessEnv = {}, total?: number): Commands {
   // -I's spellings become qrun's, and --plus and --rpl strings {= perl =} fields, first.
   const spelled = rewriteReplacements(renameStrings(options.command, options.renamedStrings), options.replacements);
   const ndjsonFields = options.ndjson && spelled.length > 0 ? templateFieldNames(spelled) : undefined;
@@ -37,7 +37,7 @@ export function commandsOf(options: RunOptions, header: PreparedInput['header'],
   // {= perl =}: checked now (perl there, each expression compiles), evaluated per job by one perl process.
   const codes = template === undefined ? [] : perlCodes(template);
   checkPerl(codes, env.PATH);
-  const perlFor = (job: Job, slot: number) => (codes.length === 0 || template === undefined ? undefined : evaluatePerl(template, job.args ?? [job.record], job.seq, slot));
+  const perlFor = (job: Job, slot: number) => (codes.length === 0 || template === undefined ? undefined : evaluatePerl(template, job.args ?? [job.record], job.seq, slot, total));
   const commandFor =
     template === undefined
       ? (job: Job) => job.record

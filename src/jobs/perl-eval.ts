@@ -12,8 +12,8 @@ import { argAt, type PerlValues, type Template } from './template.js';
 const evaluator = String.raw`
 binmode STDIN; binmode STDOUT; local $/ = "\0";
 my @f = <STDIN>; chomp @f;
-our ($seq, $slot) = (shift @f, shift @f);
-sub seq { $seq } sub slot { $slot }
+our ($seq, $slot, $total) = (shift @f, shift @f, shift @f);
+sub seq { $seq } sub slot { $slot } sub total_jobs { $total }
 # --plus's {#x} and {%x}: the regular expression x with each quantifier made lazy (x*? for x*).
 sub make_regexp_ungreedy { my ($in, $out, $class, $escape, $after) = (shift, '', 0, 0, 0);
   for my $c (split //, $in) {
@@ -52,7 +52,7 @@ export function perlCodes(template: Template): string[] {
 }
 
 /** Evaluates every expression of `template` on the values it takes for this job; throws (qrun's failure) when perl does. */
-export function evaluatePerl(template: Template, args: readonly string[], seq: number, slot: number): PerlValues {
+export function evaluatePerl(template: Template, args: readonly string[], seq: number, slot: number, total?: number): PerlValues {
   const pairs: [string, string][] = [];
   for (const part of template) {
     if (!('field' in part) || part.field.kind !== 'value' || typeof part.field.modifier !== 'object') continue;
@@ -60,7 +60,7 @@ export function evaluatePerl(template: Template, args: readonly string[], seq: n
     const values = position === undefined ? args : [argAt(args, position)].filter((value) => value !== undefined);
     for (const value of values) pairs.push([part.field.modifier.perl, value]);
   }
-  const input = [String(seq), String(slot), ...pairs.flat()].map((field) => `${field}\0`).join('');
+  const input = [String(seq), String(slot), total === undefined ? '' : String(total), ...pairs.flat()].map((field) => `${field}\0`).join('');
   const ran = spawnSync('perl', ['-e', evaluator], { input, maxBuffer: 64 * 1024 * 1024 });
   if (ran.status !== 0) throw new Error(`{= perl =} failed for job #${seq}: ${(ran.stderr?.toString() || ran.error?.message || `perl exited with ${ran.status}`).trim().split('\n')[0]}`);
   const results = ran.stdout.toString().split('\0');

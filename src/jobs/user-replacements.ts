@@ -21,6 +21,7 @@ export const plusReplacements: readonly Replacement[] = [
   { tag: '{...}', code: 's:\\.[^/.]*\\.[^/.]*\\.[^/.]*$::' },
   { tag: '{/..}', code: 's:.*/::; s:\\.[^/.]*\\.[^/.]*$::' },
   { tag: '{/...}', code: 's:.*/::; s:\\.[^/.]*\\.[^/.]*\\.[^/.]*$::' },
+  { tag: '{##}', code: '1 $_=total_jobs()' },
   // Bash's ${a:-x} ${a:2} ${a:2:3} ${a#x} ${a##x} ${a%x} ${a%%x} ${a/x/y} ${a/#x/y} ${a/%x/y}
   // ${a//x/y} ${a^x} ${a^^x} ${a,x} ${a,,x}: tags with a pattern, x a Perl regular expression.
   { tag: '{:-([^}]+?)}', code: '$_ ||= $$1' },
@@ -39,6 +40,11 @@ export const plusReplacements: readonly Replacement[] = [
   { tag: '{,([^}]+?)}', code: 's/^($$1)/lc($1)/e;' },
   { tag: '{,,([^}]+?)}', code: 's/($$1)/lc($1)/eg;' },
 ];
+
+/** Whether a run's command needs the number of jobs before the first starts ({##}, total_jobs()). */
+export function usesTotal(words: readonly string[], replacements: readonly Replacement[]): boolean {
+  return rewriteReplacements(words, replacements).some((word) => /total_jobs\s*\(/.test(word));
+}
 
 /** `--rpl 'TAG perl expression'`: the tag (up to the first white space) and its expression. */
 export function parseReplacement(value: string): Replacement {
@@ -69,7 +75,10 @@ function tagPattern(tag: string): { plain: RegExp; positional: RegExp | undefine
 }
 
 /** The {= perl =} field of one use of a tag: its groups set first, then the tag's code. */
-function fieldFor(code: string, position: string, groups: readonly (string | undefined)[]): string {
+function fieldFor(given: string, at: string, groups: readonly (string | undefined)[]): string {
+  // GNU's own definitions may start with a position ('1 $_=total_jobs()': computed once, on the first argument).
+  const leading = /^(-?[1-9]\d*) ([^]*)$/.exec(given);
+  const [position, code] = at === '' && leading !== null ? [leading[1] as string, leading[2] as string] : [at, given];
   const set = groups.map((group, i) => `$_pAr_gRp${i + 1} = ${perlString(group ?? '')};`).join('');
   // ${name}: `$$1_c` is the group then `_c` (GNU parallel 20221122 read it as one name; fixed since).
   return `{=${position} ${set}${code.replace(/\$\$(\d+)/g, '${_pAr_gRp$1}')} =}`;

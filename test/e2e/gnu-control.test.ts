@@ -306,6 +306,16 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
     await same(['--ctag', '--lb', 'echo {}; echo {}', ':::', 'a', 'b']);
   });
 
+  it('{##} (--plus) and total_jobs(): the number of jobs, known before the first starts, from stdin too; as GNU', async () => {
+    await same(['--plus', 'echo', '{##}', '{#}', ':::', 'a', 'b', 'c']);
+    await same(['--plus', 'echo', '{##}:{}'], '1\n2\n3\n4\n5\n');
+    await same(['--plus', '-N2', 'echo', '{##}', '{}', ':::', 'a', 'b', 'c']);
+    await same(['echo', '{= $_=total_jobs() =}', ':::', 'a', 'b', ':::', 'x', 'y']);
+    const pipe = await runQrun(['--pipe', '--plus', 'echo {##}'], { input: 'a\n' });
+    assert.equal(pipe.code, 255);
+    assert.equal(pipe.stderr, 'qrun: {##} and total_jobs() need the number of jobs before the first starts; with --pipe it is known only at the end; see qrun --help\n');
+  });
+
   it('bad values of the new spellings are one line naming the option, exit 255, no job run', async () => {
     for (const [args, message] of [
       [['-N', '1x'], "-N must be a whole number of 0 or more, got '1x'"],

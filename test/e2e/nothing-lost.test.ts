@@ -288,7 +288,7 @@ describe('11. --halt N% and a signal while the input is counted', () => {
     qrun.kill('SIGINT');
     const result = await qrun.done;
     assert.equal(result.signal, 'SIGINT');
-    assert.equal(result.stderr, 'qrun: interrupted by SIGINT while counting the input for --halt: no job started\n');
+    assert.equal(result.stderr, 'qrun: interrupted by SIGINT while counting the input (for --halt N% or {##}): no job started\n');
     assert.deepEqual(readdirSync(tmp), []);
   });
 });
