@@ -96,11 +96,26 @@ function withHelpHint<T>(parse: () => T): T {
   }
 }
 
-/** The arguments of a `sem` call: after a first word sem, or after a first option --semaphore (GNU parallel's spelling). */
+/** sem's options that take a value (the next word, unless given as --name=value). */
+const semValued = new Set(['-j', '--jobs', '-P', '--max-procs', '--id', '--semaphorename', '--semaphore-name', '--st', '--semaphoretimeout', '--semaphore-timeout']);
+
+/**
+ * The arguments of a `sem` call: after a first word sem, or the options and command of a call
+ * whose options (before the command) hold --semaphore, or --fg, which implies it (GNU parallel's
+ * spellings: `parallel -j 4 --semaphore cmd`, `parallel --fg --id x cmd`).
+ */
 function semaphoreArgs(argv: readonly string[]): readonly string[] | undefined {
   if (argv[0] === 'sem') return argv.slice(1);
-  if (argv[0] === '--semaphore') return argv.slice(1);
-  return undefined;
+  let marked = false;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--' || !word.startsWith('-') || word === '-') break;
+    if (word === '--semaphore' || word === '--fg') marked = true;
+    else if (semValued.has(word)) i++;
+  }
+  if (!marked) return undefined;
+  const at = argv.indexOf('--semaphore');
+  return at === -1 ? argv : [...argv.slice(0, at), ...argv.slice(at + 1)];
 }
 
 /** Runs one `sem` call: the semaphore module loads only then. */

@@ -22,7 +22,7 @@ export function outputMode(o: ParsedOptions): OutputMode {
 /** GNU parallel's options that qrun does not build: one line each, saying what to use instead. */
 export function refuseNotBuilt(o: ParsedOptions): void {
   const reasons: [unknown, string][] = [
-    [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)`],
+    [o.semaphore ?? o.fg, `--${o.semaphore !== undefined ? 'semaphore' : 'fg'} is for GNU parallel's sem, with sem's options only: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …)`],
   ];
   // A Perl expression would otherwise be run as text: `{= s/a/b/ =}`, `{=2 uc =}`.
   const perl = [o.tagstring ?? o.ctagstring ?? '', o.results ?? o.res ?? ''].find((word) => /\{=[^]*=\}/.test(word));

@@ -335,8 +335,8 @@ describe("GNU parallel's spellings", { concurrency: 4 }, () => {
 
   it('options qrun does not build are refused with the reason, never silently taken', async () => {
     for (const [args, reason] of [
-      [['--fg'], "--fg is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)"],
-      [['-j', '2', '--semaphore'], "--semaphore is for GNU parallel's sem: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …, first)"],
+      [['-k', '-a', '/dev/null', '--fg'], "--fg is for GNU parallel's sem, with sem's options only: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …)"],
+      [['-a', '/dev/null', '--semaphore'], "--semaphore is for GNU parallel's sem, with sem's options only: qrun sem [--fg] [--id name] [-j n] command (or qrun --semaphore …)"],
     ] as const) {
       const result = await runQrun([...args, 'echo', ':::', 'x']);
       assert.equal(result.code, 255, args.join(' '));

@@ -74,6 +74,11 @@ describe('qrun sem', () => {
     assert.deepEqual([result.code, result.stdout.toString(), result.stderr], [7, 'a\n', 'b\n']);
     const spelled = await runQrun(['--semaphore', '--fg', '--id', 'fg', 'echo hi'], { env });
     assert.deepEqual([spelled.code, spelled.stdout.toString()], [0, 'hi\n']);
+    // GNU parallel's other spellings: --semaphore after sem's options, and --fg alone (it implies --semaphore).
+    const later = await runQrun(['-j', '2', '--id', 'fg', '--semaphore', '--fg', 'echo later'], { env });
+    assert.deepEqual([later.code, later.stdout.toString()], [0, 'later\n']);
+    const fgAlone = await runQrun(['--fg', '--id=fg', 'exit 3'], { env });
+    assert.equal(fgAlone.code, 3);
   });
 
   it('a holder killed with SIGKILL does not keep its slot', async () => {
@@ -108,7 +113,8 @@ describe('qrun sem', () => {
       [['sem', '--st', 'soon', 'true'], /^qrun: sem: expected --semaphoretimeout to be a duration/],
       [['sem', '--fg', '--bg', 'true'], /^qrun: sem: --fg and --bg cannot be used together\n$/],
       [['sem', '--nope', 'true'], /^qrun: sem: unknown option '--nope'/],
-      [['--fg', 'true'], /^qrun: --fg is for GNU parallel's sem: qrun sem/],
+      [['-k', '--semaphore', 'true'], /^qrun: sem: unknown option '-k'/],
+      [['-a', 'x', '--fg', 'true'], /^qrun: --fg is for GNU parallel's sem, with sem's options only: qrun sem/],
     ] as const) {
       const result = await runQrun([...args], { env });
       assert.equal(result.code, 255, args.join(' '));
