@@ -38,7 +38,7 @@ import { termSeqMs } from './runner/term-seq.js';
 import { startRunReport } from './run-report/run-report.js';
 import { listenForInterrupt } from './shutdown/interrupt.js';
 import { Shutdown, type SignalSource } from './shutdown/shutdown.js';
-import { messageOf } from './errors.js';
+import { messageOf, signalNumbers, type InterruptSignal } from './errors.js';
 
 export type { RunSummary };
 
@@ -157,8 +157,22 @@ async function runInput(options: RunOptions, input: RunInput, run: RunContext): 
   }
 }
 
-/** Runs the prepared records as jobs: each stage built once, disposed of in reverse. */
+/**
+ * Runs the prepared records as jobs. A signal while the run is torn down (the shutdown's own
+ * listeners go with it) must not kill qrun before its summary: it is noted throughout, and one
+ * the run did not see ends the run with that signal once the summary is written.
+ */
 async function runJobs(options: RunOptions, input: PreparedInput, fromTerminal: boolean, run: RunContext): Promise<RunSummary> {
+  const late = listenForInterrupt(run.io.signals);
+  try {
+    return raisedLate(await runStages(options, input, fromTerminal, run), late.received());
+  } finally {
+    late.dispose();
+  }
+}
+
+/** Runs the prepared records as jobs: each stage built once, disposed of in reverse. */
+async function runStages(options: RunOptions, input: PreparedInput, fromTerminal: boolean, run: RunContext): Promise<RunSummary> {
   const { io, plan, notices } = run;
   const startedAt = Date.now();
   const disposals = new Disposals();
@@ -222,6 +236,12 @@ async function runJobs(options: RunOptions, input: PreparedInput, fromTerminal: 
     await disposals.dispose();
   }
   return finish();
+}
+
+/** A run whose teardown a signal interrupted: it ends with that signal, as one interrupted earlier would. */
+function raisedLate(summary: RunSummary, signal: InterruptSignal | undefined): RunSummary {
+  if (signal === undefined || summary.interruptedBy !== undefined || summary.error !== undefined) return summary;
+  return { ...summary, interruptedBy: signal, exitCode: 128 + signalNumbers[signal] };
 }
 
 /** A job that is over, or will never run, lets go of what it was given to read (--pipe blocks). */

@@ -88,7 +88,8 @@ export class TestRedis {
 /** Starts `qrun worker` on the test Redis and waits until it takes jobs. */
 export async function startWorker(redis: TestRedis, args: readonly string[] = [], options: StartOptions = {}): Promise<Qrun> {
   const worker = new Qrun(['worker', '--redis', redis.url, ...args], { limitMs: 300_000, ...options });
-  await worker.waitFor((_out, err) => err.includes('taking jobs'), 'the worker to start');
+  // Generous: on a busy shared machine a Node start and a Redis connection can take long; this waits for an event, it does not time one.
+  await worker.waitFor((_out, err) => err.includes('taking jobs'), 'the worker to start', 60_000);
   return worker;
 }
 
