@@ -271,7 +271,7 @@ describe('-j in GNU parallel forms', () => {
 
 describe("GNU parallel's spellings", { concurrency: 4 }, () => {
   it('-u/--ungroup, --line-buffer/--lb, --group: the output modes, as GNU', async () => {
-    for (const mode of [['-u'], ['--ungroup'], ['--line-buffer'], ['--lb'], ['--group']]) await same([...mode, 'echo {}; echo e{} >&2', ':::', 'a', 'b', 'c']);
+    for (const mode of [["-u"], ["--ungroup"], ["--line-buffer"], ["--lb"], ["--group"]]) await same([...mode, "-j1", 'echo {}; echo e{} >&2', ':::', 'a', 'b', 'c']);
     const clash = await runQrun(['-u', '--lb', 'true']);
     assert.equal(clash.code, 255);
     assert.equal(clash.stderr, 'qrun: --ungroup and --lb ask for different output modes; give one; see qrun --help\n');
