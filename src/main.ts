@@ -11,7 +11,6 @@ import type { EventSink } from './report/events.js';
 import type { Job } from './jobs/job.js';
 import { prepareInput, type PreparedInput, type RunInput } from './input/prepare.js';
 import { commandsOf, jobCount, jobStream } from './jobs/job-source.js';
-import { usesTotal } from './jobs/user-replacements.js';
 import { takeLock, type RunLock } from './lock/run-lock.js';
 import { LineEnds } from './output/line-ends.js';
 import { openOutput } from './output/open-output.js';
@@ -128,8 +127,7 @@ async function runInput(options: RunOptions, input: RunInput, run: RunContext): 
   try {
     prepared = await prepareInput(input, {
       separator: options.separator,
-      // --halt N% and {##} (total_jobs()) need the number of jobs before the first starts.
-      count: (options.halt.when !== 'never' && options.halt.percent) || usesTotal(options.command, options.replacements),
+      count: options.countFirst,
       stop: interrupt.signal,
       tmpDir: run.io.tmpDir,
       header: options.header,

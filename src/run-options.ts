@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly slotsFile: { readonly path: string; readonly initial: number } | undefined;
   /** --plus and --rpl: replacement strings defined in Perl (the later of two with one tag wins). */
   readonly replacements: readonly Replacement[];
+  /** The input is counted before the first job starts: --halt N% and {##} (total_jobs()) need the number of jobs. */
+  readonly countFirst: boolean;
   /** -I, --extensionreplace…: replacement strings spelled otherwise, each [qrun's, the user's] ({} as ::). */
   readonly renamedStrings: readonly (readonly [string, string])[];
   /** --quote (GNU's -q): the command's words are quoted, so the shell runs them as written. */

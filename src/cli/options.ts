@@ -53,7 +53,9 @@ export function parseOptions(
   }
   const pipe = pipeOptions({ ...o, block: o.block ?? o.blockSize });
   const replacements = [...(o.plus === true ? plusReplacements : []), ...(o.rpl === undefined ? [] : Array.isArray(o.rpl) ? o.rpl : [o.rpl]).map(parseReplacement)];
-  if (pipe !== undefined && usesTotal(o.command ?? [], replacements)) {
+  // {##} and total_jobs(): the number of jobs is needed before the first starts.
+  const needsTotal = usesTotal(o.command ?? [], replacements);
+  if (pipe !== undefined && needsTotal) {
     throw new UsageError(`{##} and total_jobs() need the number of jobs before the first starts; with ${pipe.mode === 'part' ? '--pipe-part' : '--pipe'} it is known only at the end`);
   }
   if (o.lockWait !== undefined && o.lock === undefined) throw new UsageError('--lock-wait needs --lock <file>');
@@ -94,6 +96,7 @@ export function parseOptions(
     skipBlank: o.runIfEmpty === false,
     showCommand: { stdout: o.v ?? false, stderr: o.verbose ?? false },
     replacements,
+    countFirst: needsTotal || haltPercent === true,
     slotsFile: slotsFile === undefined ? undefined : { path: slotsFile.path, initial: slotsInFile(slotsFile.path, cpus, openFiles) },
     envNames: o.env ?? [],
     logFile: o.logFile,

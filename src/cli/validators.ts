@@ -30,8 +30,7 @@ export function count(flag: string, least: number) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const match = typeof value === 'string' ? /^\s*(\d+)([kmgtpKMGTP]?)(i?)\s*$/.exec(value) : null;
     const [, digits = '', unit = '', binary = ''] = match ?? [];
-    const scale = unit === '' ? 1 : binary === 'i' ? 1024 ** ' kmgtp'.indexOf(unit.toLowerCase()) : (prefixes[unit] ?? NaN);
-    const n = typeof value === 'number' ? value : match !== null ? Number(digits) * scale : NaN;
+    const n = typeof value === 'number' ? value : match !== null ? Number(digits) * prefixScale(unit, binary) : NaN;
     if (Number.isSafeInteger(n) && n >= least) return n;
     ctx.issues.push({ code: 'custom', input: value, message: `${flag} must be a whole number of ${least} or more, got ${shown(value)}` });
     return z.NEVER;
@@ -164,14 +163,18 @@ export function termSeq() {
 /** GNU parallel's unit prefixes: K M G T P (and Ki Mi…) are powers of 1024; k m g t p powers of 1000. */
 const prefixes: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5 };
 
+/** What a prefix multiplies by: `k` 1000, `K` or `ki` 1024, none 1; NaN for `i` alone. */
+function prefixScale(unit: string, binary: string): number {
+  return binary === 'i' ? 1024 ** (' kmgtp'.indexOf(unit.toLowerCase()) || NaN) : (prefixes[unit] ?? NaN);
+}
+
 /** --block: a size in bytes like 1M, 10k or 1.5M (negative: parts per job slot, for --pipe-part). */
 export function size(flag: string) {
   return z.pipe(z.unknown(), z.transform((value, ctx) => {
     const match = typeof value === 'string' ? /^\s*(-?)(\d+(?:\.\d+)?)([kmgtpKMGTP]?)(i?)\s*$/.exec(value) : null;
     if (match !== null) {
-      const [, minus, digits, unit = '', binary] = match;
-      const scale = binary === 'i' ? 1024 ** (' kmgtp'.indexOf(unit.toLowerCase()) || NaN) : (prefixes[unit] ?? NaN);
-      const bytes = Math.floor(Number(digits) * scale) * (minus === '-' ? -1 : 1);
+      const [, minus, digits, unit = '', binary = ''] = match;
+      const bytes = Math.floor(Number(digits) * prefixScale(unit, binary)) * (minus === '-' ? -1 : 1);
       if (Number.isSafeInteger(bytes) && bytes !== 0) return bytes;
     }
     if (typeof value === 'number' && Number.isSafeInteger(value) && value !== 0) return value;

@@ -38,9 +38,14 @@ function fieldOf(match: RegExpMatchArray, names: readonly string[]): Field {
   return { kind: 'value', position: match[1] === undefined ? undefined : Number(match[1]), modifier: (match[2] ?? '') as Modifier };
 }
 
+/** Text as a regular expression that matches just it. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 /** The replacement strings, with `{name}` (and its modifiers) for each --header name. */
 function patternFor(names: readonly string[]): RegExp {
-  const alternatives = [...names].filter((name) => name !== '').sort((a, b) => b.length - a.length).map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const alternatives = [...names].filter((name) => name !== '').sort((a, b) => b.length - a.length).map(escapeRegExp);
   if (alternatives.length === 0) return fieldPattern;
   return new RegExp(`${fieldPattern.source}|\\{(${alternatives.join('|')})(|\\.|\\/|\\/\\/|\\/\\.)\\}`, 'g');
 }

@@ -3,7 +3,7 @@
 // the system's perl then runs (perl-eval.ts).
 
 import { UsageError } from '../errors.js';
-import { notAField } from './template.js';
+import { escapeRegExp, notAField } from './template.js';
 
 /** A replacement string defined by a Perl expression on `$_`. */
 export interface Replacement {
@@ -55,8 +55,6 @@ export function parseReplacement(value: string): Replacement {
   return { tag, code };
 }
 
-const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 /** Perl's "…" around a value: its \\ " $ @ escaped (GNU parallel's perl_quote_scalar). */
 const perlString = (value: string): string => `"${value.replace(/[\\"$@]/g, '\\$&')}"`;
 
@@ -69,8 +67,8 @@ function tagPattern(tag: string): { plain: RegExp; positional: RegExp | undefine
   const open = tag.indexOf('(');
   const close = tag.lastIndexOf(')');
   const [prefix, groups, postfix] = open === -1 ? [tag, '', ''] : [tag.slice(0, open), tag.slice(open, close + 1), tag.slice(close + 1)];
-  const plain = new RegExp(`${escaped(prefix)}${groups}${escaped(postfix)}`, 'g');
-  const positional = prefix.startsWith('{') ? new RegExp(`\\{(-?[1-9]\\d*)\\s*${escaped(prefix.slice(1))}${groups}${escaped(postfix)}`, 'g') : undefined;
+  const plain = new RegExp(`${escapeRegExp(prefix)}${groups}${escapeRegExp(postfix)}`, 'g');
+  const positional = prefix.startsWith('{') ? new RegExp(`\\{(-?[1-9]\\d*)\\s*${escapeRegExp(prefix.slice(1))}${groups}${escapeRegExp(postfix)}`, 'g') : undefined;
   return { plain, positional };
 }
 
@@ -128,7 +126,7 @@ export function renameStrings(words: readonly string[], renamed: readonly (reado
   const spellings = new Map<string, string>();
   for (const [standard] of renamed) spellings.set(standard, `${standard.slice(0, 1)}${notAField}${standard.slice(1)}`);
   for (const [standard, user] of renamed) spellings.set(user, standard);
-  const alternatives = [...spellings.keys()].sort((a, b) => b.length - a.length).map((text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const alternatives = [...spellings.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
   const pattern = new RegExp(alternatives.join('|'), 'g');
   return words.map((word) => word.replace(pattern, (found) => spellings.get(found) ?? found));
 }

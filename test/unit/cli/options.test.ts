@@ -31,6 +31,7 @@ describe('options', () => {
       envNames: [],
       slotsFile: undefined,
       replacements: [],
+      countFirst: false,
       renamedStrings: [],
       quoteCommand: false,
       slotVariable: undefined,
