@@ -32,6 +32,19 @@ describe('-r with --pipe: blank lines left out', () => {
     );
   });
 
+  it('white space past the limit without a newline is passed on (flat memory), its line then kept', async () => {
+    async function* chunks(): AsyncGenerator<Buffer> {
+      yield Buffer.from('  \n');
+      for (let i = 0; i < 5; i++) yield Buffer.from('    ');
+      yield Buffer.from('\n \nx\n');
+    }
+    const seen: string[] = [];
+    for await (const chunk of withoutBlankLines(chunks(), 10)) seen.push(chunk.toString());
+    // Held: 4, 8, then 12 bytes (over 10): passed on; the rest of that line goes as it comes, and
+    // the next blank line (' \n') is left out again.
+    assert.deepEqual(seen, [' '.repeat(12), '    ', '    ', '\nx\n']);
+  });
+
   it('a line is passed on once it holds more than white space, not held to its end', async () => {
     async function* chunks(): AsyncGenerator<Buffer> {
       yield Buffer.from('  \n x');
