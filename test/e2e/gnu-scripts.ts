@@ -85,7 +85,7 @@ export function runSnippet(tool: 'gnu' | 'qrun', body: string): Promise<SnippetR
   mkdirSync(join(home, 'tmp'));
   const env: NodeJS.ProcessEnv = { ...baseEnv, CI: 'true', HOME: home, TMPDIR: join(home, 'tmp'), XDG_STATE_HOME: join(home, 'state'), PATH: `${bins[tool]}:${baseEnv.PATH ?? ''}`, LC_ALL: 'C.UTF-8' };
   delete env.PARALLEL;
-  const child = track(spawn('bash', ['-c', body], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), 90_000);
+  const child = track(spawn('bash', ['-c', body], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), 180_000);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
