@@ -30,7 +30,7 @@ export class TestRedis {
       spawn('redis-server', [...(this.extra.includes('--port') ? [] : ['--port', '0']), '--unixsocket', this.socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extra], { stdio: 'ignore' }),
       this.limitMs,
     );
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (this.cli('ping').trim() !== 'PONG') {
       if (Date.now() > deadline) throw new Error('redis-server did not start');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -100,7 +100,7 @@ export async function stopWorkers(workers: readonly Qrun[]): Promise<void> {
 }
 
 /** Waits until `predicate` holds (checked every 50 ms), or fails after `ms`. */
-export async function until(predicate: () => boolean, what: string, ms = 30_000, detail: () => string = () => ''): Promise<void> {
+export async function until(predicate: () => boolean, what: string, ms = 60_000, detail: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${detail()}`);

@@ -179,7 +179,7 @@ describe('terminal', () => {
         spawnSync('sleep', ['0.5']);
         spawnSync('tmux', ['resize-window', '-t', session, '-x', width]);
       }
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000;
       while (!existsSync(done) && Date.now() < deadline) spawnSync('sleep', ['0.2']);
       assert.equal(readFileSync(done, 'utf8').trim(), '0');
     } finally {
