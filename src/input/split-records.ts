@@ -2,6 +2,7 @@
 
 /** How records are separated in the input. */
 import type { JobStdin } from './job-stdin.js';
+import { decodeBytes } from '../byte-text.js';
 export type RecordSeparator = 'newline' | 'null';
 
 /** One record and where it was: its 1-based number in the input, blank ones included. */
@@ -58,6 +59,6 @@ function isBlank(text: string): boolean {
 
 function decode(record: Buffer, separator: RecordSeparator): string {
   const length = separator === 'newline' && record[record.length - 1] === 13 ? record.length - 1 : record.length;
-  // Invalid UTF-8 becomes U+FFFD: a command line is handed to the shell as a string.
-  return record.toString('utf8', 0, length);
+  // Bytes that are not UTF-8 are kept (as characters that encodeText turns back into them).
+  return decodeBytes(record, 0, length);
 }

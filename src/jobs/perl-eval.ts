@@ -4,6 +4,7 @@
 // shell. One perl process evaluates all of a job's expressions as its command line is made.
 
 import { spawnSync } from 'node:child_process';
+import { decodeBytes, encodeText } from '../byte-text.js';
 import { UsageError } from '../errors.js';
 import { findProgram } from '../find-program.js';
 import { argAt, type PerlValues, type Template } from './template.js';
@@ -61,9 +62,9 @@ export function evaluatePerl(template: Template, args: readonly string[], seq: n
     for (const value of values) pairs.push([part.field.modifier.perl, value]);
   }
   const input = [String(seq), String(slot), total === undefined ? '' : String(total), ...pairs.flat()].map((field) => `${field}\0`).join('');
-  const ran = spawnSync('perl', ['-e', evaluator], { input, maxBuffer: 64 * 1024 * 1024 });
+  const ran = spawnSync('perl', ['-e', evaluator], { input: encodeText(input), maxBuffer: 64 * 1024 * 1024 });
   if (ran.status !== 0) throw new Error(`{= perl =} failed for job #${seq}: ${(ran.stderr?.toString() || ran.error?.message || `perl exited with ${ran.status}`).trim().split('\n')[0]}`);
-  const results = ran.stdout.toString().split('\0');
+  const results = decodeBytes(ran.stdout).split('\0');
   const found = new Map<string, string>();
   pairs.forEach(([code, value], i) => found.set(`${code}\0${value}`, results[i] ?? ''));
   return (code, value) => found.get(`${code}\0${value}`) ?? value;

@@ -5,6 +5,7 @@ import type { OutputChannel } from '../runner/executor.js';
 import type { CapturePair } from './capture-files.js';
 import type { OutputFrame } from './frames.js';
 import { colourOf, colourOff } from './tag-colors.js';
+import { encodeText } from '../byte-text.js';
 import { JobOutput, type OutputSinkOptions, type StreamState, type WrittenCallback } from './job-output.js';
 import { SerialWriter, writeChunk } from './serial-writer.js';
 
@@ -77,7 +78,7 @@ export class OutputSink {
   /** Starts holding a job's output state until it is written out. */
   private hold(job: Job, live: boolean): JobOutput {
     const { tag, tagColour } = this.options;
-    const prefix = tag === undefined ? undefined : Buffer.from(`${tagColour === true ? colourOf(job.seq) : ''}${tag(job)}\t`);
+    const prefix = tag === undefined ? undefined : encodeText(`${tagColour === true ? colourOf(job.seq) : ''}${tag(job)}\t`);
     const output = new JobOutput(job.seq, this.options, live, prefix, tag !== undefined && tagColour === true ? Buffer.from(colourOff) : undefined);
     this.open.set(job.seq, output);
     return output;
@@ -136,7 +137,7 @@ export class OutputSink {
 
   /** One of qrun's own lines, inside a write already holding the writer: it starts a line of its own. */
   private raw(stream: 'stdout' | 'stderr', text: string): Promise<void> {
-    const bytes = Buffer.from(`${this.options.lineEnds?.newlineFor(stream) ?? ''}${text}`);
+    const bytes = encodeText(`${this.options.lineEnds?.newlineFor(stream) ?? ''}${text}`);
     this.options.lineEnds?.wrote(stream, bytes);
     return writeChunk(stream === 'stdout' ? this.options.stdout : this.options.stderr, bytes, stream, this.options.giveUp);
   }

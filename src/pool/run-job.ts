@@ -1,6 +1,7 @@
 // One attempt of one job: its policy resolved, its output channel opened, then the executor runs it.
 
 import type { Job, JobResult } from '../jobs/job.js';
+import { encodeText } from '../byte-text.js';
 import type { Evictions } from './memory-watch.js';
 import { resolveSpec, type ExecSignals, type Executor, type OutputChannel, type RunDefaults } from '../runner/executor.js';
 
@@ -31,7 +32,7 @@ export function createRunJob(deps: RunJobDeps): RunJob {
     const eviction = deps.evictions?.add(job.seq);
     try {
       const channel = deps.output(job);
-      if (deps.echoCommand === true) await channel.port.onStdout(Buffer.from(`${command}\n`));
+      if (deps.echoCommand === true) await channel.port.onStdout(encodeText(`${command}\n`));
       const ran = await deps.executor.run(spec, channel, eviction === undefined ? signals : { ...signals, evict: eviction.signal });
       return { job, command, slot, attempts: attempt, ...ran };
     } finally {

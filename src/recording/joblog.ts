@@ -6,6 +6,7 @@ import { UsageError, messageOf } from '../errors.js';
 import type { JobResult } from '../jobs/job.js';
 import { formatJoblogRow, joblogHeader } from './joblog-format.js';
 import { writeChunk } from '../output/serial-writer.js';
+import { encodeText } from '../byte-text.js';
 
 /** An open joblog. File rows are written synchronously, so each is on disk as its job is reported. */
 export class Joblog {
@@ -48,7 +49,7 @@ export class Joblog {
   /** Writes the row of a finished job; rejects (e.g. ENOSPC) if it cannot. */
   write(result: JobResult): Promise<void> | void {
     const row = formatJoblogRow(result);
-    if (this.stream !== undefined) return writeChunk(this.stream, Buffer.from(row), 'stdout', this.giveUp);
+    if (this.stream !== undefined) return writeChunk(this.stream, encodeText(row), 'stdout', this.giveUp);
     this.appendToFile(row);
   }
 
@@ -59,7 +60,7 @@ export class Joblog {
 
   private appendToFile(text: string): void {
     if (this.fd === undefined) return;
-    const bytes = Buffer.from(text);
+    const bytes = encodeText(text);
     try {
       let written = 0;
       while (written < bytes.length) written += writeSync(this.fd, bytes, written);

@@ -4,6 +4,7 @@
 
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeText } from '../byte-text.js';
 import { UsageError, messageOf } from '../errors.js';
 import type { Job, JobResult } from '../jobs/job.js';
 import { joblogColumnNames, joblogColumns } from './joblog-format.js';
@@ -108,7 +109,7 @@ export class ResultsTable implements Results {
     const c = joblogColumns(result);
     const values = argsOf(result.job).map((value) => `"${jsonQuoted(value)}"`).join(',');
     const head = `{ "Seq": ${c.seq}, "Host": "${jsonQuoted(c.host)}", "Starttime": ${c.starttime}, "JobRuntime": ${c.runtime}, "Send": ${c.send}, "Receive": ${c.receive}, "Exitval": ${c.exitval}, "Signal": ${c.signo}, "Command": "${jsonQuoted(c.command)}", "V": [ ${values} ], "Stdout": "`;
-    await this.sink(Buffer.from(head));
+    await this.sink(encodeText(head));
     await this.copy(fds[0], (text) => jsonQuoted(text));
     await this.sink(Buffer.from('", "Stderr": "'));
     await this.copy(fds[1], (text) => jsonQuoted(text));
@@ -125,7 +126,7 @@ export class ResultsTable implements Results {
     }
     const c = joblogColumns(result);
     const fields = [c.seq, c.host, c.starttime, c.runtime, c.send, c.receive, c.exitval, c.signo, c.command, ...args];
-    await this.sink(Buffer.from(`${fields.map((field) => csvField(String(field), separator)).join(separator)}${separator}`));
+    await this.sink(encodeText(`${fields.map((field) => csvField(String(field), separator)).join(separator)}${separator}`));
     await this.csvOutput(fds[0], separator);
     await this.sink(Buffer.from(separator));
     await this.csvOutput(fds[1], separator);

@@ -8,6 +8,7 @@ import { evictedError, notStartedResult, type Executor, type ExecutorFactory } f
 import { ProcessGroups } from './process-groups.js';
 import { supervise } from './supervise.js';
 import { execaStdin } from './stdin-source.js';
+import { commandForArgv } from './byte-command.js';
 
 /** What a local executor can be told beyond the seam's context. */
 export interface LocalExecutorOptions {
@@ -62,7 +63,7 @@ function startLocalExecutor(execa: typeof import('execa').execa, settings: Local
       };
       let subprocess: ReturnType<typeof execa<Options>>;
       try {
-        subprocess = execa(spec.shell, ['-c', spec.command], options);
+        subprocess = execa(spec.shell, ['-c', commandForArgv(spec.command)], options);
       } catch (error) {
         // execa throws when spawn fails for lack of resources (EMFILE, ENFILE): a failed job, not a crash.
         const code = (error as NodeJS.ErrnoException).code ?? 'out of resources';

@@ -127,11 +127,38 @@ describe('bad input', () => {
     assert.equal(result.stdout.toString(), 'after\n');
   });
 
-  it('invalid UTF-8 and binary bytes in a record: run with U+FFFD in their place', async () => {
-    const record = Buffer.concat([Buffer.from('printf "%s" "a'), Buffer.from([0xff, 0xfe, 0x01]), Buffer.from('b"\n')]);
+  it('bytes that are not UTF-8 in a record reach the job as they are', async () => {
+    const record = Buffer.concat([Buffer.from('printf "%s" "a'), Buffer.from([0xff, 0xfe, 0x01, 0xc3, 0xa9, 0xed, 0xa0, 0x80]), Buffer.from('b"\n')]);
     const result = await runQrun(['-q'], { input: record });
     assert.equal(result.code, 0);
-    assert.equal(result.stdout.toString(), 'a\uFFFD\uFFFD\u0001b');
+    // \xc3\xa9 is é (UTF-8); \xed\xa0\x80 would be a UTF-16 surrogate, which UTF-8 does not allow.
+    assert.deepEqual(result.stdout, Buffer.concat([Buffer.from('a'), Buffer.from([0xff, 0xfe]), Buffer.from('\x01é'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('b')]));
+  });
+
+  it('Latin-1 file names from find -print0 | qrun -0: removed, tagged, logged and dry-run byte for byte, as GNU parallel', async () => {
+    const names = ['caf\xe9', 'na\xefve \xbb', "it's \x80\xff", 'plain'].map((name) => Buffer.from(name, 'latin1'));
+    const listed = Buffer.concat(names.map((name) => Buffer.concat([name, Buffer.of(0)])));
+    const seen = new Map<string, { tagged: Buffer; commands: string[]; dry: Buffer }>();
+    for (const tool of ['qrun', 'parallel']) {
+      const dir = mkdtempSync(join(scratch, `latin1-${tool}-`));
+      for (const name of names) writeFileSync(Buffer.concat([Buffer.from(`${dir}/`), name]), 'x');
+      const log = join(dir, 'log');
+      const run = (more: string[]): Buffer => {
+        const ran = tool === 'qrun' ? spawnSync(process.execPath, [qrunBin, '-q', '-0', '-k', ...more], { cwd: dir, input: listed, timeout: 60_000 }) : spawnSync('parallel', ['-0', '-k', ...more], { cwd: dir, input: listed, timeout: 60_000 });
+        assert.equal(ran.status, 0, `${tool} ${more.join(' ')}: ${ran.stderr}`);
+        return ran.stdout;
+      };
+      const tagged = run(['--tag', '--joblog', log, 'printf "%s|" {}; rm -- {}']);
+      assert.deepEqual(readdirSync(dir), ['log'], `${tool} removed every file`);
+      const commands = readFileSync(log).toString('latin1').trimEnd().split('\n').slice(1).map((row) => row.split('\t')[8] ?? '');
+      seen.set(tool, { tagged, commands, dry: run(['--dry-run', 'echo {}']) });
+    }
+    const [qrun, gnu] = [seen.get('qrun'), seen.get('parallel')];
+    assert.deepEqual(qrun?.tagged, Buffer.concat(names.map((name) => Buffer.concat([name, Buffer.from('\t'), name, Buffer.from('|')]))));
+    assert.deepEqual(qrun?.tagged, gnu?.tagged);
+    assert.ok(qrun?.commands.some((command) => command.includes('caf\xe9')), `the joblog keeps the bytes: ${qrun?.commands.join(', ')}`);
+    assert.deepEqual(qrun?.commands, gnu?.commands);
+    assert.deepEqual(qrun?.dry.toString('latin1'), gnu?.dry.toString('latin1'));
   });
 
   it('no trailing newline, CRLF, blank lines, NUL input with -0', async () => {
