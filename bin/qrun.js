@@ -25,7 +25,7 @@ v8.setFlagsFromString('--optimize-for-size');
 if (!process.env.QRUN_DEBUG) Error.stackTraceLimit = 0;
 
 // The CLI bundled into one file by `npm run build` (scripts/bundle.mjs): much faster to load.
-const { main } = await import('../dist/bundle/cli.mjs');
+const { main, originalArguments } = await import('../dist/bundle/cli.mjs');
 /** Whether fd 0 is a regular file (`< jobs.txt`): it can then be read again to count the jobs. */
 function stdinIsFile() {
   try {
@@ -48,7 +48,8 @@ function callerInheritance() {
   return { fds, nofile: nofile !== undefined && /^(\d+|unlimited)$/.test(nofile) ? nofile : undefined };
 }
 const caller = callerInheritance();
-const outcome = await main(process.argv.slice(2), {
+// Arguments keep bytes that are not UTF-8 (a Latin-1 file name after :::), as GNU parallel's do.
+const outcome = await main(originalArguments(process.argv.slice(2)), {
   stdin: process.stdin,
   stdinFile: stdinIsFile() ? '/dev/stdin' : undefined,
   stdinTerminal: isatty(0),

@@ -17,6 +17,8 @@ import { reportMain } from './report-cli.js';
 import { statusMain } from './status-cli.js';
 
 /** The process-level things the CLI uses, passed in by bin/qrun.js. */
+export { originalArguments } from './raw-argv.js';
+
 export interface CliIO extends RunIO {
   readonly stdin: Readable;
   /** A path that reads stdin again from its start, when it is a regular file. */
