@@ -5,6 +5,7 @@
 
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
+import { decodeBytes, encodeText } from '../byte-text.js';
 import { UsageError, messageOf } from '../errors.js';
 import type { Job, JobResult } from '../jobs/job.js';
 import { parseTemplate, renderPlain, type Template } from '../jobs/template.js';
@@ -50,8 +51,9 @@ export class GnuResults implements Results {
     const paths = this.pathsOf(job);
     const { entry, files } = outputFiles(() => {
       for (const path of [paths.stdout, paths.stderr, paths.seq]) this.checkInside(path);
-      mkdirSync(dirname(paths.stdout), { recursive: true, mode: 0o700 });
-      return [openSync(paths.stdout, 'w', 0o600), openSync(paths.stderr, 'w', 0o600)];
+      // Paths as bytes: a value that is not UTF-8 names its directory with its own bytes, as GNU parallel.
+      mkdirSync(encodeText(dirname(paths.stdout)), { recursive: true, mode: 0o700 });
+      return [openSync(encodeText(paths.stdout), 'w', 0o600), openSync(encodeText(paths.stderr), 'w', 0o600)];
     });
     this.open.set(job.seq, { entry, paths });
     return files;
@@ -64,7 +66,7 @@ export class GnuResults implements Results {
     try {
       if (held === undefined) throw new Error('no output files');
       if (held.entry.error !== undefined) throw held.entry.error;
-      const fd = openSync(held.paths.seq, 'w', 0o600);
+      const fd = openSync(encodeText(held.paths.seq), 'w', 0o600);
       try {
         writeSync(fd, String(result.job.seq));
       } finally {
@@ -111,12 +113,12 @@ export class GnuResults implements Results {
  */
 function component(value: string): string {
   const name = value.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\0', '\\0').replaceAll('/', '\\_');
-  const bytes = Buffer.from(name);
+  const bytes = encodeText(name);
   if (bytes.length <= 255) return name;
   let end = 255;
   // The first byte left out continues a character: leave out the whole character.
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString();
+  return decodeBytes(bytes, 0, end);
 }
 
 /** Perl's `$a <=> $b or $a cmp $b` on header names: by the number each starts with (none: 0), then as text. */

@@ -135,10 +135,10 @@ describe('bad input', () => {
     assert.deepEqual(result.stdout, Buffer.concat([Buffer.from('a'), Buffer.from([0xff, 0xfe]), Buffer.from('\x01é'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('b')]));
   });
 
-  it('Latin-1 file names from find -print0 | qrun -0 and from ::: *: removed, tagged, logged and dry-run byte for byte, as GNU parallel', async () => {
+  it('Latin-1 file names from find -print0 | qrun -0 and from ::: *: removed, tagged, logged, dry-run and --results named byte for byte, as GNU parallel', async () => {
     const names = ['caf\xe9', 'na\xefve \xbb', "it's \x80\xff", 'plain'].map((name) => Buffer.from(name, 'latin1'));
     const listed = Buffer.concat(names.map((name) => Buffer.concat([name, Buffer.of(0)])));
-    const seen = new Map<string, { globbed: Buffer; tagged: Buffer; commands: string[]; dry: Buffer }>();
+    const seen = new Map<string, { globbed: Buffer; results: Buffer; tagged: Buffer; commands: string[]; dry: Buffer }>();
     for (const tool of ['qrun', 'parallel']) {
       const dir = mkdtempSync(join(scratch, `latin1-${tool}-`));
       for (const name of names) writeFileSync(Buffer.concat([Buffer.from(`${dir}/`), name]), 'x');
@@ -152,16 +152,21 @@ describe('bad input', () => {
       const caller = tool === 'qrun' ? `"${process.execPath}" "${qrunBin}" -q` : 'parallel';
       const globbed = spawnSync('bash', ['-c', `${caller} -k 'printf "%s|" {}' ::: *`], { cwd: dir, timeout: 60_000, env: { ...process.env, LC_ALL: 'C' } });
       assert.equal(globbed.status, 0, `${tool} ::: *: ${globbed.stderr}`);
+      const results = join(scratch, `latin1-results-${tool}`);
+      run(['--results', results, 'printf "%s" {}']);
+      const listing = spawnSync('bash', ['-c', 'find . -type f -exec sh -c \'printf "%s=" "$1"; cat "$1"; echo\' _ {} \\; | LC_ALL=C sort'], { cwd: results, timeout: 60_000 }).stdout;
       const tagged = run(['--tag', '--joblog', log, 'printf "%s|" {}; rm -- {}']);
       assert.deepEqual(readdirSync(dir), ['log'], `${tool} removed every file`);
       const commands = readFileSync(log).toString('latin1').trimEnd().split('\n').slice(1).map((row) => row.split('\t')[8] ?? '');
-      seen.set(tool, { globbed: globbed.stdout, tagged, commands, dry: run(['--dry-run', 'echo {}']) });
+      seen.set(tool, { globbed: globbed.stdout, results: listing, tagged, commands, dry: run(['--dry-run', 'echo {}']) });
     }
     const [qrun, gnu] = [seen.get('qrun'), seen.get('parallel')];
     assert.deepEqual(qrun?.tagged, Buffer.concat(names.map((name) => Buffer.concat([name, Buffer.from('\t'), name, Buffer.from('|')]))));
     assert.deepEqual(qrun?.tagged, gnu?.tagged);
     assert.ok(qrun?.globbed.includes(Buffer.from('caf\xe9|', 'latin1')), `::: * keeps the bytes: ${qrun?.globbed.toString('latin1')}`);
     assert.deepEqual(qrun?.globbed, gnu?.globbed);
+    assert.ok(qrun?.results.includes(Buffer.from('./1/caf\xe9/stdout=caf\xe9\n', 'latin1')), `--results names: ${qrun?.results.toString('latin1')}`);
+    assert.deepEqual(qrun?.results.toString('latin1'), gnu?.results.toString('latin1'));
     assert.ok(qrun?.commands.some((command) => command.includes('caf\xe9')), `the joblog keeps the bytes: ${qrun?.commands.join(', ')}`);
     assert.deepEqual(qrun?.commands, gnu?.commands);
     assert.deepEqual(qrun?.dry.toString('latin1'), gnu?.dry.toString('latin1'));
