@@ -88,6 +88,10 @@ export async function fleetChaos(plan: ChaosPlan): Promise<ChaosReport> {
     for (let i = 0; i < plan.workers; i++) await addWorker();
     const startMemory = redis.usedMemory();
     let submitter = submit(false);
+    // No fault before the submitter is connected: qrun refuses to start (255) when Redis cannot be
+    // reached at its start, and the first fault may be due at once (a small seeded share of the jobs).
+    const first = submitter;
+    await until(() => first.child.exitCode !== null || aliveRuns(redis).length > 0, 'the submitter to connect', 60_000);
     const done = (): number => readFileSync(effects, 'utf8').split('\n').filter(Boolean).length;
     // Runs beyond each job's first, so far; each new one is put down to the fault before it.
     const extraRuns = (): number => done() - new Set(readFileSync(effects, 'utf8').split('\n').filter(Boolean)).size;
