@@ -16,9 +16,10 @@ import { parseSemArgs, semaphoreRoot } from './sem-cli.js';
 import { reportMain } from './report-cli.js';
 import { statusMain } from './status-cli.js';
 
-/** The process-level things the CLI uses, passed in by bin/qrun.js. */
+// bin/qrun.js gives main() its arguments with their original bytes.
 export { originalArguments } from './raw-argv.js';
 
+/** The process-level things the CLI uses, passed in by bin/qrun.js. */
 export interface CliIO extends RunIO {
   readonly stdin: Readable;
   /** A path that reads stdin again from its start, when it is a regular file. */

@@ -2,7 +2,7 @@
 // fixed 16-byte event records from it. Strings may hold any byte but NUL; nothing has a size limit.
 
 import type { JobStdin } from '../../input/job-stdin.js';
-import { encodeText } from '../../byte-text.js';
+import { encodeText, holdsBytes } from '../../byte-text.js';
 
 /**
  * Where a job's stdout or stderr goes: qrun's own, a file the helper opens, or a pipe the helper
@@ -36,12 +36,15 @@ function field(name: string, value: string): string {
 
 /** `type` then the fields, after a u32 length: one string, encoded once (a message per job). */
 function message(type: 'E' | 'J' | 'V' | 'Q' | 'A', head: string, fields: string): Buffer {
-  const body = encodeText(fields);
-  const bytes = Buffer.allocUnsafe(5 + head.length + body.length);
-  bytes.writeUInt32LE(1 + head.length + body.length);
+  // Written straight in as UTF-8, unless a field holds bytes that are not (see byte-text.ts).
+  const body = holdsBytes(fields) ? encodeText(fields) : undefined;
+  const size = body?.length ?? Buffer.byteLength(fields);
+  const bytes = Buffer.allocUnsafe(5 + head.length + size);
+  bytes.writeUInt32LE(1 + head.length + size);
   bytes[4] = type.charCodeAt(0);
   bytes.write(head, 5, 'latin1');
-  body.copy(bytes, 5 + head.length);
+  if (body === undefined) bytes.write(fields, 5 + head.length, 'utf8');
+  else body.copy(bytes, 5 + head.length);
   return bytes;
 }
 

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeText } from '../../../src/byte-text.js';
 import { originalArguments } from '../../../src/cli/raw-argv.js';
+import { nulEntries } from '../../../src/proc-self.js';
 
-const cmdline = (...parts: (string | Buffer)[]): Buffer => Buffer.concat(parts.flatMap((part) => [Buffer.from(part), Buffer.of(0)]));
+const cmdline = (...parts: (string | Buffer)[]): Buffer[] => nulEntries(Buffer.concat(parts.flatMap((part) => [Buffer.from(part), Buffer.of(0)])));
 
 describe('qrun arguments as bytes', () => {
   it('an argument that is not UTF-8 gets its bytes back; the others stay as Node read them', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { nulEntries } from '../../../src/proc-self.js';
 import { startSpawnHelper, type SpawnHelper } from '../../../src/runner/helper/helper-process.js';
 import { locateHelper } from '../../../src/runner/helper/locate.js';
 import { EventDecoder, decodeStatus, encodeAck, encodeBaseEnv, encodeJob, helperProtocol } from '../../../src/runner/helper/protocol.js';
@@ -82,7 +83,7 @@ describe('spawn helper protocol', () => {
   it('the base environment keeps the bytes qrun was given where Node decoded them unchanged', () => {
     const original = Buffer.concat([Buffer.from('BAD=a'), Buffer.from([0xff, 0xfe]), Buffer.from('b\0SAME=x\0CHANGED=old\0GONE=1\0DUP=first\0DUP=second\0')]);
     const env = { BAD: 'a\ufffd\ufffdb', SAME: 'x', CHANGED: 'new', ADDED: 'y', DUP: 'first', 'A=B': 'no', UNSET: undefined };
-    const raw = rawEnvironment(env, original);
+    const raw = rawEnvironment(env, nulEntries(original));
     assert.deepEqual(raw, Buffer.concat([Buffer.from('BAD=a'), Buffer.from([0xff, 0xfe]), Buffer.from('b\0SAME=x\0CHANGED=new\0ADDED=y\0DUP=first\0')]));
     assert.deepEqual(rawEnvironment({ A: '1' }, undefined), Buffer.from('A=1\0'), 'no /proc: the decoded values');
     assert.deepEqual(encodeBaseEnv(raw).subarray(4, 5), Buffer.from('E'));
