@@ -30,14 +30,14 @@ describe('--pipe: the job has no child it did not start', () => {
   for (const executor of ['helper', 'execa']) {
     it(`--pipe and --pipe-part (--executor ${executor})`, async () => {
       const lines = Array.from({ length: 200_000 }, (_, i) => `${i + 1}\n`).join('');
-      const piped = await runQrun(['-q', '--executor', executor, '--pipe', '--block', '1M', waitsForChildren], { input: lines, limitMs: 60_000 });
+      const piped = await runQrun(['-q', '--executor', executor, '--pipe', '--block', '1M', waitsForChildren], { input: lines, limitMs: 30_000 });
       assert.equal(piped.code, 0, piped.stderr);
       const counts = piped.stdout.toString().trim().split('\n').map(Number);
       assert.ok(counts.length >= 2, 'more than one block');
       assert.equal(counts.reduce((a, b) => a + b, 0), 200_000);
       const file = join(scratch, `part-${executor}.txt`);
       writeFileSync(file, lines);
-      const parted = await runQrun(['-q', '--executor', executor, '--pipe-part', '-a', file, '--block', '300k', waitsForChildren], { limitMs: 60_000 });
+      const parted = await runQrun(['-q', '--executor', executor, '--pipe-part', '-a', file, '--block', '300k', waitsForChildren], { limitMs: 30_000 });
       assert.equal(parted.code, 0, parted.stderr);
       assert.equal(parted.stdout.toString().trim().split('\n').map(Number).reduce((a, b) => a + b, 0), 200_000);
     });

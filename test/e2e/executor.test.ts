@@ -59,7 +59,7 @@ describe('which executor starts a job', { skip: noHelper }, () => {
   it('a helper that dies: its running job fails with the reason and its group is killed; later jobs run through execa; nothing hangs', async () => {
     const sleep = uniqueSleep();
     const marker = join(scratch, 'after-death');
-    const qrun = new Qrun(['-c', '1', '--executor', 'helper', '--kill-after', '200ms', '--log-level', 'debug'], { input: `sleep ${sleep}\ntouch ${marker}; echo later\n`, limitMs: 60_000 });
+    const qrun = new Qrun(['-c', '1', '--executor', 'helper', '--kill-after', '200ms', '--log-level', 'debug'], { input: `sleep ${sleep}\ntouch ${marker}; echo later\n`, limitMs: 30_000 });
     await qrun.waitFor(() => liveProcesses(sleep).length > 0, 'the first job to start');
     const helpers = liveProcesses('qrun-spawn-linux-').filter((pid) => childOf(pid, qrun.child.pid));
     assert.equal(helpers.length, 1);
@@ -75,7 +75,7 @@ describe('which executor starts a job', { skip: noHelper }, () => {
   it('qrun SIGKILLed: the helper ends the process groups it started (SIGTERM, then SIGKILL for a job that ignores it), then exits', async () => {
     const sleep = uniqueSleep();
     const stubborn = uniqueSleep();
-    const qrun = new Qrun(['-c', '2', '--executor', 'helper'], { input: `sleep ${sleep}\ntrap '' TERM; sleep ${stubborn} & wait\n`, limitMs: 60_000 });
+    const qrun = new Qrun(['-c', '2', '--executor', 'helper'], { input: `sleep ${sleep}\ntrap '' TERM; sleep ${stubborn} & wait\n`, limitMs: 20_000 });
     await qrun.waitFor(() => liveProcesses(sleep).length > 0 && liveProcesses(stubborn).length > 0, 'both jobs');
     const pid = liveProcesses('qrun-spawn-linux-').find((p) => childOf(p, qrun.child.pid)) as number;
     qrun.kill('SIGKILL');

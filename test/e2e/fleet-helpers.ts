@@ -100,7 +100,7 @@ export async function stopWorkers(workers: readonly Qrun[]): Promise<void> {
 }
 
 /** Waits until `predicate` holds (checked every 50 ms), or fails after `ms`. */
-export async function until(predicate: () => boolean, what: string, ms = 60_000, detail: () => string = () => ''): Promise<void> {
+export async function until(predicate: () => boolean, what: string, ms = 30_000, detail: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${detail()}`);

@@ -54,7 +54,7 @@ async function throughFault(redis: TestRedis, fault: () => Promise<void>): Promi
     return result.stderr;
   } finally {
     await stopWorkers(workers);
-    await until(() => liveProcesses(sleep).length === 0, 'no job left', 30_000, () => describeProcesses(liveProcesses(sleep)));
+    await until(() => liveProcesses(sleep).length === 0, 'no job left', 10_000, () => describeProcesses(liveProcesses(sleep)));
   }
 }
 

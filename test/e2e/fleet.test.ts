@@ -162,7 +162,7 @@ describe('fleet: faults', { skip }, () => {
       first.kill('SIGKILL');
       await first.done;
       // Its jobs die with it (its watchdog), rather than finishing as orphans.
-      await until(() => liveProcesses(sleep).length === 0, "the dead worker's jobs to be killed", 30_000, () => `; left:\n${describeProcesses(liveProcesses(sleep))}\nworker stderr: ${first.stderr}`);
+      await until(() => liveProcesses(sleep).length === 0, "the dead worker's jobs to be killed", 10_000, () => `; left:\n${describeProcesses(liveProcesses(sleep))}\nworker stderr: ${first.stderr}`);
       // The rest run quickly on the second worker; the first's two run again after the lock expires.
       second = await startWorker(redis, ['-c', '4', '--lock-duration', '1s', '--name', 'survivor']);
       await until(() => readdirSync(marks).length >= 6, 'every job running on the second worker');
@@ -188,7 +188,7 @@ describe('fleet: faults', { skip }, () => {
       await until(() => existsSync(join(marks, 'started')) && liveProcesses(sleep).length > 0, 'the job and its escaped sleep');
       worker.kill('SIGKILL');
       await worker.done;
-      await until(() => liveProcesses(sleep).length === 0, 'the escaped process to be killed', 30_000, () => `; left:\n${describeProcesses(liveProcesses(sleep))}`);
+      await until(() => liveProcesses(sleep).length === 0, 'the escaped process to be killed', 10_000, () => `; left:\n${describeProcesses(liveProcesses(sleep))}`);
       await submitter.done;
     } finally {
       for (const pid of liveProcesses(sleep)) process.kill(pid, 'SIGKILL');
@@ -307,7 +307,7 @@ describe('fleet: faults', { skip }, () => {
       const second = await twice.done;
       assert.equal(second.signal, 'SIGINT');
       assert.match(second.stderr, /0 succeeded, 1 failed \(1 canceled\), 1 not started/);
-      await until(() => liveProcesses(sleep).length === 0, 'the job killed on the worker', 30_000);
+      await until(() => liveProcesses(sleep).length === 0, 'the job killed on the worker', 10_000);
     } finally {
       await stopWorkers([worker]);
       redis.stop();
@@ -323,7 +323,7 @@ describe('fleet: faults', { skip }, () => {
       await submitter.waitFor((out) => out.includes('started'), 'the job');
       submitter.kill('SIGKILL');
       await submitter.done;
-      await until(() => liveProcesses(sleep).length === 0, "the dead submitter's job to be stopped", 30_000);
+      await until(() => liveProcesses(sleep).length === 0, "the dead submitter's job to be stopped", 15_000);
       // The worker is free again for other runs.
       const next = await runQrun(['-q', '--redis', redis.url], { input: 'echo next\n' });
       assert.equal(next.stdout.toString(), 'next\n');
@@ -366,7 +366,8 @@ describe('fleet: faults', { skip }, () => {
     const input = Array.from({ length: 10 }, (_, i) => `echo ${i}; sleep 0.5`).join('\n');
     const submitter = new Qrun(['--redis', redis.url, '--output', 'line', '--joblog', log, '--reconnect-timeout', '1s'], { input });
     try {
-      await submitter.waitFor((out) => out.split('\n').length > 3, 'a few jobs');
+      // Up to 60 s: the submitter and the worker start, connect and run three jobs (a busy CI machine took over 15 s).
+      await submitter.waitFor((out) => out.split('\n').length > 3, 'a few jobs', 60_000);
       redis.kill();
       const result = await submitter.done;
       assert.equal(result.code, 255);
@@ -404,7 +405,7 @@ describe('fleet: more faults', { skip }, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `redis://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const [submitter, worker] = await Promise.all([runQrun(['--redis', url], { input: 'echo x\n', limitMs: 60_000 }), runQrun(['worker', '--redis', url], { limitMs: 60_000 })]);
+      const [submitter, worker] = await Promise.all([runQrun(['--redis', url], { input: 'echo x\n', limitMs: 30_000 }), runQrun(['worker', '--redis', url], { limitMs: 30_000 })]);
       assert.equal(submitter.code, 255);
       assert.equal(submitter.stderr, `qrun: cannot connect to Redis at ${url} (submitter): no answer within 5s (is it Redis, and not hung?)\n`);
       assert.equal(worker.code, 255);

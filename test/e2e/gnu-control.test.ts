@@ -73,7 +73,7 @@ describe('--timeout N%', () => {
 
   it('a job started before any succeeded is limited once the median is known', async () => {
     // Job 1 runs long from the start; jobs 2-4 succeed meanwhile and give a median of ~0 s.
-    const result = await runQrun(['-j2', '-q', '--joblog', '-', '--timeout', '200%'], { input: 'sleep 60\ntrue\ntrue\ntrue\n', limitMs: 60_000 });
+    const result = await runQrun(['-j2', '-q', '--joblog', '-', '--timeout', '200%'], { input: 'sleep 60\ntrue\ntrue\ntrue\n', limitMs: 30_000 });
     assert.equal(result.code, 1);
     assert.deepEqual(outcomes(result.stdout.toString()).sort(), ['1 -1 15 sleep 60', '2 0 0 true', '3 0 0 true', '4 0 0 true']);
   });

@@ -97,7 +97,7 @@ export class Qrun {
   }
 
   /** Resolves once `predicate` holds for the output so far (checked as output arrives). */
-  async waitFor(predicate: (stdout: string, stderr: string) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  async waitFor(predicate: (stdout: string, stderr: string) => boolean, what: string, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.stdout, this.stderr)) {
       if (Date.now() > deadline || this.child.exitCode !== null) {

@@ -23,7 +23,7 @@ describe('--ndjson with a command template', () => {
 
   it('reserved fields keep their meaning: timeout, env, cwd, id; cmd is not needed', async () => {
     const input = lines({ name: 'slow', timeout: '300ms' }, { name: 'env', env: { GREETING: 'hi' } }, { name: 'cwd', cwd: scratch, id: 'job-c' });
-    const result = await runQrun(['-q', '-k', '--joblog', '-', '--ndjson', 'case {name} in slow) sleep 30;; env) echo "$GREETING";; cwd) pwd;; esac'], { input, limitMs: 60_000 });
+    const result = await runQrun(['-q', '-k', '--joblog', '-', '--ndjson', 'case {name} in slow) sleep 30;; env) echo "$GREETING";; cwd) pwd;; esac'], { input, limitMs: 30_000 });
     assert.equal(result.code, 1);
     const out = result.stdout.toString();
     assert.match(out, /^hi$/m);

@@ -77,7 +77,7 @@ describe('cron: -q and --silent', () => {
 describe('--grace and the stop notice', () => {
   it('first SIGINT: says at once what happens; after --grace the running job is terminated', async () => {
     const sleep = uniqueSleep();
-    const qrun = new Qrun(['-c', '1', '--grace', '1s', '--kill-after', '200ms'], { input: `echo started; sleep ${sleep}\necho never\n`, limitMs: 60_000 });
+    const qrun = new Qrun(['-c', '1', '--grace', '1s', '--kill-after', '200ms'], { input: `echo started; sleep ${sleep}\necho never\n`, limitMs: 20_000 });
     await qrun.waitFor(() => liveProcesses(sleep).length > 0, 'the job to start');
     qrun.kill('SIGINT');
     await qrun.waitFor((_, err) => err.includes('stopping'), 'the stop notice');
@@ -92,7 +92,7 @@ describe('--grace and the stop notice', () => {
 
   it('default grace (5s): one SIGTERM, as `timeout` or a container stop sends, ends a long job', async () => {
     const sleep = uniqueSleep();
-    const qrun = new Qrun(['-c', '1', '--kill-after', '200ms', '--log-file', join(scratch, 'grace.ndjson')], { input: `sleep ${sleep}\n`, limitMs: 60_000 });
+    const qrun = new Qrun(['-c', '1', '--kill-after', '200ms', '--log-file', join(scratch, 'grace.ndjson')], { input: `sleep ${sleep}\n`, limitMs: 30_000 });
     await qrun.waitFor(() => liveProcesses(sleep).length > 0, 'the job to start');
     qrun.kill('SIGTERM');
     const result = await qrun.done;
@@ -109,7 +109,7 @@ describe('--grace and the stop notice', () => {
   });
 
   it('--grace unlimited: the running job finishes by itself; --grace 0: it is terminated at once', async () => {
-    const patient = new Qrun(['-c', '1', '--grace', 'unlimited', '--output', 'line'], { input: 'echo go; sleep 1; echo finished\n', limitMs: 60_000 });
+    const patient = new Qrun(['-c', '1', '--grace', 'unlimited', '--output', 'line'], { input: 'echo go; sleep 1; echo finished\n', limitMs: 20_000 });
     await patient.waitFor((out) => out.includes('go'), 'the job to start');
     patient.kill('SIGINT');
     const a = await patient.done;
@@ -118,7 +118,7 @@ describe('--grace and the stop notice', () => {
     assert.match(a.stderr, /1 succeeded, 0 failed, 0 not started/);
 
     const sleep = uniqueSleep();
-    const now = new Qrun(['-c', '1', '--grace', '0', '--output', 'line'], { input: `echo go; sleep ${sleep}\n`, limitMs: 60_000 });
+    const now = new Qrun(['-c', '1', '--grace', '0', '--output', 'line'], { input: `echo go; sleep ${sleep}\n`, limitMs: 20_000 });
     await now.waitFor((out) => out.includes('go'), 'the job to start');
     now.kill('SIGINT');
     const b = await now.done;
@@ -176,7 +176,7 @@ describe('--lock', () => {
     const lock = join(scratch, 'cron.lock');
     const marker = join(scratch, 'second-ran');
     // Held long enough for a second qrun to start even on a busy machine.
-    const first = new Qrun(['--lock', lock, '--output', 'line'], { input: 'echo holding; sleep 5\n', limitMs: 60_000 });
+    const first = new Qrun(['--lock', lock, '--output', 'line'], { input: 'echo holding; sleep 5\n', limitMs: 30_000 });
     await first.waitFor((out) => out.includes('holding'), 'the first run to hold the lock');
     const second = await runQrun(['--lock', lock], { input: `touch ${marker}\n` });
     assert.equal(second.code, 254);
